@@ -1,0 +1,323 @@
+// The operations a transformer needs, on float32 tensors. Every op checks shapes first and
+// throws a ShapeError that names the op and the shapes, so a mistake never becomes NaN.
+import ndarray from "ndarray";
+import {
+  ShapeError,
+  contiguousData,
+  fmtShape,
+  forEachIndex,
+  fromData,
+  numel,
+  type IntTensor,
+  type Shape,
+  type Tensor,
+} from "./tensor.ts";
+
+function requireRank(x: Tensor, min: number, op: string, name = "input"): void {
+  if (x.shape.length < min) throw new ShapeError(`${op}: ${name} must have at least ${min} dimension(s), got shape ${fmtShape(x.shape)}`);
+}
+
+function normAxis(axis: number, rank: number, op: string): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(a) || a < 0 || a >= rank) throw new ShapeError(`${op}: axis ${axis} is out of range for a tensor of rank ${rank}`);
+  return a;
+}
+
+// ---------------------------------------------------------------- broadcasting
+
+/** NumPy/PyTorch broadcasting: align shapes on the right; sizes must match or be 1. */
+export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
+  const rank = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new ShapeError(`${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast together (size ${da} vs ${db} in dimension ${i} of the result)`);
+    }
+    out.push(da === 1 ? db : da);
+  }
+  return out;
+}
+
+/** Strides that read `t` as if it had shape `shape` (0 along broadcast dimensions). */
+function broadcastStrides(t: Tensor, shape: Shape): number[] {
+  const pad = shape.length - t.shape.length;
+  return shape.map((_, d) => (d < pad || t.shape[d - pad] === 1 ? 0 : t.stride[d - pad]));
+}
+
+type Operand = Tensor | number;
+
+function elementwise(a: Operand, b: Operand, f: (x: number, y: number) => number, op: string): Tensor {
+  const ta = typeof a === "number" ? fromData(Float32Array.of(a), []) : a;
+  const tb = typeof b === "number" ? fromData(Float32Array.of(b), []) : b;
+  const shape = broadcastShapes(ta.shape, tb.shape, op);
+  const out = new Float32Array(numel(shape));
+  let i = 0;
+  forEachIndex(shape, [broadcastStrides(ta, shape), broadcastStrides(tb, shape)], [ta.offset, tb.offset], ([pa, pb]) => {
+    out[i++] = f(ta.data[pa], tb.data[pb]);
+  });
+  return fromData(out, shape);
+}
+
+export const add = (a: Operand, b: Operand): Tensor => elementwise(a, b, (x, y) => x + y, "add");
+export const sub = (a: Operand, b: Operand): Tensor => elementwise(a, b, (x, y) => x - y, "sub");
+export const mul = (a: Operand, b: Operand): Tensor => elementwise(a, b, (x, y) => x * y, "mul");
+export const div = (a: Operand, b: Operand): Tensor => elementwise(a, b, (x, y) => x / y, "div");
+
+/** Applies `f` to every element (the result is a new contiguous tensor). */
+export function map(x: Tensor, f: (v: number) => number): Tensor {
+  const src = contiguousData(x);
+  const out = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = f(src[i]);
+  return fromData(out, x.shape);
+}
+
+export const exp = (x: Tensor): Tensor => map(x, Math.exp);
+export const tanh = (x: Tensor): Tensor => map(x, Math.tanh);
+export const sqrt = (x: Tensor): Tensor => map(x, Math.sqrt);
+export const pow = (x: Tensor, p: number): Tensor => map(x, (v) => v ** p);
+
+// ---------------------------------------------------------------- reductions over the last axis
+
+/** Reduces each row (last axis) with `f`, keeping a last dimension of size 1. */
+function reduceLast(x: Tensor, op: string, f: (row: Float32Array) => number): Tensor {
+  requireRank(x, 1, op);
+  const n = x.shape[x.shape.length - 1];
+  if (n === 0) throw new ShapeError(`${op}: cannot reduce over an empty last axis (shape ${fmtShape(x.shape)})`);
+  const src = contiguousData(x);
+  const rows = src.length / n;
+  const out = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) out[r] = f(src.subarray(r * n, (r + 1) * n));
+  return fromData(out, [...x.shape.slice(0, -1), 1]);
+}
+
+function rowSum(row: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < row.length; i++) s += row[i];
+  return s;
+}
+
+const rowMean = (row: Float32Array): number => rowSum(row) / row.length;
+
+/** Mean over the last axis, keeping it as size 1: [..., n] → [..., 1]. */
+export const mean = (x: Tensor): Tensor => reduceLast(x, "mean", rowMean);
+
+/** Variance over the last axis, keeping it as size 1. Biased (divides by n) unless `unbiased`. */
+export function variance(x: Tensor, { unbiased = false } = {}): Tensor {
+  return reduceLast(x, "variance", (row) => {
+    const m = rowMean(row);
+    let s = 0;
+    for (let i = 0; i < row.length; i++) s += (row[i] - m) ** 2;
+    return s / (unbiased ? row.length - 1 : row.length);
+  });
+}
+
+export const sum = (x: Tensor): Tensor => reduceLast(x, "sum", rowSum);
+export const max = (x: Tensor): Tensor => reduceLast(x, "max", (row) => row.reduce((a, b) => Math.max(a, b), -Infinity));
+
+/** Softmax over the last axis; subtracts the row max first so exp never overflows. */
+export function softmax(x: Tensor): Tensor {
+  requireRank(x, 1, "softmax");
+  const n = x.shape[x.shape.length - 1];
+  const src = contiguousData(x);
+  const out = new Float32Array(src.length);
+  for (let start = 0; start < src.length; start += n) {
+    let m = -Infinity;
+    for (let i = 0; i < n; i++) m = Math.max(m, src[start + i]);
+    // A row that is entirely −∞ has no valid position; return zeros rather than NaN.
+    if (m === -Infinity) continue;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += out[start + i] = Math.exp(src[start + i] - m);
+    for (let i = 0; i < n; i++) out[start + i] /= s;
+  }
+  return fromData(out, x.shape);
+}
+
+/** Index of the largest value along the last axis: [..., n] → [...] (first index on ties). */
+export function argmax(x: Tensor): IntTensor {
+  const reduced = reduceLast(x, "argmax", (row) => {
+    let best = 0;
+    for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
+    return best;
+  });
+  return ndarray(Int32Array.from(reduced.data), x.shape.slice(0, -1));
+}
+
+// ---------------------------------------------------------------- matrix products
+
+/** Batched matrix product over the last two axes; batch axes broadcast. [..., n, k] @ [..., k, m] → [..., n, m]. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  requireRank(a, 2, "matmul", "left operand");
+  requireRank(b, 2, "matmul", "right operand");
+  const [n, k] = a.shape.slice(-2);
+  const [k2, m] = b.shape.slice(-2);
+  if (k !== k2) {
+    throw new ShapeError(`matmul: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)}: inner sizes ${k} and ${k2} differ`);
+  }
+  const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul (batch dimensions)");
+  const out = new Float32Array(numel(batch) * n * m);
+  const A = contiguousData(a);
+  const B = contiguousData(b);
+  // Row-major offsets of each operand's batch element, following broadcasting.
+  const aBatch = batchOffsets(a.shape.slice(0, -2), batch, n * k);
+  const bBatch = batchOffsets(b.shape.slice(0, -2), batch, k * m);
+  for (let bi = 0; bi < aBatch.length; bi++) {
+    const ao = aBatch[bi];
+    const bo = bBatch[bi];
+    const oo = bi * n * m;
+    // i-k-j order: the inner loop walks rows of B and of the output contiguously.
+    for (let i = 0; i < n; i++) {
+      const orow = oo + i * m;
+      for (let p = 0; p < k; p++) {
+        const av = A[ao + i * k + p];
+        const brow = bo + p * m;
+        for (let j = 0; j < m; j++) out[orow + j] += av * B[brow + j];
+      }
+    }
+  }
+  return fromData(out, [...batch, n, m]);
+}
+
+function batchOffsets(shape: Shape, batch: Shape, blockSize: number): number[] {
+  const rowMajor = fromData(new Float32Array(numel(shape)), shape);
+  const strides = broadcastStrides(rowMajor, batch);
+  const offsets: number[] = [];
+  forEachIndex(batch, [strides], [0], ([p]) => offsets.push(p * blockSize));
+  return offsets;
+}
+
+/**
+ * y = x·Wᵀ + b, with W stored [out, in] as in PyTorch's nn.Linear.
+ * x: [..., in] → [..., out]. Each output is a dot product of two contiguous rows.
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  requireRank(x, 1, "linear");
+  if (weight.shape.length !== 2) throw new ShapeError(`linear: weight must be [out, in], got ${fmtShape(weight.shape)}`);
+  const [outF, inF] = weight.shape;
+  const xin = x.shape[x.shape.length - 1];
+  if (xin !== inF) {
+    throw new ShapeError(`linear: input's last dimension is ${xin} (shape ${fmtShape(x.shape)}) but the weight ${fmtShape(weight.shape)} expects ${inF}`);
+  }
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== outF)) {
+    throw new ShapeError(`linear: bias must be [${outF}], got ${fmtShape(bias.shape)}`);
+  }
+  const X = contiguousData(x);
+  const W = contiguousData(weight);
+  const B = bias ? contiguousData(bias) : null;
+  const rows = X.length / inF;
+  const out = new Float32Array(rows * outF);
+  for (let r = 0; r < rows; r++) {
+    const xo = r * inF;
+    for (let o = 0; o < outF; o++) {
+      const wo = o * inF;
+      let s = 0;
+      for (let i = 0; i < inF; i++) s += X[xo + i] * W[wo + i];
+      out[r * outF + o] = B ? s + B[o] : s;
+    }
+  }
+  return fromData(out, [...x.shape.slice(0, -1), outF]);
+}
+
+// ---------------------------------------------------------------- shape manipulation
+
+/** Same elements, new shape (a view when `x` is contiguous). One size may be −1 to be inferred. */
+export function reshape(x: Tensor, shape: Shape): Tensor {
+  const known = shape.filter((d) => d !== -1);
+  const inferred = shape.length - known.length;
+  if (inferred > 1) throw new ShapeError(`reshape: only one size may be -1, got ${fmtShape(shape)}`);
+  const resolved = shape.map((d) => (d === -1 ? x.size / numel(known) : d));
+  if (resolved.some((d) => !Number.isInteger(d) || d < 0) || numel(resolved) !== x.size) {
+    throw new ShapeError(`reshape: cannot reshape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)}`);
+  }
+  return fromData(contiguousData(x), resolved);
+}
+
+/** Reorders axes (a zero-copy view): permute(x, [0, 2, 1, 3]). */
+export function permute(x: Tensor, axes: readonly number[]): Tensor {
+  const rank = x.shape.length;
+  const sorted = [...axes].map((a) => normAxis(a, rank, "permute")).sort((p, q) => p - q);
+  if (axes.length !== rank || sorted.some((a, i) => a !== i)) {
+    throw new ShapeError(`permute: axes ${fmtShape(axes)} are not a permutation of the ${rank} axes of ${fmtShape(x.shape)}`);
+  }
+  return x.transpose(...axes.map((a) => normAxis(a, rank, "permute")));
+}
+
+/** Swaps two axes (a zero-copy view): transpose(x, -2, -1) turns [..., n, m] into [..., m, n]. */
+export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  const rank = x.shape.length;
+  const axes = Array.from({ length: rank }, (_, i) => i);
+  const a = normAxis(dim0, rank, "transpose");
+  const b = normAxis(dim1, rank, "transpose");
+  [axes[a], axes[b]] = [axes[b], axes[a]];
+  return x.transpose(...axes);
+}
+
+/** Cuts `x` along `axis` into pieces of the given sizes (or `sizes` equal pieces if a number). Views, no copies. */
+export function split(x: Tensor, sizes: number | readonly number[], axis = -1): Tensor[] {
+  const a = normAxis(axis, x.shape.length, "split");
+  const total = x.shape[a];
+  let parts: number[];
+  if (typeof sizes === "number") {
+    if (!Number.isInteger(sizes) || sizes <= 0 || total % sizes !== 0) {
+      throw new ShapeError(`split: cannot split size ${total} (axis ${axis} of ${fmtShape(x.shape)}) into ${sizes} equal parts`);
+    }
+    parts = new Array<number>(sizes).fill(total / sizes);
+  } else {
+    parts = [...sizes];
+    if (parts.reduce((s, p) => s + p, 0) !== total) {
+      throw new ShapeError(`split: sizes ${fmtShape(parts)} do not add up to ${total} (axis ${axis} of ${fmtShape(x.shape)})`);
+    }
+  }
+  const out: Tensor[] = [];
+  let start = 0;
+  for (const p of parts) {
+    const lo = x.shape.map((_, d) => (d === a ? start : 0));
+    const hi = x.shape.map((s, d) => (d === a ? p : s));
+    out.push(x.lo(...lo).hi(...hi));
+    start += p;
+  }
+  return out;
+}
+
+/** Joins tensors along `axis`; all other sizes must agree. */
+export function concat(xs: readonly Tensor[], axis = -1): Tensor {
+  if (xs.length === 0) throw new ShapeError("concat: needs at least one tensor");
+  const rank = xs[0].shape.length;
+  const a = normAxis(axis, rank, "concat");
+  for (const t of xs) {
+    if (t.shape.length !== rank || t.shape.some((s, d) => d !== a && s !== xs[0].shape[d])) {
+      throw new ShapeError(`concat: shapes ${xs.map((u) => fmtShape(u.shape)).join(", ")} differ outside axis ${axis}`);
+    }
+  }
+  const shape = xs[0].shape.map((s, d) => (d === a ? xs.reduce((acc, t) => acc + t.shape[a], 0) : s));
+  const outer = numel(shape.slice(0, a));
+  const out = new Float32Array(numel(shape));
+  let o = 0;
+  const chunks = xs.map((t) => ({ data: contiguousData(t), block: numel(t.shape.slice(a)) }));
+  for (let r = 0; r < outer; r++) {
+    for (const { data, block } of chunks) {
+      out.set(data.subarray(r * block, (r + 1) * block), o);
+      o += block;
+    }
+  }
+  return fromData(out, shape);
+}
+
+/** Embedding lookup: rows of `table` [n, d] picked by integer `ids` of any shape → [...ids.shape, d]. */
+export function embedding(table: Tensor, ids: IntTensor): Tensor {
+  if (table.shape.length !== 2) throw new ShapeError(`embedding: table must be [rows, dim], got ${fmtShape(table.shape)}`);
+  const [n, d] = table.shape;
+  const T = contiguousData(table);
+  const out = new Float32Array(ids.size * d);
+  let i = 0;
+  forEachIndex(ids.shape, [ids.stride], [ids.offset], ([p]) => {
+    const id = ids.data[p];
+    if (!Number.isInteger(id) || id < 0 || id >= n) {
+      throw new RangeError(`embedding: id ${id} is out of range for a table of ${n} rows (valid ids: 0…${n - 1})`);
+    }
+    out.set(T.subarray(id * d, (id + 1) * d), i * d);
+    i++;
+  });
+  return fromData(out, [...ids.shape, d]);
+}

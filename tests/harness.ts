@@ -1,0 +1,173 @@
+// The step-check harness. Each step's test file declares its checks with `check(...)`; the
+// harness runs them against the learner's step (default) or the reference solution, and turns
+// failures into messages a learner can act on: what was expected, what came out, where to read.
+//
+// Environment (set by vitest.config.ts projects or by tools/check.ts):
+//   GPT2_TARGET=steps|solutions   which file a check imports
+//   GPT2_AUDIT=skeleton           instructor mode: every check must FAIL with "not implemented"
+//                                 on the untouched skeleton (so no check is toothless)
+import { it } from "vitest";
+import { isNotImplemented } from "../lib/todo.ts";
+import { fmtShape, forEachIndex, isTensor, type AnyTensor, type Tensor } from "../lib/tensor.ts";
+
+export const target = process.env.GPT2_TARGET === "solutions" ? "solutions" : "steps";
+const auditSkeleton = process.env.GPT2_AUDIT === "skeleton";
+
+/** A failed expectation, already phrased for the learner. */
+export class CheckFailure extends Error {
+  override name = "CheckFailure";
+}
+
+export function stepFile(nn: string): string {
+  return target === "solutions" ? `solutions/solution_${nn}.ts` : `steps/step_${nn}.ts`;
+}
+
+/** Imports the module under test: `steps/step_NN.ts`, or `solutions/solution_NN.ts` in instructor mode. */
+export async function loadStep<M>(nn: string): Promise<M> {
+  return (await import(/* @vite-ignore */ `../${stepFile(nn)}`)) as M;
+}
+
+export interface Advice {
+  /** The chapter section to reread, e.g. "Defaults". */
+  section: string;
+  /** One or two sentences on the likely mistake. */
+  hint: string;
+}
+
+/** Where in the learner's file an unexpected error came from, e.g. "steps/step_03.ts:27:11". */
+function whereInStep(error: Error): string | null {
+  const match = /((?:steps|solutions)\/[\w.]+\.ts):(\d+):(\d+)/.exec(error.stack ?? "");
+  return match ? `${match[1]}:${match[2]}:${match[3]}` : null;
+}
+
+function explain(error: unknown, nn: string, advice: Advice): Error {
+  const read = `read: book/src/step_${nn}.md, section "${advice.section}"`;
+  if (isNotImplemented(error)) return new CheckFailure(`${(error as Error).message}\n${read}`);
+  if (error instanceof CheckFailure) return new CheckFailure(`${error.message}\nhint: ${advice.hint}\n${read}`);
+  const e = error instanceof Error ? error : new Error(String(error));
+  const where = whereInStep(e);
+  return new CheckFailure(`your code threw ${e.name}: ${e.message}${where ? `\n  at ${where}` : ""}\nhint: ${advice.hint}\n${read}`);
+}
+
+/**
+ * Declares one check of step `nn`. In audit mode the check is inverted: it passes only when
+ * the untouched skeleton makes it fail with a "not implemented" error.
+ */
+export function checksFor(nn: string) {
+  return function check(name: string, advice: Advice, body: () => void | Promise<void>): void {
+    if (auditSkeleton) {
+      it(`skeleton fails: ${name}`, async () => {
+        try {
+          await body();
+        } catch (error) {
+          if (isNotImplemented(error)) return;
+          const message = error instanceof Error ? error.message : String(error);
+          throw new CheckFailure(`on the untouched skeleton this check failed for a reason other than "not implemented":\n${message}`);
+        }
+        throw new CheckFailure(`check "${name}" passed on the untouched skeleton ${stepFile(nn)}: it cannot catch a missing implementation`);
+      });
+      return;
+    }
+    it(name, async () => {
+      try {
+        await body();
+      } catch (error) {
+        throw explain(error, nn, advice);
+      }
+    });
+  };
+}
+
+// ------------------------------------------------------------------ expectations
+
+const show = (v: unknown): string => {
+  if (isTensor(v)) return `tensor of shape ${fmtShape(v.shape)}`;
+  if (typeof v === "number" && Object.is(v, -0)) return "-0";
+  return JSON.stringify(v, (_k, x) => (typeof x === "number" && !Number.isFinite(x) ? String(x) : x)) ?? String(v);
+};
+
+export function expectEqual(what: string, got: unknown, expected: unknown): void {
+  if (show(got) !== show(expected)) throw new CheckFailure(`${what}\n  expected: ${show(expected)}\n  got:      ${show(got)}`);
+}
+
+export function expectTrue(what: string, condition: boolean, detail = ""): void {
+  if (!condition) throw new CheckFailure(`${what}${detail ? `\n  ${detail}` : ""}`);
+}
+
+export function expectTensor(what: string, value: unknown): asserts value is Tensor {
+  if (!isTensor(value)) {
+    throw new CheckFailure(`${what}: expected a float32 tensor (an ndarray over a Float32Array)\n  got: ${value === undefined ? "undefined (did you forget to return it?)" : show(value)}`);
+  }
+}
+
+export function expectShape(what: string, value: unknown, shape: readonly number[]): asserts value is Tensor {
+  expectTensor(what, value);
+  if (fmtShape(value.shape) !== fmtShape(shape)) {
+    throw new CheckFailure(`${what} has the wrong shape\n  expected: ${fmtShape(shape)}\n  got:      ${fmtShape(value.shape)}`);
+  }
+}
+
+/** The elements of a tensor in row-major order. */
+export function values(t: AnyTensor): number[] {
+  const out: number[] = [];
+  forEachIndex(t.shape, [t.stride], [t.offset], ([p]) => out.push(t.data[p]));
+  return out;
+}
+
+export interface Tolerance {
+  atol: number;
+  rtol: number;
+}
+
+/** Element-wise |got − expected| ≤ atol + rtol·|expected|, with ±∞ required to match exactly. */
+export function expectClose(what: string, got: unknown, expected: AnyTensor, tol: Tolerance): void {
+  expectShape(what, got, expected.shape);
+  const g = values(got);
+  const e = values(expected);
+  let worst = -1;
+  let worstExcess = 0;
+  let worstDiff = 0;
+  for (let i = 0; i < e.length; i++) {
+    const same = g[i] === e[i];
+    const diff = same ? 0 : Math.abs(g[i] - e[i]);
+    const allowed = tol.atol + tol.rtol * Math.abs(e[i]);
+    const excess = Number.isNaN(diff) ? Infinity : diff - allowed;
+    if (excess > 0 && (worst < 0 || excess > worstExcess)) {
+      worst = i;
+      worstExcess = excess;
+      worstDiff = diff;
+    }
+  }
+  if (worst >= 0) {
+    const index: number[] = [];
+    let rest = worst;
+    for (let d = expected.shape.length - 1; d >= 0; d--) {
+      index.unshift(rest % expected.shape[d]);
+      rest = Math.floor(rest / expected.shape[d]);
+    }
+    const bad = e.filter((_, i) => !(Math.abs(g[i] - e[i]) <= tol.atol + tol.rtol * Math.abs(e[i]) || g[i] === e[i])).length;
+    throw new CheckFailure(
+      `${what} does not match the PyTorch reference (${bad} of ${e.length} values off)\n` +
+        `  at index [${index.join(", ")}]: expected ${e[worst]}, got ${g[worst]} (|diff| ${worstDiff.toPrecision(3)}, tolerance ${tol.atol} + ${tol.rtol}·|expected|)`,
+    );
+  }
+}
+
+/**
+ * Expects `fn` to throw an error whose message matches every pattern. A "not implemented"
+ * error is passed through untouched, so a skeleton never counts as "threw the right error".
+ */
+export async function expectError(what: string, fn: () => unknown, patterns: readonly RegExp[]): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    if (isNotImplemented(error)) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    const missing = patterns.filter((p) => !p.test(message));
+    if (missing.length) {
+      throw new CheckFailure(`${what}: the error message should mention ${missing.map(String).join(" and ")}\n  got: ${JSON.stringify(message)}`);
+    }
+    return;
+  }
+  throw new CheckFailure(`${what}\n  expected: an error\n  got:      no error was thrown`);
+}

@@ -1,0 +1,16 @@
+// The list of steps: one place that the checker, progress and watch tools read.
+export interface StepInfo {
+  nn: string;
+  title: string;
+}
+
+export const STEPS: readonly StepInfo[] = [
+  { nn: "01", title: "Model configuration" },
+  { nn: "02", title: "Causal masking" },
+];
+
+export function findStep(arg: string | undefined): StepInfo | undefined {
+  if (!arg) return undefined;
+  const nn = arg.replace(/^s(tep)?_?/i, "").padStart(2, "0");
+  return STEPS.find((s) => s.nn === nn);
+}

@@ -1,0 +1,98 @@
+// Vitest reporters.
+// - StepReporter: what a learner sees from `npm run sNN` — one ✔/✘ line per check, and for a
+//   failure the expected value, what came out and a hint; no stack traces.
+// - SummaryReporter: added after vitest's default reporter in `npm test`, it ends the output
+//   with the plain line "N passed, N failed" that CI reads.
+import path from "node:path";
+import { stripVTControlCharacters } from "node:util";
+import type { Reporter, TestCase, TestModule } from "vitest/node";
+
+const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code: number) => (s: string) => (useColor ? `\x1b[${code}m${s}\x1b[0m` : s);
+const green = paint(32);
+const red = paint(31);
+const dim = paint(2);
+
+interface SerializedErrorLike {
+  message?: string;
+  name?: string;
+}
+
+/** Counts passed and failed tests; a test file that could not even load counts as one failure. */
+function tally(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<unknown>): { passed: number; failed: number } {
+  let passed = 0;
+  let failed = unhandled.length;
+  for (const module of modules) {
+    if (module.errors().length) failed++;
+    for (const test of module.children.allTests()) {
+      const state = test.result().state;
+      if (state === "passed") passed++;
+      else if (state === "failed") failed++;
+    }
+  }
+  return { passed, failed };
+}
+
+export function summaryLine({ passed, failed }: { passed: number; failed: number }): string {
+  return `${passed} passed, ${failed} failed`;
+}
+
+/** Makes absolute paths in a message relative to the project, and drops vitest's internal frames. */
+function tidy(message: string): string {
+  const root = process.cwd() + path.sep;
+  return stripVTControlCharacters(message)
+    .split(root)
+    .join("")
+    .split("\n")
+    .filter((line) => !/^\s+at /.test(line) || /(steps|solutions)\//.test(line))
+    .join("\n");
+}
+
+function indent(text: string, pad: string): string {
+  return text
+    .split("\n")
+    .map((line) => pad + line)
+    .join("\n");
+}
+
+/** Explains a test file that failed to load: usually a syntax or import error in the step file. */
+function loadFailure(error: SerializedErrorLike): string {
+  const message = tidy(error.message ?? String(error));
+  const where = /((?:steps|solutions|lib|tests)\/[\w./-]+\.ts):(\d+)(?::(\d+))?/.exec(message);
+  const head = where ? `could not load ${where[1]} (line ${where[2]}${where[3] ? `, column ${where[3]}` : ""})` : "could not load the step file";
+  return `${red("✘")} ${head}\n${indent(message, "    ")}\n    ${dim("fix the error above, save, and run the check again")}`;
+}
+
+export class StepReporter implements Reporter {
+  /** Set when the run ends: the number of failed checks (a file that could not load counts as one). */
+  failed = 0;
+
+  constructor(private readonly title: string) {}
+
+  onTestRunStart(): void {
+    console.log(this.title);
+  }
+
+  onTestCaseResult(test: TestCase): void {
+    const result = test.result();
+    if (result.state === "passed") console.log(`  ${green("✔")} ${test.name}`);
+    else if (result.state === "failed") {
+      console.log(`  ${red("✘")} ${test.name}`);
+      for (const error of result.errors ?? []) console.log(indent(tidy(error.message ?? String(error)), "      "));
+    }
+  }
+
+  onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedErrorLike>): void {
+    for (const module of modules) for (const error of module.errors()) console.log(loadFailure(error));
+    for (const error of unhandled) console.log(loadFailure(error));
+    const counts = tally(modules, unhandled);
+    this.failed = counts.failed;
+    console.log(summaryLine(counts));
+  }
+}
+
+export default class SummaryReporter implements Reporter {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<unknown>): void {
+    console.log(summaryLine(tally(modules, unhandled)));
+  }
+}

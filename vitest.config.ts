@@ -1,0 +1,22 @@
+// Four projects over the same test files:
+//   framework  unit tests of lib/ and tools/
+//   solutions  every step's checks against solutions/ (must all pass)
+//   skeletons  every step's checks against the untouched steps/, inverted: each check must fail
+//              with "not implemented" (proves no check is toothless)
+//   steps      every step's checks against steps/ — what a learner runs (not part of npm test)
+import { defineConfig } from "vitest/config";
+
+const stepTests = ["tests/step_*.test.ts"];
+
+export default defineConfig({
+  test: {
+    testTimeout: 60_000,
+    reporters: ["default", "./tools/reporters.ts"],
+    projects: [
+      { extends: true, test: { name: "framework", include: ["tests/framework/**/*.test.ts"] } },
+      { extends: true, test: { name: "solutions", include: stepTests, env: { GPT2_TARGET: "solutions" } } },
+      { extends: true, test: { name: "skeletons", include: stepTests, env: { GPT2_TARGET: "steps", GPT2_AUDIT: "skeleton" } } },
+      { extends: true, test: { name: "steps", include: stepTests, env: { GPT2_TARGET: "steps" } } },
+    ],
+  },
+});
