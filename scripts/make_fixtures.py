@@ -76,7 +76,7 @@ class Fixture:
 
     def add(self, name: str, tensor: torch.Tensor) -> torch.Tensor:
         self.tensors[name] = tensor.detach().clone()
-        return tensor
+        return tensor.detach()
 
     def mistake(self, name: str, description: str, pairs) -> None:
         """pairs: [(reference_tensor, mistaken_tensor), ...]; the distance is the largest over them."""
@@ -117,7 +117,149 @@ def step_02() -> Fixture:
     return f
 
 
-STEPS = [step_02]
+# ---------------------------------------------------------------- shared helpers
+
+import torch.nn.functional as F  # noqa: E402
+
+# A tiny GPT-2 configuration: big enough for every mistake to show, small enough to commit.
+TINY = {"vocab_size": 64, "n_positions": 16, "n_embd": 16, "n_layer": 2, "n_head": 4, "layer_norm_epsilon": 1e-5}
+TOL = {"atol": 1e-5, "rtol": 1e-5}
+
+
+def linear_weights(f: Fixture, prefix: str, n_in: int, n_out: int, std: float) -> torch.nn.Linear:
+    """A PyTorch nn.Linear with random weights (weight [out, in]), stored under `prefix`."""
+    layer = torch.nn.Linear(n_in, n_out)
+    with torch.no_grad():
+        layer.weight.copy_(torch.randn(n_out, n_in) * std)
+        layer.bias.copy_(torch.randn(n_out) * std)
+    f.add(f"{prefix}.weight", layer.weight)
+    f.add(f"{prefix}.bias", layer.bias)
+    return layer
+
+
+# ---------------------------------------------------------------- step 03: layer norm
+
+
+def step_03() -> Fixture:
+    f = Fixture("step_03", "Layer normalization", seed=3, **TOL, config={"dim": 16, "eps": 1e-5})
+    # Rows of very different scale: the tiny ones make eps matter, the offset ones the mean.
+    scales = torch.tensor([3e-3, 0.05, 1.0, 4.0, 1e-2, 0.5, 2.0, 8.0]).view(2, 4, 1)
+    offsets = torch.tensor([0.0, -2.0, 3.0, 0.5, 1.0, 0.0, -4.0, 10.0]).view(2, 4, 1)
+    x = f.add("x", torch.randn(2, 4, 16) * scales + offsets)
+    ln = torch.nn.LayerNorm(16, eps=1e-5)
+    with torch.no_grad():
+        ln.weight.copy_(1 + 0.5 * torch.randn(16))
+        ln.bias.copy_(0.5 * torch.randn(16))
+    f.add("weight", ln.weight)
+    f.add("bias", ln.bias)
+    y = f.add("y", ln(x))
+    w, b, eps = ln.weight.detach(), ln.bias.detach(), 1e-5
+    mean = x.mean(-1, keepdim=True)
+    var = x.var(-1, unbiased=False, keepdim=True)
+    f.mistake("unbiased variance", "divides by n-1 instead of n (torch.var's default)", [(y, (x - mean) / torch.sqrt(x.var(-1, unbiased=True, keepdim=True) + eps) * w + b)])
+    f.mistake("eps outside the square root", "(x - mean) / (sqrt(var) + eps)", [(y, (x - mean) / (torch.sqrt(var) + eps) * w + b)])
+    f.mistake("eps missing", "(x - mean) / sqrt(var)", [(y, (x - mean) / torch.sqrt(var) * w + b)])
+    f.mistake("mean not subtracted", "x / sqrt(var + eps)", [(y, x / torch.sqrt(var + eps) * w + b)])
+    f.mistake("weight and bias swapped", "normalized * bias + weight", [(y, (x - mean) / torch.sqrt(var + eps) * b + w)])
+    return f
+
+
+# ---------------------------------------------------------------- step 04: feed-forward network
+
+
+def step_04() -> Fixture:
+    f = Fixture("step_04", "Feed-forward network", seed=4, **TOL, config=dict(TINY, gelu_tolerance={"atol": 1e-6, "rtol": 1e-6}))
+    # GELU on a grid: the tanh approximation and the exact erf form differ by at most ~5e-4,
+    # so this part of the fixture has its own, tighter tolerance.
+    grid = f.add("gelu_x", torch.linspace(-6, 6, 241))
+    gelu = f.add("gelu_y", F.gelu(grid, approximate="tanh"))
+    gelu_check = Fixture("step_04_gelu", "", seed=4, atol=1e-6, rtol=1e-6, config={})
+    gelu_check.mistake("exact erf GELU", "F.gelu(x) without approximate='tanh'", [(gelu, F.gelu(grid))])
+    gelu_check.mistake("sigmoid GELU", "x * sigmoid(1.702 x)", [(gelu, grid * torch.sigmoid(1.702 * grid))])
+    gelu_check.mistake("ReLU", "max(x, 0)", [(gelu, F.relu(grid))])
+    f.mistakes += [dict(m, name=f"gelu: {m['name']}", tolerance="gelu_tolerance") for m in gelu_check.mistakes]
+
+    c, inner = TINY["n_embd"], 4 * TINY["n_embd"]
+    c_fc = linear_weights(f, "c_fc", c, inner, std=0.5)
+    c_proj = linear_weights(f, "c_proj", inner, c, std=0.5)
+    x = f.add("x", torch.randn(2, 3, c))
+    h = c_fc(x)
+    y = f.add("y", c_proj(F.gelu(h, approximate="tanh")))
+    f.mistake("no activation", "c_proj(c_fc(x))", [(y, c_proj(h))])
+    f.mistake("ReLU instead of GELU", "c_proj(relu(c_fc(x)))", [(y, c_proj(F.relu(h)))])
+    f.mistake("GELU after c_proj", "gelu(c_proj(c_fc(x)))", [(y, F.gelu(c_proj(h), approximate="tanh"))])
+    return f
+
+
+# ---------------------------------------------------------------- steps 05 and 06: embeddings
+
+
+def step_05() -> Fixture:
+    f = Fixture("step_05", "Token embeddings", seed=5, **TOL, config=TINY)
+    table = f.add("weight", torch.randn(TINY["vocab_size"], TINY["n_embd"]))
+    ids = f.add("ids", torch.tensor([[0, 5, 63, 5, 17], [42, 1, 2, 3, 62]], dtype=torch.int32))
+    y = f.add("y", F.embedding(ids.long(), table))
+    f.mistake("off by one", "looks up id + 1", [(y, F.embedding((ids.long() + 1) % TINY["vocab_size"], table))])
+    f.mistake("columns instead of rows", "reads table[:, id] as if the table were [n_embd, vocab_size]", [(y, table.t().reshape(TINY["vocab_size"], TINY["n_embd"])[ids.long()])])
+    return f
+
+
+def step_06() -> Fixture:
+    f = Fixture("step_06", "Position embeddings", seed=6, **TOL, config=dict(TINY, T=5, past=3))
+    table = f.add("weight", torch.randn(TINY["n_positions"], TINY["n_embd"]))
+    y = f.add("y", table[3:8])
+    y0 = f.add("y_past0", table[0:5])
+    f.mistake("past ignored", "positions 0…T-1 even after past tokens", [(y, table[0:5])])
+    f.mistake("off by one", "positions past+1 … past+T", [(y, table[4:9]), (y0, table[1:6])])
+    return f
+
+
+# ---------------------------------------------------------------- steps 07 and 08: attention
+
+
+def step_07() -> Fixture:
+    f = Fixture("step_07", "Q/K/V projections", seed=7, **TOL, config=TINY)
+    c = TINY["n_embd"]
+    c_attn = linear_weights(f, "c_attn", c, 3 * c, std=0.5)
+    x = f.add("x", torch.randn(2, 5, c))
+    qkv = c_attn(x)
+    q, k, v = qkv.split(c, dim=-1)
+    f.add("q", q), f.add("k", k), f.add("v", v)
+    f.mistake("wrong order", "takes k, q, v (or any order but q, k, v)", [(q, k), (k, q)])
+    f.mistake("interleaved split", "reshapes [..., 3C] to [..., C, 3] instead of taking three consecutive blocks", [(q, qkv.view(2, 5, c, 3)[..., 0]), (v, qkv.view(2, 5, c, 3)[..., 2])])
+    f.mistake("bias dropped", "x·Wᵀ without + b", [(q, F.linear(x, c_attn.weight)[..., :c])])
+    return f
+
+
+def reference_attention(q, k, v, scale=None, mask_diagonal=False, masked=True):
+    tq, tk, d = q.shape[-2], k.shape[-2], q.shape[-1]
+    scores = q @ k.transpose(-2, -1) * (1 / math.sqrt(d) if scale is None else scale)
+    if masked:
+        scores = scores + causal_mask(tq, tk - tq) if not mask_diagonal else scores + torch.triu(torch.full((tq, tk), float("-inf")), diagonal=tk - tq)
+    weights = torch.softmax(scores, dim=-1)
+    return weights @ v, weights
+
+
+def step_08() -> Fixture:
+    f = Fixture("step_08", "Attention", seed=8, **TOL, config={"head_dim": 8, "T": 6, "past_case": {"T": 2, "past": 4}})
+    q, k, v = (f.add(n, torch.randn(2, 6, 8) * 1.5) for n in ("q", "k", "v"))
+    out, w = reference_attention(q, k, v)
+    # PyTorch's own fused kernel must agree with the formula (an independent cross-check).
+    fused = F.softmax((q @ k.transpose(-2, -1)) / math.sqrt(8) + causal_mask(6, 0), dim=-1) @ v
+    assert torch.allclose(out, fused)
+    f.add("out", out), f.add("weights", w)
+    q2 = f.add("q_cached", q[:, 4:, :])
+    out2, w2 = reference_attention(q2, k, v)
+    f.add("out_cached", out2), f.add("weights_cached", w2)
+    f.mistake("scale missing", "q·kᵀ without dividing by sqrt(head_dim)", [(out, reference_attention(q, k, v, scale=1.0)[0])])
+    f.mistake("scale 1/head_dim", "divides by head_dim instead of its square root", [(out, reference_attention(q, k, v, scale=1 / 8)[0])])
+    f.mistake("diagonal masked", "each token cannot see itself (first row becomes NaN)", [(out, reference_attention(q, k, v, mask_diagonal=True)[0])])
+    f.mistake("no mask", "every token sees the future", [(out, reference_attention(q, k, v, masked=False)[0])])
+    f.mistake("cache ignored in the mask", "a square [T, T] mask with cached keys", [(out2, torch.softmax(q2 @ k.transpose(-2, -1) / math.sqrt(8) + torch.triu(torch.full((2, 6), float("-inf")), diagonal=1), -1) @ v)])
+    return f
+
+
+STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08]
 
 
 def generate(out: Path) -> None:

@@ -171,3 +171,17 @@ export async function expectError(what: string, fn: () => unknown, patterns: rea
   }
   throw new CheckFailure(`${what}\n  expected: an error\n  got:      no error was thrown`);
 }
+
+/** The module's parameter paths and shapes must be exactly `expected`, in order. */
+export function expectParameters(what: string, module: { namedParameters(): [string, Tensor][] }, expected: Record<string, readonly number[]>): void {
+  const got = Object.fromEntries(module.namedParameters().map(([name, t]) => [name, fmtShape(t.shape)]));
+  const want = Object.fromEntries(Object.entries(expected).map(([name, shape]) => [name, fmtShape(shape)]));
+  expectEqual(`${what}: parameter names and shapes`, got, want);
+}
+
+/** Formats a count the way the book prints it: 38,597,376. */
+export const count = (n: number): string => n.toLocaleString("en-US");
+
+export function expectCount(what: string, got: number, expected: number): void {
+  if (got !== expected) throw new CheckFailure(`${what}\n  expected: ${count(expected)} parameters\n  got:      ${count(got)}`);
+}

@@ -7,6 +7,12 @@ export interface StepInfo {
 export const STEPS: readonly StepInfo[] = [
   { nn: "01", title: "Model configuration" },
   { nn: "02", title: "Causal masking" },
+  { nn: "03", title: "Layer normalization" },
+  { nn: "04", title: "Feed-forward network" },
+  { nn: "05", title: "Token embeddings" },
+  { nn: "06", title: "Position embeddings" },
+  { nn: "07", title: "Q/K/V projections" },
+  { nn: "08", title: "Attention" },
 ];
 
 export function findStep(arg: string | undefined): StepInfo | undefined {

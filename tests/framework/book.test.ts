@@ -1,5 +1,5 @@
 // The book's sources must have no broken references: every SUMMARY entry and every include resolves.
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,5 +45,30 @@ describe("book references", () => {
       expect.stringMatching(/^one.md:4 \{\{#include \.\.\/code\.ts:2:99\}\}: line range 2:99 is outside the file's 4 lines/),
       expect.stringMatching(/^SUMMARY.md:3 chapter file gone.md does not exist/),
     ]);
+  });
+});
+
+describe("step chapters", () => {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  const steps = readdirSync(path.join(root, "tests")).flatMap((f) => /^step_(\d\d)\.test\.ts$/.exec(f)?.[1] ?? []);
+
+  it("there is a chapter for every step's checks", () => {
+    expect(steps.length).toBeGreaterThan(0);
+    for (const nn of steps) expect(existsSync(path.join(root, "book", "src", `step_${nn}.md`)), `book/src/step_${nn}.md`).toBe(true);
+  });
+
+  it.each(steps)("step %s: every section a hint points to is a heading of the chapter", (nn) => {
+    const chapter = readFileSync(path.join(root, "book", "src", `step_${nn}.md`), "utf8");
+    const headings = new Set([...chapter.matchAll(/^#{2,3} (.+)$/gm)].map((m) => m[1].trim()));
+    const sections = new Set([...readFileSync(path.join(root, "tests", `step_${nn}.test.ts`), "utf8").matchAll(/section: "([^"]+)"/g)].map((m) => m[1]));
+    expect(sections.size).toBeGreaterThan(0);
+    for (const section of sections) expect([...headings], `section "${section}" of book/src/step_${nn}.md`).toContain(section);
+  });
+
+  it.each(steps)("step %s: the chapter includes its skeleton and solution and names its check command", (nn) => {
+    const chapter = readFileSync(path.join(root, "book", "src", `step_${nn}.md`), "utf8");
+    expect(chapter).toContain(`{{#include ../../steps/step_${nn}.ts}}`);
+    expect(chapter).toContain(`{{#include ../../solutions/solution_${nn}.ts}}`);
+    expect(chapter).toContain(`**Validation:** \`npm run s${nn}\``);
   });
 });
