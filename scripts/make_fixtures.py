@@ -259,7 +259,226 @@ def step_08() -> Fixture:
     return f
 
 
-STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08]
+# ---------------------------------------------------------------- a tiny GPT-2 in PyTorch (steps 09-14)
+# Parameter names are Hugging Face's GPT2LMHeadModel keys; Linear weights are nn.Linear's
+# [out, in] layout (the loader in a later part transposes Hugging Face's Conv1D [in, out]).
+# Each module takes `mistake` flags so the generator can compute the classic wrong variants.
+
+
+class Attention(torch.nn.Module):
+    def __init__(self, c: int, n_head: int):
+        super().__init__()
+        self.c_attn, self.c_proj, self.n_head = torch.nn.Linear(c, 3 * c), torch.nn.Linear(c, c), n_head
+
+    def forward(self, x, mistake=None):
+        b, t, c = x.shape
+        h, d = self.n_head, c // self.n_head
+        q, k, v = self.c_attn(x).split(c, dim=2)
+        if mistake == "heads without transpose":  # reshape straight to [B, H, T, D]
+            q, k, v = (z.reshape(b, h, t, d) for z in (q, k, v))
+        else:
+            q, k, v = (z.view(b, t, h, d).transpose(1, 2) for z in (q, k, v))
+        scale = 1 / math.sqrt(c if mistake == "scale by n_embd" else d)
+        y = torch.softmax(q @ k.transpose(-2, -1) * scale + causal_mask(t, 0), dim=-1) @ v
+        y = y.reshape(b, t, c) if mistake in ("heads without transpose", "merge without transpose") else y.transpose(1, 2).reshape(b, t, c)
+        return y if mistake == "no c_proj" else self.c_proj(y)
+
+
+class MLP(torch.nn.Module):
+    def __init__(self, c: int):
+        super().__init__()
+        self.c_fc, self.c_proj = torch.nn.Linear(c, 4 * c), torch.nn.Linear(4 * c, c)
+
+    def forward(self, x):
+        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))
+
+
+class Block(torch.nn.Module):
+    def __init__(self, c: int, n_head: int):
+        super().__init__()
+        self.ln_1, self.attn = torch.nn.LayerNorm(c, eps=1e-5), Attention(c, n_head)
+        self.ln_2, self.mlp = torch.nn.LayerNorm(c, eps=1e-5), MLP(c)
+
+    def forward(self, x, mistake=None):
+        if mistake == "post-norm":
+            x = self.ln_1(x + self.attn(x))
+            return self.ln_2(x + self.mlp(x))
+        if mistake == "no residual":
+            return self.mlp(self.ln_2(self.attn(self.ln_1(x))))
+        if mistake == "norms swapped":
+            x = x + self.attn(self.ln_2(x))
+            return x + self.mlp(self.ln_1(x))
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
+
+
+class Transformer(torch.nn.Module):
+    def __init__(self, cfg: dict):
+        super().__init__()
+        c = cfg["n_embd"]
+        self.wte, self.wpe = torch.nn.Embedding(cfg["vocab_size"], c), torch.nn.Embedding(cfg["n_positions"], c)
+        self.h = torch.nn.ModuleList(Block(c, cfg["n_head"]) for _ in range(cfg["n_layer"]))
+        self.ln_f = torch.nn.LayerNorm(c, eps=1e-5)
+
+    def hidden_states(self, ids, mistake=None):
+        x = self.wte(ids) + (0 if mistake == "no position embeddings" else self.wpe(torch.arange(ids.shape[1])))
+        states = [x]
+        for block in self.h:
+            x = block(x, mistake=mistake if mistake in ("post-norm",) else None)
+            states.append(x)
+        return states
+
+    def forward(self, ids, mistake=None):
+        last = self.hidden_states(ids, mistake)[-1]
+        return last if mistake == "no final layer norm" else self.ln_f(last)
+
+
+class LMHead(torch.nn.Module):
+    def __init__(self, cfg: dict):
+        super().__init__()
+        self.transformer = Transformer(cfg)
+        self.lm_head = torch.nn.Linear(cfg["n_embd"], cfg["vocab_size"], bias=False)
+        self.lm_head.weight = self.transformer.wte.weight  # tied, as in Hugging Face
+
+    def forward(self, ids, mistake=None):
+        return self.lm_head(self.transformer(ids, mistake))
+
+
+def randomize(module: torch.nn.Module, std: float) -> None:
+    """Weights large enough that every classic mistake shows (GPT-2's own 0.02 hides several)."""
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            if name.endswith("ln_1.weight") or name.endswith("ln_2.weight") or name.endswith("ln_f.weight") or name == "weight" and p.dim() == 1:
+                p.copy_(1 + 0.2 * torch.randn_like(p))
+            elif p.dim() == 1:
+                p.copy_(0.2 * torch.randn_like(p))
+            elif "wte" in name or "wpe" in name:
+                p.copy_(torch.randn_like(p))
+            else:
+                p.copy_(std * torch.randn_like(p))
+
+
+def add_state(f: Fixture, module: torch.nn.Module, prefix: str = "") -> None:
+    for name, p in module.state_dict().items():
+        f.add(prefix + name, p)
+
+
+def step_09() -> Fixture:
+    f = Fixture("step_09", "Multi-head attention", seed=9, **TOL, config=TINY)
+    attn = Attention(16, 4)
+    randomize(attn, std=0.4)
+    add_state(f, attn, "attn.")
+    x = f.add("x", torch.randn(2, 6, 16))
+    y = f.add("y", attn(x).detach())
+    # Cross-check with PyTorch's own multi-head attention (a different implementation).
+    mha = torch.nn.MultiheadAttention(16, 4, batch_first=True)
+    with torch.no_grad():
+        mha.in_proj_weight.copy_(attn.c_attn.weight), mha.in_proj_bias.copy_(attn.c_attn.bias)
+        mha.out_proj.weight.copy_(attn.c_proj.weight), mha.out_proj.bias.copy_(attn.c_proj.bias)
+    ref, _ = mha(x, x, x, attn_mask=causal_mask(6, 0), need_weights=False)
+    assert torch.allclose(ref, y, atol=1e-5), "our reference attention disagrees with nn.MultiheadAttention"
+    for m, desc in [
+        ("heads without transpose", "reshapes [B, T, C] straight to [B, H, T, D] (and back) instead of [B, T, H, D] + transpose"),
+        ("merge without transpose", "splits heads correctly but merges [B, H, T, D] back with a plain reshape"),
+        ("scale by n_embd", "divides scores by sqrt(n_embd) instead of sqrt(head_dim)"),
+        ("no c_proj", "returns the merged heads without the output projection"),
+    ]:
+        f.mistake(m, desc, [(y, attn(x, mistake=m).detach())])
+    return f
+
+
+def step_10() -> Fixture:
+    f = Fixture("step_10", "Residual connections and layer norm", seed=10, **TOL, config={"dim": 16})
+    ln = torch.nn.LayerNorm(16, eps=1e-5)
+    sub = torch.nn.Linear(16, 16)
+    randomize(ln, std=0.5), randomize(sub, std=0.5)
+    add_state(f, ln, "ln."), add_state(f, sub, "sublayer.")
+    x = f.add("x", torch.randn(2, 5, 16) * 2 + 1)
+    y = f.add("y", (x + sub(ln(x))).detach())
+    f.mistake("post-norm", "ln(x + f(x)), the original Transformer's order", [(y, ln(x + sub(x)).detach())])
+    f.mistake("no residual", "f(ln(x)) without adding x back", [(y, sub(ln(x)).detach())])
+    f.mistake("residual from the normalized input", "ln(x) + f(ln(x))", [(y, (ln(x) + sub(ln(x))).detach())])
+    return f
+
+
+def step_11() -> Fixture:
+    f = Fixture("step_11", "Transformer block", seed=11, **TOL, config=TINY)
+    block = Block(16, 4)
+    randomize(block, std=0.3)
+    add_state(f, block, "block.")
+    x = f.add("x", torch.randn(2, 6, 16))
+    y = f.add("y", block(x).detach())
+    for m, desc in [("post-norm", "layer norm after each residual addition"), ("no residual", "the sublayers without x + …"), ("norms swapped", "ln_2 before attention and ln_1 before the MLP")]:
+        f.mistake(m, desc, [(y, block(x, mistake=m).detach())])
+    return f
+
+
+TINY_IDS = [[3, 17, 42, 8, 0, 63, 25], [11, 11, 5, 60, 2, 9, 33]]
+
+
+def tiny_model(seed: int) -> LMHead:
+    torch.manual_seed(seed)
+    model = LMHead(TINY)
+    randomize(model.transformer, std=0.3)
+    return model
+
+
+def step_12() -> Fixture:
+    f = Fixture("step_12", "Stacking blocks", seed=12, **TOL, config=TINY)
+    model = tiny_model(12).transformer
+    add_state(f, model, "transformer.")
+    ids = f.add("ids", torch.tensor(TINY_IDS, dtype=torch.int32))
+    states = model.hidden_states(ids.long())
+    for i, s in enumerate(states):
+        f.add(f"hidden_{i}", s.detach())
+    y = f.add("y", model(ids.long()).detach())
+    for m, desc in [("no final layer norm", "returns the last block's output without ln_f"), ("no position embeddings", "wte(ids) only"), ("post-norm", "blocks that normalise after the residual addition")]:
+        f.mistake(m, desc, [(y, model(ids.long(), mistake=m).detach())])
+    return f
+
+
+def step_13() -> Fixture:
+    f = Fixture("step_13", "Language model head", seed=13, **TOL, config=TINY)
+    model = tiny_model(13)
+    add_state(f, model.transformer, "transformer.")
+    ids = f.add("ids", torch.tensor(TINY_IDS, dtype=torch.int32))
+    logits = f.add("logits", model(ids.long()).detach())
+    hidden = model.transformer(ids.long()).detach()
+    f.mistake("untied head", "a separate random lm_head instead of sharing wte's array", [(logits, hidden @ (0.02 * torch.randn(64, 16)).t())])
+    f.mistake("probabilities instead of logits", "softmax applied to the head's output", [(logits, torch.softmax(logits, -1))])
+    f.mistake("no final layer norm", "lm_head applied to the last block's output", [(logits, model(ids.long(), mistake="no final layer norm").detach())])
+    return f
+
+
+PROMPTS = [[1, 2, 3], [17], [5, 9, 14, 20, 33, 41], [63, 0]]
+NEW_TOKENS = 8
+
+
+def greedy(model, prompt, steps, position=-1, extend_context=True):
+    ids = list(prompt)
+    for _ in range(steps):
+        context = ids if extend_context else list(prompt)
+        logits = model(torch.tensor([context]))[0, position]
+        ids.append(int(torch.argmax(logits)))
+    return ids
+
+
+def step_14() -> Fixture:
+    f = Fixture("step_14", "Text generation", seed=14, atol=0.0, rtol=0.0, config=dict(TINY, prompts=PROMPTS, max_new_tokens=NEW_TOKENS))
+    model = tiny_model(14)
+    add_state(f, model.transformer, "transformer.")
+    outs = []
+    with torch.no_grad():
+        for i, prompt in enumerate(PROMPTS):
+            out = f.add(f"greedy_{i}", torch.tensor(greedy(model, prompt, NEW_TOKENS), dtype=torch.int32))
+            outs.append((prompt, out))
+        f.add("last_logits_0", model(torch.tensor([PROMPTS[0]]))[0, -1])
+        f.mistake("first position's logits", "predicts from logits[:, 0] instead of the last position", [(o.float(), torch.tensor(greedy(model, p, NEW_TOKENS, position=0)).float()) for p, o in outs])
+        f.mistake("context not extended", "predicts every new token from the prompt alone", [(o.float(), torch.tensor(greedy(model, p, NEW_TOKENS, extend_context=False)).float()) for p, o in outs])
+    return f
+
+
+STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14]
 
 
 def generate(out: Path) -> None:

@@ -24,7 +24,7 @@ export function splitQKV(qkv: Tensor, n_embd: number): QKV {
 export class QKVProjection extends Module {
   c_attn: Linear;
 
-  constructor(private readonly config: GPT2Config) {
+  constructor(readonly config: GPT2Config) {
     super();
     this.c_attn = new Linear(config.n_embd, 3 * config.n_embd);
   }

@@ -24,7 +24,7 @@ export function splitQKV(qkv: Tensor, n_embd: number): QKV {
 export class QKVProjection extends Module {
   c_attn!: Linear;
 
-  constructor(private readonly config: GPT2Config) {
+  constructor(readonly config: GPT2Config) {
     super();
     // TODO: one Linear layer from n_embd to 3 * n_embd, named c_attn.
     throw notImplemented("07", `QKVProjection constructor: create c_attn (${config.n_embd}→${3 * config.n_embd})`);

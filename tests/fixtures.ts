@@ -21,6 +21,8 @@ export interface Fixture extends FixtureEntry {
   f32(name: string): Tensor;
   /** An int32 tensor (token ids) by name. */
   i32(name: string): IntTensor;
+  /** The float32 tensors named `prefix…`, keyed without the prefix: a state dict for loadStateDict. */
+  module(prefix: string): Record<string, Tensor>;
 }
 
 export function loadFixture(step: string): Fixture {
@@ -32,5 +34,11 @@ export function loadFixture(step: string): Fixture {
     if (!t || !(t.data instanceof kind)) throw new Error(`fixture ${entry.file} has no ${kind.name} tensor "${name}"`);
     return t;
   };
-  return { ...entry, f32: (name) => get(name, Float32Array) as Tensor, i32: (name) => get(name, Int32Array) as IntTensor };
+  const module = (prefix: string) =>
+    Object.fromEntries(
+      Object.entries(tensors)
+        .filter(([name, t]) => name.startsWith(prefix) && t.data instanceof Float32Array)
+        .map(([name, t]) => [name.slice(prefix.length), t as Tensor]),
+    );
+  return { ...entry, f32: (name) => get(name, Float32Array) as Tensor, i32: (name) => get(name, Int32Array) as IntTensor, module };
 }

@@ -185,3 +185,34 @@ export const count = (n: number): string => n.toLocaleString("en-US");
 export function expectCount(what: string, got: number, expected: number): void {
   if (got !== expected) throw new CheckFailure(`${what}\n  expected: ${count(expected)} parameters\n  got:      ${count(got)}`);
 }
+
+/** Hugging Face GPT-2 block parameter names and shapes at width C, under `prefix`. */
+export function blockParameters(prefix: string, C: number, inner = 4 * C): Record<string, number[]> {
+  return {
+    [`${prefix}ln_1.weight`]: [C],
+    [`${prefix}ln_1.bias`]: [C],
+    [`${prefix}attn.c_attn.weight`]: [3 * C, C],
+    [`${prefix}attn.c_attn.bias`]: [3 * C],
+    [`${prefix}attn.c_proj.weight`]: [C, C],
+    [`${prefix}attn.c_proj.bias`]: [C],
+    [`${prefix}ln_2.weight`]: [C],
+    [`${prefix}ln_2.bias`]: [C],
+    [`${prefix}mlp.c_fc.weight`]: [inner, C],
+    [`${prefix}mlp.c_fc.bias`]: [inner],
+    [`${prefix}mlp.c_proj.weight`]: [C, inner],
+    [`${prefix}mlp.c_proj.bias`]: [C],
+  };
+}
+
+/**
+ * Causality of a whole sequence model: change token `t` and check that outputs at positions
+ * before `t` stay the same. `run` maps a [1, T] id list (or [1, T, C] input) to [1, T, …].
+ */
+export function expectCausal(what: string, run: (changeAt: number | null) => Tensor, t: number): void {
+  const before = run(null);
+  const after = run(t);
+  const keep = (x: Tensor) => x.hi(...x.shape.map((s, d) => (d === 1 ? t : s)));
+  expectClose(`${what}: outputs at positions 0…${t - 1} after changing token ${t}`, keep(after), keep(before), { atol: 1e-5, rtol: 1e-5 });
+  const changed = values(after).some((v, i) => v !== values(before)[i]);
+  expectTrue(`${what}: changing token ${t} should change some later output (is the input used at all?)`, changed);
+}

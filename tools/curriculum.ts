@@ -13,6 +13,12 @@ export const STEPS: readonly StepInfo[] = [
   { nn: "06", title: "Position embeddings" },
   { nn: "07", title: "Q/K/V projections" },
   { nn: "08", title: "Attention" },
+  { nn: "09", title: "Multi-head attention" },
+  { nn: "10", title: "Residual connections and layer norm" },
+  { nn: "11", title: "Transformer block" },
+  { nn: "12", title: "Stacking blocks" },
+  { nn: "13", title: "Language model head" },
+  { nn: "14", title: "Text generation" },
 ];
 
 export function findStep(arg: string | undefined): StepInfo | undefined {
