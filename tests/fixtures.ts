@@ -23,6 +23,8 @@ export interface Fixture extends FixtureEntry {
   i32(name: string): IntTensor;
   /** The float32 tensors named `prefix…`, keyed without the prefix: a state dict for loadStateDict. */
   module(prefix: string): Record<string, Tensor>;
+  /** A GPT2LMHeadModel state dict: the `transformer.…` tensors plus lm_head.weight tied to wte. */
+  lmHeadModel(): Record<string, Tensor>;
 }
 
 export function loadFixture(step: string): Fixture {
@@ -40,5 +42,9 @@ export function loadFixture(step: string): Fixture {
         .filter(([name, t]) => name.startsWith(prefix) && t.data instanceof Float32Array)
         .map(([name, t]) => [name.slice(prefix.length), t as Tensor]),
     );
-  return { ...entry, f32: (name) => get(name, Float32Array) as Tensor, i32: (name) => get(name, Int32Array) as IntTensor, module };
+  const lmHeadModel = () => {
+    const state = Object.fromEntries(Object.entries(module("transformer.")).map(([k, v]) => [`transformer.${k}`, v]));
+    return { ...state, "lm_head.weight": state["transformer.wte.weight"] };
+  };
+  return { ...entry, f32: (name) => get(name, Float32Array) as Tensor, i32: (name) => get(name, Int32Array) as IntTensor, module, lmHeadModel };
 }

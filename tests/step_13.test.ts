@@ -13,8 +13,7 @@ const tiny = new GPT2Config(fx.config);
 
 function loaded() {
   const model = new GPT2LMHeadModel(tiny);
-  const state = Object.fromEntries(Object.entries(fx.module("transformer.")).map(([k, v]) => [`transformer.${k}`, v]));
-  model.loadStateDict({ ...state, "lm_head.weight": state["transformer.wte.weight"] });
+  model.loadStateDict(fx.lmHeadModel());
   return model;
 }
 

@@ -16,8 +16,7 @@ const prompts = fx.config.prompts as number[][];
 const maxNewTokens = fx.config.max_new_tokens as number;
 
 const model = new GPT2LMHeadModel(tiny);
-const state = Object.fromEntries(Object.entries(fx.module("transformer.")).map(([k, v]) => [`transformer.${k}`, v]));
-model.loadStateDict({ ...state, "lm_head.weight": state["transformer.wte.weight"] });
+model.loadStateDict(fx.lmHeadModel());
 
 /** A stand-in model with GPT-2's vocabulary that always prefers <|endoftext|>. */
 const alwaysEndOfText = {
