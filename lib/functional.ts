@@ -189,7 +189,8 @@ function batchOffsets(shape: Shape, batch: Shape, blockSize: number): number[] {
 
 /**
  * y = x·Wᵀ + b, with W stored [out, in] as in PyTorch's nn.Linear.
- * x: [..., in] → [..., out]. Each output is a dot product of two contiguous rows.
+ * x: [..., in] → [..., out]. W may also be a transposed view of an [in, out] array (Hugging
+ * Face's Conv1D layout); both layouts are read in place, without copying the weight.
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   requireRank(x, 1, "linear");
@@ -203,18 +204,36 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     throw new ShapeError(`linear: bias must be [${outF}], got ${fmtShape(bias.shape)}`);
   }
   const X = contiguousData(x);
-  const W = contiguousData(weight);
-  const B = bias ? contiguousData(bias) : null;
   const rows = X.length / inF;
   const out = new Float32Array(rows * outF);
-  for (let r = 0; r < rows; r++) {
-    const xo = r * inF;
-    for (let o = 0; o < outF; o++) {
-      const wo = o * inF;
-      let s = 0;
-      for (let i = 0; i < inF; i++) s += X[xo + i] * W[wo + i];
-      out[r * outF + o] = B ? s + B[o] : s;
+  const transposedView = weight.stride[0] === 1 && weight.stride[1] === outF && outF > 1;
+  if (transposedView) {
+    // W is [in, out] in memory: out[r, :] += x[r, i] · Wmem[i, :], walking memory row by row.
+    const W = weight.data;
+    for (let r = 0; r < rows; r++) {
+      const orow = r * outF;
+      for (let i = 0; i < inF; i++) {
+        const xv = X[r * inF + i];
+        const wrow = weight.offset + i * outF;
+        for (let o = 0; o < outF; o++) out[orow + o] += xv * W[wrow + o];
+      }
     }
+  } else {
+    // W is [out, in] in memory: each output is the dot product of two contiguous rows.
+    const W = contiguousData(weight);
+    for (let r = 0; r < rows; r++) {
+      const xo = r * inF;
+      for (let o = 0; o < outF; o++) {
+        const wo = o * inF;
+        let s = 0;
+        for (let i = 0; i < inF; i++) s += X[xo + i] * W[wo + i];
+        out[r * outF + o] = s;
+      }
+    }
+  }
+  if (bias) {
+    const B = contiguousData(bias);
+    for (let r = 0; r < rows; r++) for (let o = 0; o < outF; o++) out[r * outF + o] += B[o];
   }
   return fromData(out, [...x.shape.slice(0, -1), outF]);
 }

@@ -69,6 +69,8 @@ def distance(reference: torch.Tensor, mistaken: torch.Tensor, atol: float, rtol:
 class Fixture:
     """Collects one step's tensors, and its named mistakes with their measured distances."""
 
+    out = DEFAULT_OUT  # where extra files (checkpoint folders) go; set by generate()
+
     def __init__(self, step: str, title: str, seed: int, atol: float, rtol: float, config: dict):
         self.step, self.title, self.seed, self.atol, self.rtol, self.config = step, title, seed, atol, rtol, config
         self.tensors, self.mistakes = {}, []
@@ -478,11 +480,72 @@ def step_14() -> Fixture:
     return f
 
 
-STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14]
+# ---------------------------------------------------------------- step 15: Hugging Face checkpoints
+
+CONV1D = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
+
+
+def hf_config(cfg: dict) -> dict:
+    """A config.json as Hugging Face writes it for GPT-2, with the extra keys a loader must ignore."""
+    return {
+        "activation_function": "gelu_new", "architectures": ["GPT2LMHeadModel"], "attn_pdrop": 0.1,
+        "bos_token_id": 50256, "embd_pdrop": 0.1, "eos_token_id": 50256, "initializer_range": 0.02,
+        "layer_norm_epsilon": cfg["layer_norm_epsilon"], "model_type": "gpt2", "n_ctx": cfg["n_positions"],
+        "n_embd": cfg["n_embd"], "n_head": cfg["n_head"], "n_inner": None, "n_layer": cfg["n_layer"],
+        "n_positions": cfg["n_positions"], "resid_pdrop": 0.1, "vocab_size": cfg["vocab_size"],
+    }
+
+
+def hf_state(model: LMHead, prefixed: bool) -> dict:
+    """The model's weights as Hugging Face stores them: Conv1D weights [in, out], the causal-mask
+    buffers, and either bare keys (the original gpt2 upload) or transformer.-prefixed keys with lm_head."""
+    cfg = TINY
+    state = {}
+    for name, p in model.transformer.state_dict().items():
+        state[name] = p.t().contiguous() if name.endswith(CONV1D) else p
+    for i in range(cfg["n_layer"]):
+        state[f"h.{i}.attn.bias"] = torch.tril(torch.ones(cfg["n_positions"], cfg["n_positions"])).view(1, 1, cfg["n_positions"], cfg["n_positions"])
+        if prefixed:
+            state[f"h.{i}.attn.masked_bias"] = torch.tensor(-1e4)
+    if prefixed:
+        state = {f"transformer.{k}": v for k, v in state.items()}
+        state["lm_head.weight"] = model.lm_head.weight
+    return state
+
+
+def step_15() -> Fixture:
+    f = Fixture("step_15", "Loading pretrained weights", seed=15, **TOL, config=dict(TINY, checkpoints=["tiny-gpt2", "tiny-gpt2-prefixed"], greedy_prompt=[1, 2, 3], max_new_tokens=8))
+    model = tiny_model(15)
+    for folder, prefixed in (("tiny-gpt2", False), ("tiny-gpt2-prefixed", True)):
+        out = f.out / folder
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.json").write_text(json.dumps(hf_config(TINY), indent=2, sort_keys=True) + "\n")
+        write_safetensors(out / "model.safetensors", {k: v.detach() for k, v in hf_state(model, prefixed).items()}, {"format": "pt"})
+    ids = f.add("ids", torch.tensor(TINY_IDS, dtype=torch.int32))
+    with torch.no_grad():
+        logits = f.add("logits", model(ids.long()))
+        f.add("greedy", torch.tensor(greedy(model, [1, 2, 3], 8), dtype=torch.int32))
+        f.mistake("Conv1D weights not transposed", "reads [in, out] as [out, in] (for a square c_proj this even has the right shape)", [(logits, model_with(model, lambda n, p: p.t().reshape(p.shape) if n.endswith(CONV1D) else p)(ids.long()))])
+        f.mistake("untied head", "lm_head left at its random initialisation", [(logits, model.transformer(ids.long()) @ (0.02 * torch.randn(64, 16)).t())])
+    return f
+
+
+def model_with(model: LMHead, change) -> LMHead:
+    """A copy of `model` with every parameter passed through change(name, tensor)."""
+    other = LMHead(TINY)
+    with torch.no_grad():
+        for (name, p), (_, q) in zip(model.named_parameters(), other.named_parameters()):
+            q.copy_(change(name, p))
+    other.lm_head.weight = other.transformer.wte.weight
+    return other
+
+
+STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14, step_15]
 
 
 def generate(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    Fixture.out = out
     manifest = {
         "generator": "scripts/make_fixtures.py",
         "command": "/usr/bin/python3 scripts/make_fixtures.py",
@@ -511,7 +574,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         generate(Path(tmp))
-        names = sorted(p.name for p in Path(tmp).iterdir())
+        names = sorted(str(p.relative_to(tmp)) for p in Path(tmp).rglob("*") if p.is_file())
         _, mismatch, missing = filecmp.cmpfiles(args.out, tmp, names, shallow=False)
         if mismatch or missing:
             sys.exit(f"fixtures differ from a fresh run: changed {mismatch}, missing {missing}")

@@ -19,6 +19,7 @@ export const STEPS: readonly StepInfo[] = [
   { nn: "12", title: "Stacking blocks" },
   { nn: "13", title: "Language model head" },
   { nn: "14", title: "Text generation" },
+  { nn: "15", title: "Loading pretrained weights" },
 ];
 
 export function findStep(arg: string | undefined): StepInfo | undefined {

@@ -107,6 +107,14 @@ describe("matmul and linear", () => {
     expect(toNested(F.linear(x, w))).toEqual([[1, 5]]);
     expect(() => F.linear(zeros([2, 4]), w)).toThrow(/linear: input's last dimension is 4/);
   });
+
+  it("linear reads a transposed [in, out] weight (Conv1D layout) in place", () => {
+    const x = tensor([[1, 2, 3], [0, 1, 0]]);
+    const stored = tensor([[1, 0], [0, 0], [0, 2]]); // [in 3, out 2]
+    const w = F.transpose(stored, 0, 1); // a view with shape [out 2, in 3]
+    expect(toNested(F.linear(x, w, tensor([10, 20])))).toEqual([[11, 26], [10, 20]]);
+    expect(toNested(F.linear(x, w))).toEqual(toNested(F.linear(x, F.reshape(w, [2, 3]))));
+  });
 });
 
 describe("shape manipulation", () => {
