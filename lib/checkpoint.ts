@@ -31,18 +31,19 @@ export interface CheckpointFiles {
   weights: SafetensorsFile;
 }
 
-/** The command that fetches `model`, for error messages. */
+/** The command that fetches a model (given by name or by its folder, e.g. models/gpt2-xl), for error messages. */
 export function downloadHint(model: string): string {
-  return model in HUB_MODELS ? `npm run download -- ${model}` : `npm run download -- gpt2   (or point --model at a folder with config.json and model.safetensors)`;
+  const name = path.basename(model);
+  return name in HUB_MODELS ? `npm run download -- ${name}` : `npm run download -- gpt2   (or point --model at a folder with config.json and model.safetensors)`;
 }
 
 /** Reads config.json and model.safetensors from `dir`, with errors that say what to do. */
-export function readCheckpoint(dir: string, model = dir): CheckpointFiles {
+export function readCheckpoint(dir: string): CheckpointFiles {
   const configPath = path.join(dir, "config.json");
   const weightsPath = path.join(dir, "model.safetensors");
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CheckpointError(`no model at ${dir}. Download it with:\n  ${downloadHint(model)}`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CheckpointError(`no model at ${dir}. Download it with:\n  ${downloadHint(dir)}`);
   for (const file of [configPath, weightsPath]) {
-    if (!existsSync(file)) throw new CheckpointError(`${file} is missing (an interrupted download?). Fetch it with:\n  ${downloadHint(model)}`);
+    if (!existsSync(file)) throw new CheckpointError(`${file} is missing (an interrupted download?). Fetch it with:\n  ${downloadHint(dir)}`);
   }
   let configJSON: unknown;
   try {

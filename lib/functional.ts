@@ -207,35 +207,74 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const rows = X.length / inF;
   const out = new Float32Array(rows * outF);
   const transposedView = weight.stride[0] === 1 && weight.stride[1] === outF && outF > 1;
-  if (transposedView) {
-    // W is [in, out] in memory: out[r, :] += x[r, i] · Wmem[i, :], walking memory row by row.
-    const W = weight.data;
-    for (let r = 0; r < rows; r++) {
-      const orow = r * outF;
-      for (let i = 0; i < inF; i++) {
-        const xv = X[r * inF + i];
-        const wrow = weight.offset + i * outF;
-        for (let o = 0; o < outF; o++) out[orow + o] += xv * W[wrow + o];
-      }
-    }
-  } else {
-    // W is [out, in] in memory: each output is the dot product of two contiguous rows.
-    const W = contiguousData(weight);
-    for (let r = 0; r < rows; r++) {
-      const xo = r * inF;
-      for (let o = 0; o < outF; o++) {
-        const wo = o * inF;
-        let s = 0;
-        for (let i = 0; i < inF; i++) s += X[xo + i] * W[wo + i];
-        out[r * outF + o] = s;
-      }
-    }
-  }
+  // Both kernels handle four input rows per pass over the weight, so the weight (far larger
+  // than the CPU cache for GPT-2) streams from memory a quarter as often.
+  if (transposedView) linearInOut(X, weight.data, weight.offset, out, rows, inF, outF);
+  else linearOutIn(X, contiguousData(weight), out, rows, inF, outF);
   if (bias) {
     const B = contiguousData(bias);
     for (let r = 0; r < rows; r++) for (let o = 0; o < outF; o++) out[r * outF + o] += B[o];
   }
   return fromData(out, [...x.shape.slice(0, -1), outF]);
+}
+
+/** out[r, o] = Σᵢ X[r, i]·W[o, i], with W stored [out, in]: dot products of contiguous rows. */
+function linearOutIn(X: Float32Array, W: Float32Array, out: Float32Array, rows: number, inF: number, outF: number): void {
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const x0 = r * inF, x1 = x0 + inF, x2 = x1 + inF, x3 = x2 + inF;
+    for (let o = 0; o < outF; o++) {
+      const w = o * inF;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let i = 0; i < inF; i++) {
+        const wi = W[w + i];
+        s0 += X[x0 + i] * wi;
+        s1 += X[x1 + i] * wi;
+        s2 += X[x2 + i] * wi;
+        s3 += X[x3 + i] * wi;
+      }
+      out[r * outF + o] = s0;
+      out[(r + 1) * outF + o] = s1;
+      out[(r + 2) * outF + o] = s2;
+      out[(r + 3) * outF + o] = s3;
+    }
+  }
+  for (; r < rows; r++) {
+    const x0 = r * inF;
+    for (let o = 0; o < outF; o++) {
+      const w = o * inF;
+      let s0 = 0;
+      for (let i = 0; i < inF; i++) s0 += X[x0 + i] * W[w + i];
+      out[r * outF + o] = s0;
+    }
+  }
+}
+
+/** The same product with W stored [in, out] (Conv1D): out[r, :] += X[r, i]·W[i, :], row by row of W. */
+function linearInOut(X: Float32Array, W: Float32Array, offset: number, out: Float32Array, rows: number, inF: number, outF: number): void {
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const o0 = r * outF, o1 = o0 + outF, o2 = o1 + outF, o3 = o2 + outF;
+    for (let i = 0; i < inF; i++) {
+      const a0 = X[r * inF + i], a1 = X[(r + 1) * inF + i], a2 = X[(r + 2) * inF + i], a3 = X[(r + 3) * inF + i];
+      const w = offset + i * outF;
+      for (let o = 0; o < outF; o++) {
+        const wo = W[w + o];
+        out[o0 + o] += a0 * wo;
+        out[o1 + o] += a1 * wo;
+        out[o2 + o] += a2 * wo;
+        out[o3 + o] += a3 * wo;
+      }
+    }
+  }
+  for (; r < rows; r++) {
+    const o0 = r * outF;
+    for (let i = 0; i < inF; i++) {
+      const a0 = X[r * inF + i];
+      const w = offset + i * outF;
+      for (let o = 0; o < outF; o++) out[o0 + o] += a0 * W[w + o];
+    }
+  }
 }
 
 // ---------------------------------------------------------------- shape manipulation

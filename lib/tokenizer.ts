@@ -20,20 +20,20 @@ export function decode(ids: readonly number[]): string {
 
 /**
  * Turns a stream of token ids into text as it becomes printable. One character can span
- * several tokens (an emoji is often 2–3 byte tokens), so text ending in an incomplete
- * character (decoded as U+FFFD) is held back until the next token completes it.
+ * several tokens (an emoji is often 2–3 byte tokens), so tokens whose bytes do not yet form
+ * whole characters (they decode to U+FFFD) are held back until a later token completes them.
+ * GPT-2 decodes by concatenating bytes, so decoding the held tokens on their own is exact.
  */
 export class StreamingDecoder {
-  private ids: number[] = [];
-  private printed = "";
+  private pending: number[] = [];
 
   /** Adds one id and returns the newly completed text (possibly ""). */
   push(id: number): string {
-    this.ids.push(id);
-    const text = decode(this.ids);
-    if (text.endsWith("\uFFFD")) return "";
-    const fresh = text.slice(this.printed.length);
-    this.printed = text;
-    return fresh;
+    this.pending.push(id);
+    const text = decode(this.pending);
+    // No UTF-8 character is longer than 4 bytes: past that, the bytes are genuinely invalid.
+    if (text.includes("\uFFFD") && this.pending.length < 4) return "";
+    this.pending = [];
+    return text;
   }
 }

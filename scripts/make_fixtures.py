@@ -562,12 +562,47 @@ def generate(out: Path) -> None:
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
+GPT2_SIZES = {"gpt2": (768, 12, 12), "gpt2-medium": (1024, 24, 16), "gpt2-large": (1280, 36, 20), "gpt2-xl": (1600, 48, 25)}
+
+
+def random_checkpoint(out: Path, size: str) -> None:
+    """A checkpoint of a real GPT-2 size with random weights (std 0.02), in the layout of the
+    original Hugging Face upload — for benchmarks of loading and generation. Do not commit it."""
+    c, layers, heads = GPT2_SIZES[size]
+    cfg = dict(TINY, vocab_size=50257, n_positions=1024, n_embd=c, n_layer=layers, n_head=heads)
+    torch.manual_seed(0)
+    tensors = {"wte.weight": torch.randn(50257, c) * 0.02, "wpe.weight": torch.randn(1024, c) * 0.01}
+    for i in range(layers):
+        p = f"h.{i}."
+        for name, shape in [("ln_1.weight", (c,)), ("ln_2.weight", (c,))]:
+            tensors[p + name] = torch.ones(shape)
+        for name in ("ln_1.bias", "ln_2.bias", "attn.c_proj.bias", "mlp.c_proj.bias"):
+            tensors[p + name] = torch.zeros(c)
+        tensors[p + "attn.c_attn.bias"], tensors[p + "mlp.c_fc.bias"] = torch.zeros(3 * c), torch.zeros(4 * c)
+        # Conv1D layout: [in, out].
+        tensors[p + "attn.c_attn.weight"] = torch.randn(c, 3 * c) * 0.02
+        tensors[p + "attn.c_proj.weight"] = torch.randn(c, c) * 0.02
+        tensors[p + "mlp.c_fc.weight"] = torch.randn(c, 4 * c) * 0.02
+        tensors[p + "mlp.c_proj.weight"] = torch.randn(4 * c, c) * 0.02
+        tensors[p + "attn.bias"] = torch.tril(torch.ones(1024, 1024)).view(1, 1, 1024, 1024)
+    tensors["ln_f.weight"], tensors["ln_f.bias"] = torch.ones(c), torch.zeros(c)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(hf_config(cfg), indent=2, sort_keys=True) + "\n")
+    write_safetensors(out / "model.safetensors", tensors, {"format": "pt"})
+    print(f"wrote a random {size} checkpoint to {out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--check", action="store_true", help="regenerate into a temporary folder and compare with --out")
+    parser.add_argument("--random-checkpoint", type=Path, metavar="DIR", help="instead: write a full-size random checkpoint (HF layout) to DIR, for benchmarks")
+    parser.add_argument("--size", choices=sorted(GPT2_SIZES), default="gpt2", help="with --random-checkpoint")
     args = parser.parse_args()
     torch.set_num_threads(1)  # one thread: identical floating-point sums on every run
+    if args.random_checkpoint:
+        random_checkpoint(args.random_checkpoint, args.size)
+        return
     if not args.check:
         generate(args.out)
         print(f"wrote fixtures for {len(STEPS)} steps to {args.out}")

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as F from "../../lib/functional.ts";
+import { Random, randn } from "../../lib/random.ts";
 import { ShapeError, arange, intTensor, tensor, toNested, zeros } from "../../lib/tensor.ts";
 
 const flat = (x: unknown): number[] => (Array.isArray(x) ? x.flatMap(flat) : [x as number]);
@@ -106,6 +107,17 @@ describe("matmul and linear", () => {
     expect(toNested(F.linear(x, w, tensor([10, 20])))).toEqual([[11, 25]]);
     expect(toNested(F.linear(x, w))).toEqual([[1, 5]]);
     expect(() => F.linear(zeros([2, 4]), w)).toThrow(/linear: input's last dimension is 4/);
+  });
+
+  it("linear agrees with matmul for row counts that are and are not multiples of 4, in both layouts", () => {
+    const rng = new Random(5);
+    for (const rows of [1, 4, 6, 9]) {
+      const x = randn([rows, 5], rng);
+      const w = randn([7, 5], rng);
+      const expected = F.matmul(x, F.transpose(w, 0, 1));
+      close(toNested(F.linear(x, w)), toNested(expected));
+      close(toNested(F.linear(x, F.transpose(F.reshape(F.transpose(w, 0, 1), [5, 7]), 0, 1))), toNested(expected));
+    }
   });
 
   it("linear reads a transposed [in, out] weight (Conv1D layout) in place", () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { Random, rand, randn } from "../../lib/random.ts";
-import { parseSafetensors, SafetensorsError } from "../../lib/safetensors.ts";
 import { ShapeError, arange, arangeInt, clone, fromData, full, intTensor, isContiguous, ones, tensor, toNested, zeros } from "../../lib/tensor.ts";
 import { transpose } from "../../lib/functional.ts";
 
@@ -56,60 +55,4 @@ describe("Random", () => {
     expect(Math.abs(mean)).toBeLessThan(0.05);
     expect(Math.abs(std - 2)).toBeLessThan(0.05);
   });
-});
-
-/** Builds a safetensors file in memory: header object + raw data. */
-function build(header: object, data: Uint8Array, headerLength?: bigint): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(8 + json.length + data.length);
-  new DataView(out.buffer).setBigUint64(0, headerLength ?? BigInt(json.length), true);
-  out.set(json, 8);
-  out.set(data, 8 + json.length);
-  return out;
-}
-
-describe("safetensors", () => {
-  const f32 = new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6]).buffer);
-
-  it("reads F32, F16, BF16, I32 and I64 tensors and metadata", () => {
-    const f16 = new Uint8Array(new Uint16Array([0x3c00, 0xc000]).buffer); // 1, -2
-    const bf16 = new Uint8Array(new Uint16Array([0x3f80, 0x4040]).buffer); // 1, 3
-    const i64 = new Uint8Array(new BigInt64Array([7n, -8n]).buffer);
-    const data = new Uint8Array([...f32, ...f16, ...bf16, ...i64]);
-    const file = parseSafetensors(
-      build(
-        {
-          __metadata__: { format: "pt" },
-          a: { dtype: "F32", shape: [2, 3], data_offsets: [0, 24] },
-          h: { dtype: "F16", shape: [2], data_offsets: [24, 28] },
-          b: { dtype: "BF16", shape: [2], data_offsets: [28, 32] },
-          i: { dtype: "I64", shape: [2], data_offsets: [32, 48] },
-        },
-        data,
-      ),
-    );
-    expect(toNested(file.tensors.a)).toEqual([[1, 2, 3], [4, 5, 6]]);
-    expect(toNested(file.tensors.h)).toEqual([1, -2]);
-    expect(toNested(file.tensors.b)).toEqual([1, 3]);
-    expect(toNested(file.tensors.i)).toEqual([7, -8]);
-    expect(file.metadata).toEqual({ format: "pt" });
-  });
-
-  const bad: [string, Uint8Array, RegExp][] = [
-    ["too short", new Uint8Array(4), /too short/],
-    ["header longer than the file", build({}, new Uint8Array(), 1000n), /larger than the .* bytes after it/],
-    ["absurd header length", build({}, new Uint8Array(), 1n << 60n), /exceeds the limit/],
-    ["invalid JSON", (() => { const b = build({}, new Uint8Array()); b[8] = 0x5b; return b; })(), /not valid UTF-8 JSON/],
-    ["unknown dtype", build({ a: { dtype: "Q4", shape: [1], data_offsets: [0, 4] } }, f32), /unsupported dtype "Q4"/],
-    ["shape and bytes disagree", build({ a: { dtype: "F32", shape: [5], data_offsets: [0, 24] } }, f32), /needs 20 bytes/],
-    ["offsets beyond the data", build({ a: { dtype: "F32", shape: [8], data_offsets: [0, 32] } }, f32), /outside the 24 data bytes/],
-    ["negative shape", build({ a: { dtype: "F32", shape: [-1], data_offsets: [0, 4] } }, f32), /invalid shape/],
-    ["overlapping tensors", build({ a: { dtype: "F32", shape: [4], data_offsets: [0, 16] }, b: { dtype: "F32", shape: [4], data_offsets: [8, 24] } }, f32), /overlap/],
-  ];
-  for (const [name, bytes, pattern] of bad) {
-    it(`rejects a file with ${name}`, () => {
-      expect(() => parseSafetensors(bytes)).toThrow(SafetensorsError);
-      expect(() => parseSafetensors(bytes)).toThrow(pattern);
-    });
-  }
 });

@@ -1,0 +1,129 @@
+// The command-line tools, run as a learner runs them: `npm run download` against a hub stand-in
+// on 127.0.0.1 serving the tiny checkpoint, then `npm run main` / `npm run gpt2` on it.
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fromNpy } from "../../lib/npy.ts";
+import { decode } from "../../lib/tokenizer.ts";
+import { loadFixture } from "../fixtures.ts";
+import { values } from "../harness.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const tiny = path.join(root, "tests/fixtures/tiny-gpt2");
+const fx = loadFixture("step_15");
+
+function run(tool: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", `tools/${tool}.ts`, ...args], { cwd: root, env: { ...process.env, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+const main = (...args: string[]) => run("generate", ["--chain=reference", ...args]);
+
+describe("npm run download", () => {
+  let server: Server;
+  let endpoint = "";
+  const files: Record<string, Buffer> = {
+    "config.json": readFileSync(path.join(tiny, "config.json")),
+    "model.safetensors": readFileSync(path.join(tiny, "model.safetensors")),
+  };
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const file = /^\/openai-community\/gpt2\/resolve\/main\/(.+)$/.exec(req.url ?? "")?.[1];
+      const body = file ? files[file] : undefined;
+      if (!body) return void res.writeHead(404).end();
+      const lfs = file === "model.safetensors" ? { "x-linked-etag": `"${createHash("sha256").update(body).digest("hex")}"`, "x-linked-size": String(body.length) } : {};
+      res.writeHead(200, { "content-length": body.length, ...lfs }).end(req.method === "HEAD" ? undefined : body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it("fetches gpt2 into models/gpt2, verified, and the model then writes the reference continuation", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "models-"));
+    const download = await run("download", ["gpt2", "--dir", dir], { HF_ENDPOINT: endpoint });
+    expect(download.stderr + download.stdout).toMatch(/model\.safetensors: downloaded, 0\.0 MB, SHA-256 verified/);
+    expect(download.stdout).toMatch(/npm run gpt2 -- "The meaning of life is"/);
+    expect(download.code).toBe(0);
+    const generated = await main("--model", path.join(dir, "gpt2"), "--ids", "1,2,3", "--greedy", "--max-new-tokens", "8", "--json");
+    expect(JSON.parse(generated.stdout)).toEqual({ prompt_ids: [1, 2, 3], generated_ids: values(fx.i32("greedy")).slice(3) });
+  });
+
+  it("rejects an unknown model name with the list of known ones", async () => {
+    const result = await run("download", ["gpt5"]);
+    expect(result.stderr).toMatch(/unknown model "gpt5"[\s\S]*gpt2, gpt2-medium, gpt2-large, gpt2-xl/);
+    expect(result.code).toBe(2);
+  });
+});
+
+describe("npm run main / npm run gpt2", () => {
+  it("prints the reference continuation as JSON", async () => {
+    const { code, stdout } = await main("--model", tiny, "--ids", "1,2,3", "--greedy", "--max-new-tokens", "8", "--json");
+    expect(JSON.parse(stdout)).toEqual({ prompt_ids: [1, 2, 3], generated_ids: values(fx.i32("greedy")).slice(3) });
+    expect(code).toBe(0);
+  });
+
+  it("streams text: the prompt, then the continuation", async () => {
+    const { code, stdout } = await main("--model", tiny, "--ids", "1,2,3", "--greedy", "--max-new-tokens", "8");
+    expect(stdout).toBe(`${decode(values(fx.i32("greedy")))}\n`);
+    expect(code).toBe(0);
+  });
+
+  it("writes the prompt's logits as a float32 [T, vocab] .npy file matching PyTorch", async () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "npy-")), "logits.npy");
+    const ids = values(fx.i32("ids")).slice(0, 7);
+    const { code } = await main("--model", tiny, "--ids", ids.join(","), "--max-new-tokens", "0", "--json", "--logits-out", out);
+    expect(code).toBe(0);
+    const { shape, data } = fromNpy(readFileSync(out));
+    expect(shape).toEqual([7, 64]);
+    const expected = values(fx.f32("logits")).slice(0, 7 * 64);
+    data.forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThan(1e-4));
+  });
+
+  it("samples reproducibly with a seed", async () => {
+    const args = ["--model", tiny, "--ids", "5,9", "--temperature", "1.2", "--seed", "42", "--max-new-tokens", "10", "--json"];
+    const [a, b] = await Promise.all([main(...args), main(...args)]);
+    expect(a.stdout).toBe(b.stdout);
+    expect(JSON.parse(a.stdout).generated_ids).toHaveLength(10);
+  });
+
+  it("explains missing weights with the exact download command", async () => {
+    const result = await main("Hello", "--model", "gpt2-xl");
+    expect(result.stderr).toMatch(/no model at .*models\/gpt2-xl\. Download it with:\n\s+npm run download -- gpt2-xl/);
+    expect(result.code).toBe(1);
+  });
+
+  it("refuses token ids outside the model's vocabulary and prompts longer than its context", async () => {
+    const text = await main("Hello", "--model", tiny);
+    expect(text.stderr).toMatch(/token id 15496 is out of range: this model's vocabulary has 64 tokens/);
+    expect(text.code).toBe(1);
+    const long = await main("--model", tiny, "--ids", Array.from({ length: 17 }, () => 1).join(","));
+    expect(long.stderr).toMatch(/the prompt is 17 tokens long; this model reads at most 16/);
+    expect(long.code).toBe(1);
+  });
+
+  it("rejects bad options with the usage text", async () => {
+    for (const args of [["x", "--temperature", "-1"], ["x", "--max-new-tokens", "ten"], ["--ids", "1,a"], []]) {
+      const result = await main(...args);
+      expect(result.stderr, args.join(" ")).toMatch(/usage: npm run main/);
+      expect(result.code).toBe(2);
+    }
+  });
+
+  it("your chain (npm run gpt2) says which step to finish", async () => {
+    const result = await run("generate", ["--chain=mine", "--model", tiny, "--ids", "1"]);
+    expect(result.stderr).toMatch(/step \d+ not implemented yet[\s\S]*check it with npm run s\d+, or run the reference model with npm run main/);
+    expect(result.code).toBe(1);
+  });
+});

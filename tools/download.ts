@@ -1,0 +1,65 @@
+// `npm run download -- gpt2` (or gpt2-medium, gpt2-large, gpt2-xl): fetches config.json and
+// model.safetensors from the Hugging Face hub into models/<name>/, with a progress bar,
+// resume after an interruption, and SHA-256 verification before the file gets its final name.
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { HUB_MODELS, MODELS_DIR } from "../lib/checkpoint.ts";
+import { HubError, downloadFile, type Progress } from "../lib/hub.ts";
+
+const USAGE = `usage: npm run download -- NAME [--dir FOLDER]
+  NAME is one of ${Object.keys(HUB_MODELS).join(", ")}; files go to FOLDER/NAME (default ${MODELS_DIR}/NAME)`;
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+function formatProgress(p: Progress): string {
+  const seconds = Math.max((Date.now() - p.startedAt) / 1000, 1e-3);
+  const rate = (p.received - p.resumedFrom) / seconds;
+  const total = p.total ? ` / ${mb(p.total)}` : "";
+  const eta = p.total && rate > 0 ? `  ETA ${Math.ceil((p.total - p.received) / rate)} s` : "";
+  const bar = p.total ? `[${"#".repeat(Math.round((20 * p.received) / p.total)).padEnd(20)}] ` : "";
+  return `${p.file}  ${bar}${mb(p.received)}${total}  ${mb(rate)}/s${eta}`;
+}
+
+/** Redraws one line on a terminal; elsewhere prints a line every 10 %. */
+function progressPrinter(): (p: Progress) => void {
+  let lastDecile = -1;
+  let lastDraw = 0;
+  return (p) => {
+    if (process.stderr.isTTY) {
+      if (Date.now() - lastDraw < 100 && p.received !== p.total) return;
+      lastDraw = Date.now();
+      process.stderr.write(`\r${formatProgress(p)}\x1b[K`);
+      return;
+    }
+    const decile = p.total ? Math.floor((10 * p.received) / p.total) : -1;
+    if (decile > lastDecile) {
+      lastDecile = decile;
+      process.stderr.write(`${formatProgress(p)}\n`);
+    }
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { dir: { type: "string", default: MODELS_DIR } } });
+  const name = positionals[0];
+  if (!name || positionals.length > 1 || !(name in HUB_MODELS)) {
+    console.error(`${name ? `unknown model "${name}"\n` : ""}${USAGE}`);
+    return 2;
+  }
+  const folder = path.join(values.dir, name);
+  for (const file of ["config.json", "model.safetensors"]) {
+    const result = await downloadFile({ repo: HUB_MODELS[name], file, dest: path.join(folder, file), onProgress: progressPrinter() });
+    if (process.stderr.isTTY) process.stderr.write("\n");
+    const how = result.alreadyPresent ? "already present" : result.resumed ? "resumed and completed" : "downloaded";
+    console.log(`${file}: ${how}, ${mb(result.bytes)}${result.sha256 ? `, SHA-256 verified (${result.sha256.slice(0, 12)}…)` : ""}`);
+  }
+  console.log(`\n${name} is in ${folder}. Try:\n  npm run gpt2 -- "The meaning of life is"    (your model)\n  npm run main -- "The meaning of life is"    (the reference)`);
+  return 0;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  console.error(error instanceof HubError ? `download failed: ${error.message}` : error);
+  process.exitCode = 1;
+}
