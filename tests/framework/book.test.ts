@@ -4,52 +4,133 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { findBrokenReferences, includeDirectives, summaryLinks } from "../../tools/book/references.ts";
+import { buildBook } from "../../tools/book/build.ts";
+import { BookError } from "../../tools/book/errors.ts";
+import { expandIncludes } from "../../tools/book/include.ts";
+import { pages, parseSummary } from "../../tools/book/summary.ts";
 
-const bookDir = fileURLToPath(new URL("../../book", import.meta.url));
 
-describe("book references", () => {
-  it("the real book has no broken SUMMARY entries or includes", () => {
-    expect(findBrokenReferences(bookDir)).toEqual([]);
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+/** A throwaway book: files relative to its folder (book.toml and src/… are added as given). */
+function sampleBook(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "book-"));
+  for (const [name, text] of Object.entries({ "book.toml": '[book]\ntitle = "Sample"\n', ...files })) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+async function buildError(files: Record<string, string>): Promise<string> {
+  const dir = sampleBook(files);
+  try {
+    await buildBook({ bookDir: dir });
+  } catch (error) {
+    expect(error).toBeInstanceOf(BookError);
+    const { file, line, problem } = error as BookError;
+    return `${path.relative(dir, file)}:${line}: ${problem}`;
+  }
+  throw new Error("the build should have failed");
+}
+
+describe("SUMMARY.md", () => {
+  const summary = `# Summary
+
+[Introduction](intro.md)
+
+# Part one
+
+- [First](a.md)
+  - [First, nested](a1.md)
+  - [Draft]()
+- [Second](b.md)
+
+---
+
+# Part two
+
+- [Third](c.md)
+
+[Appendix](appendix.md)
+`;
+
+  it("reads prefix chapters, parts, nested numbering, drafts, separators and suffix chapters", () => {
+    const items = parseSummary(summary, "SUMMARY.md").map((i) => (i.kind === "chapter" ? `${i.number ?? "-"} ${i.title} ${i.path ?? "(draft)"} d${i.depth}` : i.kind === "part" ? `# ${i.title}` : "---"));
+    expect(items).toEqual(["- Introduction intro.md d0", "# Part one", "1 First a.md d0", "1.1 First, nested a1.md d1", "1.2 Draft (draft) d1", "2 Second b.md d0", "---", "# Part two", "3 Third c.md d0", "- Appendix appendix.md d0"]);
+    expect(pages(parseSummary(summary, "SUMMARY.md")).map((p) => p.path)).toEqual(["intro.md", "a.md", "a1.md", "b.md", "c.md", "appendix.md"]);
   });
 
-  it("parses SUMMARY links and skips drafts", () => {
-    expect(summaryLinks("# Summary\n[Intro](intro.md)\n- [A](a.md)\n- [Draft]()\n")).toEqual([
-      { line: 2, target: "intro.md" },
-      { line: 3, target: "a.md" },
-    ]);
+  it("rejects malformed lines and numbered chapters after the suffix, with the line", () => {
+    expect(() => parseSummary("# Summary\n- [A](a.md)\n- just text\n", "S.md")).toThrow(/S\.md:3: expected a link/);
+    expect(() => parseSummary("# Summary\n- [A](a.md)\n[Z](z.md)\n- [B](b.md)\n", "S.md")).toThrow(/S\.md:4: numbered chapter "B" after a suffix chapter/);
+    expect(() => parseSummary("# Summary\n- [A](a.md)\n      - [Deep](d.md)\n", "S.md")).toThrow(/S\.md:3: "Deep" is indented deeper/);
+  });
+});
+
+describe("{{#include}}", () => {
+  const dir = sampleBook({ "code.ts": "line 1\n// ANCHOR: setup\nconst a = 1;\n// ANCHOR: inner\nconst b = 2;\n// ANCHOR_END: inner\n// ANCHOR_END: setup\nline 8\n", "src/part.md": "included *markdown* {{#include ../code.ts:inner}}\n" });
+  const chapter = path.join(dir, "src", "ch.md");
+  const expand = (directive: string) => expandIncludes(directive, chapter);
+
+  it("includes a whole file, without its anchor markers", () => {
+    expect(expand("{{#include ../code.ts}}")).toBe("line 1\nconst a = 1;\nconst b = 2;\nline 8");
+  });
+  it("includes an anchor, with nested markers dropped", () => {
+    expect(expand("{{#include ../code.ts:setup}}")).toBe("const a = 1;\nconst b = 2;");
+    expect(expand("{{#include ../code.ts:inner}}")).toBe("const b = 2;");
+  });
+  it("includes line N, N to the end, up to M, and N to M", () => {
+    expect(expand("{{#include ../code.ts:3}}")).toBe("const a = 1;");
+    expect(expand("{{#include ../code.ts:8:}}")).toBe("line 8");
+    expect(expand("{{#include ../code.ts::3}}")).toBe("line 1\nconst a = 1;");
+    expect(expand("{{#include ../code.ts:3:5}}")).toBe("const a = 1;\nconst b = 2;");
+  });
+  it("expands includes inside included Markdown, and leaves escaped ones alone", () => {
+    expect(expand("{{#include part.md}}")).toBe("included *markdown* const b = 2;");
+    expect(expand("\\{{#include ../code.ts}}")).toBe("{{#include ../code.ts}}");
+  });
+  it("reports a missing file, anchor or line range with file and line", () => {
+    expect(() => expand("ok\n{{#include ../nope.ts}}")).toThrow(/ch\.md:2: \{\{#include \.\.\/nope\.ts\}\}: no such file/);
+    expect(() => expand("{{#include ../code.ts:missing}}")).toThrow(/ch\.md:1: .*anchor "missing" not found/);
+    expect(() => expand("{{#include ../code.ts:5:99}}")).toThrow(/ch\.md:1: .*line range 5:99 is outside the file's 8 lines/);
+  });
+});
+
+describe("building", () => {
+  it("the real book builds with no broken reference", async () => {
+    const out = mkdtempSync(path.join(tmpdir(), "book-out-"));
+    const result = await buildBook({ bookDir: path.join(root, "book"), outDir: out });
+    expect(result.pages).toBe(17);
+    const step13 = readFileSync(path.join(out, "step_13.html"), "utf8");
+    const text = step13.replace(/<[^>]+>/g, "");
+    expect(text).toContain("export class GPT2LMHeadModel extends Module");
+    expect(text).toContain("Validation: npm run s13");
+    expect(step13).toMatch(/<a href="step_13\.html" class="active" aria-current="page">/);
+    expect(step13).toMatch(/rel="prev" href="step_12\.html"/);
+    expect(readFileSync(path.join(out, "index.html"), "utf8")).toContain("<h1");
+    expect(existsSync(path.join(out, "katex", "katex.min.css"))).toBe(true);
+    expect(readFileSync(path.join(out, "step_03.html"), "utf8")).toContain('class="katex');
   });
 
-  it("parses every include form", () => {
-    const md = "{{#include a.ts}}\n{{#include a.ts:setup}}\n{{#include a.ts:2:5}}\n{{#include a.ts:3:}}\n{{#include a.ts::4}}\n{{#include a.ts:7}}";
-    expect(includeDirectives(md).map((i) => i.selector)).toEqual([
-      null,
-      { anchor: "setup" },
-      { start: 2, end: 5 },
-      { start: 3, end: null },
-      { start: null, end: 4 },
-      { start: 7, end: 7 },
-    ]);
+  it("fails on a SUMMARY entry whose file is missing", async () => {
+    expect(await buildError({ "src/SUMMARY.md": "# Summary\n- [Gone](gone.md)\n" })).toMatch(/^src\/SUMMARY\.md:2: chapter file gone\.md does not exist/);
   });
 
-  it("reports a missing chapter, file, anchor and line range with file and line", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "book-"));
-    mkdirSync(path.join(dir, "src"));
-    writeFileSync(path.join(dir, "code.ts"), "// ANCHOR: ok\nconst a = 1;\n// ANCHOR_END: ok\n");
-    writeFileSync(path.join(dir, "src", "SUMMARY.md"), "# Summary\n[One](one.md)\n[Gone](gone.md)\n");
-    writeFileSync(path.join(dir, "src", "one.md"), "{{#include ../code.ts:ok}}\n{{#include ../code.ts:nope}}\n{{#include ../missing.ts}}\n{{#include ../code.ts:2:99}}\n");
-    const problems = findBrokenReferences(dir).map((p) => `${path.basename(p.file)}:${p.line} ${p.message}`);
-    expect(problems).toEqual([
-      expect.stringMatching(/^one.md:2 \{\{#include \.\.\/code\.ts:nope\}\}: anchor "nope" not found/),
-      expect.stringMatching(/^one.md:3 .*no such file/),
-      expect.stringMatching(/^one.md:4 \{\{#include \.\.\/code\.ts:2:99\}\}: line range 2:99 is outside the file's 4 lines/),
-      expect.stringMatching(/^SUMMARY.md:3 chapter file gone.md does not exist/),
-    ]);
+  it("fails on a broken include, with the chapter's line", async () => {
+    expect(await buildError({ "src/SUMMARY.md": "- [A](a.md)\n", "src/a.md": "# A\n\n{{#include ../missing.ts}}\n" })).toMatch(/^src\/a\.md:3: .*no such file/);
+  });
+
+  it("fails on a link to a missing page or heading, and rewrites good links to .html", async () => {
+    expect(await buildError({ "src/SUMMARY.md": "- [A](a.md)\n", "src/a.md": "# A\n\nSee [B](b.md).\n" })).toMatch(/^src\/a\.md:3: link to b\.md: b\.md is not a chapter/);
+    expect(await buildError({ "src/SUMMARY.md": "- [A](a.md)\n- [B](b.md)\n", "src/a.md": "# A\n[x](b.md#nope)\n", "src/b.md": "# B\n## Real heading\n" })).toMatch(/^src\/a\.md:2: link to b\.md#nope: b\.md has no heading with id "nope"/);
+    const dir = sampleBook({ "src/SUMMARY.md": "- [A](a.md)\n- [B](b.md)\n", "src/a.md": "# A\n[x](b.md#real-heading)\n", "src/b.md": "# B\n## Real heading\n" });
+    const result = await buildBook({ bookDir: dir });
+    expect(readFileSync(path.join(result.outDir, "a.html"), "utf8")).toContain('href="b.html#real-heading"');
   });
 });
 
 describe("step chapters", () => {
-  const root = fileURLToPath(new URL("../../", import.meta.url));
   const steps = readdirSync(path.join(root, "tests")).flatMap((f) => /^step_(\d\d)\.test\.ts$/.exec(f)?.[1] ?? []);
 
   it("there is a chapter for every step's checks", () => {

@@ -1,0 +1,71 @@
+// `npm run book` builds the book and serves it on http://localhost:3000 (--port N or PORT to
+// change), rebuilding and reloading the page whenever a chapter or an included file changes.
+// `npm run book:build` (or --build) only builds. A broken reference prints its file and line.
+import { watch, type FSWatcher } from "node:fs";
+import { createServer, type ServerResponse } from "node:http";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import sirv from "sirv";
+import { buildBook, type BuildResult } from "./build.ts";
+import { BookError } from "./errors.ts";
+
+const { values } = parseArgs({ options: { build: { type: "boolean", default: false }, port: { type: "string", default: process.env.PORT ?? "3000" }, book: { type: "string", default: "book" } } });
+const bookDir = path.resolve(values.book);
+
+async function build(liveReload: boolean): Promise<BuildResult | null> {
+  try {
+    const result = await buildBook({ bookDir, liveReload });
+    console.log(`built ${result.pages} pages into ${path.relative(process.cwd(), result.outDir)} in ${(result.milliseconds / 1000).toFixed(2)} s`);
+    return result;
+  } catch (error) {
+    if (!(error instanceof BookError)) throw error;
+    console.error(`book: ${error.message}`);
+    return null;
+  }
+}
+
+if (values.build) {
+  process.exitCode = (await build(false)) ? 0 : 1;
+} else {
+  const port = Number(values.port);
+  let result = await build(true);
+  if (!result) process.exit(1);
+  const clients = new Set<ServerResponse>();
+  const files = sirv(result.outDir, { dev: true });
+  const server = createServer((req, res) => {
+    if (req.url === "/__livereload") {
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+      res.write(": connected\n\n");
+      clients.add(res);
+      req.on("close", () => clients.delete(res));
+      return;
+    }
+    files(req, res, () => void res.writeHead(404, { "content-type": "text/plain" }).end("not found"));
+  });
+  server.on("error", (error: NodeJS.ErrnoException) => {
+    console.error(error.code === "EADDRINUSE" ? `port ${port} is in use: try npm run book -- --port ${port + 1}` : error.message);
+    process.exit(1);
+  });
+  server.listen(port, () => console.log(`serving the book at http://localhost:${port} (Ctrl+C to stop)`));
+
+  // Watch the folders of every input (chapters and the step files they include).
+  let watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const rewatch = (inputs: string[]) => {
+    watchers.forEach((w) => w.close());
+    watchers = [...new Set(inputs.map((f) => path.dirname(f)))].map((dir) =>
+      watch(dir, (_event, name) => {
+        if (!name || !inputs.some((f) => path.basename(f) === String(name))) return;
+        clearTimeout(timer);
+        timer = setTimeout(async () => {
+          const next = await build(true);
+          if (!next) return; // keep serving the last good build
+          result = next;
+          rewatch(next.inputs);
+          for (const client of clients) client.write("event: reload\ndata: now\n\n");
+        }, 100);
+      }),
+    );
+  };
+  rewatch(result.inputs);
+}
