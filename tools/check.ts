@@ -1,23 +1,15 @@
-// `npm run sNN [-- --solution]`: runs step NN's checks and prints one line per check.
-// Exit code 0 only when every check passes.
-import { startVitest } from "vitest/node";
+// `npm run sNN [-- --solution] [-- --chain=mine]`: runs step NN's checks, one line per check.
+// --solution checks solutions/solution_NN.ts; --chain=mine takes the earlier steps NN builds on
+// from your steps/ instead of solutions/. Exit code 0 only when every check passes.
 import { STEPS, findStep } from "./curriculum.ts";
-import { StepReporter } from "./reporters.ts";
+import { checkStep } from "./runner/checks.ts";
 
 const args = process.argv.slice(2);
-const useSolution = args.includes("--solution");
 const step = findStep(args.find((a) => !a.startsWith("--")));
-if (!step) {
-  console.error(`usage: npm run check -- NN [--solution]   (NN is one of ${STEPS.map((s) => s.nn).join(", ")})`);
+const unknown = args.filter((a) => a.startsWith("--") && a !== "--solution" && a !== "--chain=mine" && a !== "--chain=reference");
+if (!step || unknown.length) {
+  console.error(`${unknown.length ? `unknown option ${unknown[0]}\n` : ""}usage: npm run check -- NN [--solution] [--chain=mine]   (NN is one of ${STEPS.map((s) => s.nn).join(", ")})`);
   process.exit(2);
 }
-
-const file = useSolution ? `solutions/solution_${step.nn}.ts` : `steps/step_${step.nn}.ts`;
-const reporter = new StepReporter(`Step ${step.nn} · ${step.title}  (checking ${file})`);
-const vitest = await startVitest("test", [`tests/step_${step.nn}.test.ts`], {
-  watch: false,
-  project: useSolution ? "solutions" : "steps",
-  reporters: [reporter],
-});
-await vitest?.close();
-process.exit(!vitest || reporter.failed > 0 ? 1 : 0);
+const { failed } = await checkStep(step, { solution: args.includes("--solution"), chain: args.includes("--chain=mine") ? "mine" : "reference" });
+process.exit(failed > 0 ? 1 : 0);

@@ -67,27 +67,31 @@ export class StepReporter implements Reporter {
   /** Set when the run ends: the number of failed checks (a file that could not load counts as one). */
   failed = 0;
 
-  constructor(private readonly title: string) {}
+  constructor(
+    private readonly title: string,
+    /** Where lines go; watch mode collects them to redraw the screen in one go. */
+    private readonly write: (line: string) => void = console.log,
+  ) {}
 
   onTestRunStart(): void {
-    console.log(this.title);
+    this.write(this.title);
   }
 
   onTestCaseResult(test: TestCase): void {
     const result = test.result();
-    if (result.state === "passed") console.log(`  ${green("✔")} ${test.name}`);
+    if (result.state === "passed") this.write(`  ${green("✔")} ${test.name}`);
     else if (result.state === "failed") {
-      console.log(`  ${red("✘")} ${test.name}`);
-      for (const error of result.errors ?? []) console.log(indent(tidy(error.message ?? String(error)), "      "));
+      this.write(`  ${red("✘")} ${test.name}`);
+      for (const error of result.errors ?? []) this.write(indent(tidy(error.message ?? String(error)), "      "));
     }
   }
 
   onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedErrorLike>): void {
-    for (const module of modules) for (const error of module.errors()) console.log(loadFailure(error));
-    for (const error of unhandled) console.log(loadFailure(error));
+    for (const module of modules) for (const error of module.errors()) this.write(loadFailure(error));
+    for (const error of unhandled) this.write(loadFailure(error));
     const counts = tally(modules, unhandled);
     this.failed = counts.failed;
-    console.log(summaryLine(counts));
+    this.write(summaryLine(counts));
   }
 }
 

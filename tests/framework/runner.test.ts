@@ -1,0 +1,197 @@
+// The learner's runner, driven in a throwaway copy of the repository: a temporary "upstream"
+// repo (a git commit of this working tree) and a learner's clone of it, sharing node_modules.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { STEPS } from "../../tools/curriculum.ts";
+import { readHints } from "../../tools/runner/hints.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const SKIP = new Set(["node_modules", ".git", "build", "test-results", "models", ".progress", ".backups"]);
+const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, stdio: "pipe" });
+
+/** A learner's clone: its origin/main holds the untouched skeletons. */
+function learnerRepo(): string {
+  const base = mkdtempSync(path.join(tmpdir(), "runner-"));
+  const upstream = path.join(base, "upstream");
+  cpSync(root, upstream, { recursive: true, filter: (src) => !SKIP.has(path.basename(src)) });
+  git(upstream, "init", "-q", "-b", "main");
+  git(upstream, "add", "-A");
+  git(upstream, "commit", "-q", "-m", "course");
+  const learner = path.join(base, "learner");
+  git(base, "clone", "-q", upstream, learner);
+  symlinkSync(path.join(root, "node_modules"), path.join(learner, "node_modules"));
+  return learner;
+}
+
+/** The reference solution as a learner would write it in steps/ (imports of earlier steps go through lib/chain). */
+function solve(repo: string, nn: string): void {
+  const text = readFileSync(path.join(root, "solutions", `solution_${nn}.ts`), "utf8").replace(/from "\.\/solution_(\d\d)\.ts"/g, 'from "../lib/chain/step_$1.ts"');
+  writeFileSync(path.join(repo, "steps", `step_${nn}.ts`), text);
+}
+
+function tool(repo: string, name: string, args: string[] = [], input?: string): { status: number | null; out: string } {
+  try {
+    const out = execFileSync(process.execPath, ["--import", "tsx", `tools/${name}.ts`, ...args], { cwd: repo, encoding: "utf8", input: input ?? "", env: { ...process.env, NO_COLOR: "1" }, stdio: "pipe" });
+    return { status: 0, out };
+  } catch (error) {
+    const e = error as { status: number; stdout: string; stderr: string };
+    return { status: e.status, out: e.stdout + e.stderr };
+  }
+}
+
+/** A running watch session whose output can be awaited. */
+class Session {
+  output = "";
+  private child: ChildProcess;
+
+  constructor(repo: string, args: string[]) {
+    this.child = spawn(process.execPath, ["--import", "tsx", "tools/watch.ts", ...args], { cwd: repo, env: { ...process.env, NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] });
+    this.child.stdout!.on("data", (d) => (this.output += d));
+    this.child.stderr!.on("data", (d) => (this.output += d));
+  }
+
+  async waitFor(pattern: RegExp, timeout = 40_000): Promise<void> {
+    const start = Date.now();
+    while (!pattern.test(this.output)) {
+      if (Date.now() - start > timeout) throw new Error(`timed out waiting for ${pattern}; output so far:\n${this.output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  stop(): void {
+    this.child.kill();
+  }
+}
+
+let repo = "";
+beforeAll(() => {
+  repo = learnerRepo();
+}, 60_000);
+
+describe("npm run watch", () => {
+  it("advances through steps 01 and 02 as they are saved (native file events)", async () => {
+    const work = learnerRepo();
+    const session = new Session(work, []);
+    try {
+      await session.waitFor(/native file events/);
+      await session.waitFor(/Step 01 · Model configuration[\s\S]*step 01 not implemented yet[\s\S]*Watching steps\/ for saves/);
+      solve(work, "01");
+      await session.waitFor(/✔ Step 01 passes! Next: read book\/src\/step_02\.md and open steps\/step_02\.ts/);
+      await session.waitFor(/Step 02 · Causal masking[\s\S]*0 passed, 6 failed/);
+      solve(work, "02");
+      await session.waitFor(/✔ Step 02 passes! Next: read book\/src\/step_03\.md/);
+      await session.waitFor(/Step 03 · Layer normalization/);
+    } finally {
+      session.stop();
+      mkdirSync(path.join(root, "test-results"), { recursive: true });
+      writeFileSync(path.join(root, "test-results", "watch-transcript.txt"), session.output);
+    }
+    expect(readFileSync(path.join(work, ".progress"), "utf8")).toMatch(/^01 passed 8\/8 [0-9a-f]{40}\n02 passed 6\/6 /m);
+  });
+
+  it("falls back to polling when asked, and still notices a save", async () => {
+    const work = learnerRepo();
+    const session = new Session(work, ["--poll"]);
+    try {
+      await session.waitFor(/polling every 300 ms[\s\S]*Step 01 · Model configuration[\s\S]*Watching steps\/ for saves \(polling every 300 ms\)/);
+      solve(work, "01");
+      await session.waitFor(/✔ Step 01 passes!/);
+    } finally {
+      session.stop();
+    }
+  });
+
+  it("answers the keys h, l, n and q in a terminal (tmux)", async () => {
+    const work = learnerRepo();
+    const name = `watchkeys${process.pid}`;
+    const tmux = (...args: string[]) => execFileSync("tmux", args, { encoding: "utf8" });
+    const screen = () => tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", name);
+    const waitScreen = async (pattern: RegExp) => {
+      const start = Date.now();
+      while (!pattern.test(screen())) {
+        if (Date.now() - start > 40_000) throw new Error(`timed out waiting for ${pattern}; screen:\n${screen()}`);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+    };
+    tmux("new-session", "-d", "-s", name, "-x", "160", "-y", "60", "-c", work, `NO_COLOR=1 ${process.execPath} --import tsx tools/watch.ts; sleep 30`);
+    try {
+      await waitScreen(/keys: h hint · n next step · l list · r re-run · q quit/);
+      tmux("send-keys", "-t", name, "h");
+      await waitScreen(/Hint 1 of 4 for step 01: Start with the defaults/);
+      tmux("send-keys", "-t", name, "l");
+      await waitScreen(/Step\s+Chapter\s+Status\s+Checks/);
+      tmux("send-keys", "-t", name, "n");
+      await waitScreen(/Step 02 · Causal masking/);
+      tmux("send-keys", "-t", name, "q");
+      await waitScreen(/\$ $|^\s*$/m);
+    } finally {
+      tmux("kill-session", "-t", name);
+    }
+  });
+});
+
+describe("npm run progress", () => {
+  it("shows passed, failing and not-started steps with a bar, and keeps its state in .progress", () => {
+    solve(repo, "01");
+    solve(repo, "02");
+    writeFileSync(path.join(repo, "steps", "step_03.ts"), readFileSync(path.join(root, "solutions", "solution_03.ts"), "utf8").replace("F.variance(x)", "F.variance(x, { unbiased: true })"));
+    const { status, out } = tool(repo, "progress");
+    expect(status).toBe(0);
+    expect(out).toMatch(/01\s+Model configuration\s+✔ passed\s+8\/8/);
+    expect(out).toMatch(/02\s+Causal masking\s+✔ passed\s+6\/6/);
+    expect(out).toMatch(/03\s+Layer normalization\s+✘ failing\s+\d\/5/);
+    expect(out).toMatch(/04\s+Feed-forward network\s+· not started\s+0\/6/);
+    expect(out).toMatch(/\[████░{26}\] 2 of 15 steps pass/);
+    expect(out).toMatch(/your whole chain \(npm run gpt2\): needs every step to pass first/);
+    expect(readFileSync(path.join(repo, ".progress"), "utf8")).toMatch(/^03 failing \d\/5 [0-9a-f]{40}$/m);
+    // --recheck rebuilds the state even if the file is gone.
+    execFileSync("rm", [path.join(repo, ".progress")]);
+    expect(tool(repo, "progress", ["--recheck"]).out).toMatch(/2 of 15 steps pass/);
+  });
+});
+
+describe("npm run hint", () => {
+  it("gives each step's hints in order, the last pointing at the solution", () => {
+    for (const step of STEPS) {
+      const hints = readHints(step.nn);
+      expect(hints.length, `steps/step_${step.nn}.hints.md`).toBeGreaterThanOrEqual(3);
+      expect(hints.at(-1)!.text).toContain(`solutions/solution_${step.nn}.ts`);
+    }
+    const titles = [1, 2, 3].map((k) => /Hint (\d) of 3 for step 05: (.*)/.exec(tool(repo, "hint", ["05", String(k)]).out)!.slice(1));
+    expect(titles).toEqual([["1", "The table"], ["2", "The lookup"], ["3", "The solution"]]);
+    expect(tool(repo, "hint", ["05"]).out).toMatch(/More help: npm run hint -- 05 2/);
+  });
+});
+
+describe("npm run reset", () => {
+  it("restores the skeleton from the upstream branch and keeps a backup", () => {
+    const file = path.join(repo, "steps", "step_06.ts");
+    const skeleton = readFileSync(file, "utf8");
+    writeFileSync(file, "// my work in progress\n");
+    const refused = tool(repo, "reset", ["06"]);
+    expect(refused.out).toMatch(/run it in a terminal to confirm, or add --yes/);
+    expect(readFileSync(file, "utf8")).toBe("// my work in progress\n");
+    const done = tool(repo, "reset", ["06", "--yes"]);
+    expect(done.out).toMatch(/steps\/step_06\.ts is the skeleton again \(from origin\/main\); your version is in \.backups\/step_06\..*\.ts/);
+    expect(readFileSync(file, "utf8")).toBe(skeleton);
+    const backups = readdirSync(path.join(repo, ".backups"));
+    expect(readFileSync(path.join(repo, ".backups", backups[0]), "utf8")).toBe("// my work in progress\n");
+  });
+});
+
+describe("--chain=mine", () => {
+  it("makes a step's checks use the learner's earlier steps instead of the reference", () => {
+    solve(repo, "08");
+    // A causal mask that also hides the diagonal: wrong, and step 08 must notice with --chain=mine.
+    writeFileSync(path.join(repo, "steps", "step_02.ts"), readFileSync(path.join(root, "solutions", "solution_02.ts"), "utf8").replace("j = past + i + 1", "j = past + i"));
+    expect(tool(repo, "check", ["08"]).status).toBe(0);
+    const mine = tool(repo, "check", ["08", "--chain=mine"]);
+    expect(mine.out).toMatch(/earlier steps from your steps\//);
+    expect(mine.status).toBe(1);
+    expect(existsSync(path.join(repo, "steps", "step_02.ts"))).toBe(true);
+  });
+});
