@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { buildBook } from "../../tools/book/build.ts";
 import { BookError } from "../../tools/book/errors.ts";
 import { expandIncludes } from "../../tools/book/include.ts";
+import { mdbookMath } from "../../tools/book/render.ts";
 import { pages, parseSummary } from "../../tools/book/summary.ts";
 
 
@@ -94,6 +95,12 @@ describe("{{#include}}", () => {
     expect(() => expand("ok\n{{#include ../nope.ts}}")).toThrow(/ch\.md:2: \{\{#include \.\.\/nope\.ts\}\}: no such file/);
     expect(() => expand("{{#include ../code.ts:missing}}")).toThrow(/ch\.md:1: .*anchor "missing" not found/);
     expect(() => expand("{{#include ../code.ts:5:99}}")).toThrow(/ch\.md:1: .*line range 5:99 is outside the file's 8 lines/);
+  });
+});
+
+describe("math", () => {
+  it("reads mdBook's \\\\( \\\\) and \\\\[ \\\\] delimiters, but not inside code", () => {
+    expect(mdbookMath("a \\\\(x^2\\\\) b\n\\\\[\ny = 1\n\\\\]\n`\\\\(code\\\\)`")).toBe("a $x^2$ b\n$$\ny = 1\n$$\n`\\\\(code\\\\)`");
   });
 });
 

@@ -27,6 +27,18 @@ export interface RenderedChapter {
 
 export type Renderer = (markdown: string) => RenderedChapter;
 
+/**
+ * mdBook's MathJax delimiters, \\( … \\) inline and \\[ … \\] for display (doubled because
+ * Markdown eats one backslash), become the $ … $ / $$ … $$ that KaTeX's plugin reads, so the
+ * same sources render with `mdbook serve` and here. Code spans and blocks are left alone.
+ */
+export function mdbookMath(markdown: string): string {
+  return markdown
+    .split(/(^```[\s\S]*?^```|`[^`\n]*`)/m)
+    .map((part, i) => (i % 2 ? part : part.replace(/\\\\\[([\s\S]+?)\\\\\]/g, (_m, tex: string) => `$$${tex}$$`).replace(/\\\\\(([\s\S]+?)\\\\\)/g, (_m, tex: string) => `$${tex}$`)))
+    .join("");
+}
+
 export async function createRenderer(): Promise<Renderer> {
   const md = new MarkdownIt({ html: true, linkify: false, typographer: false });
   md.use(anchor, { slugify, tabIndex: false });
@@ -50,7 +62,7 @@ export async function createRenderer(): Promise<Renderer> {
   };
 
   return (markdown) => {
-    const tokens = md.parse(markdown, {});
+    const tokens = md.parse(mdbookMath(markdown), {});
     const ids = new Set<string>();
     const sections: RenderedChapter["sections"] = [];
     let current = { id: "", heading: "", text: "" };

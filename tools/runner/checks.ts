@@ -24,7 +24,8 @@ function useChain(chain: Chain): void {
 export async function checkStep(step: StepInfo, options: { solution?: boolean; chain?: Chain; write?: (line: string) => void } = {}): Promise<StepOutcome & { failed: number }> {
   useChain(options.chain ?? "reference");
   const file = options.solution ? `solutions/solution_${step.nn}.ts` : `steps/step_${step.nn}.ts`;
-  const chainNote = options.chain === "mine" ? ", earlier steps from your steps/" : "";
+  // Solutions import solutions directly, so the chain only changes what a step file imports.
+  const chainNote = options.chain === "mine" && !options.solution ? ", earlier steps from your steps/" : "";
   const reporter = new StepReporter(`Step ${step.nn} · ${step.title}  (checking ${file}${chainNote})`, options.write);
   let modules: ReadonlyArray<TestModule> = [];
   const collector: Reporter = { onTestRunEnd: (m) => void (modules = m) };
