@@ -28,7 +28,9 @@ function show(text: string): void {
 }
 
 function finish(): never {
-  show(`All ${STEPS.length} steps pass. Run your own GPT-2:\n  npm run download -- gpt2\n  npm run gpt2 -- "The meaning of life is"`);
+  const open = STEPS.filter((s) => progress.steps.get(s.nn)?.status !== "passed").map((s) => s.nn);
+  if (open.length) show(`That was the last step. Still to finish: ${open.join(", ")} (npm run progress shows the table).`);
+  else show(`All ${STEPS.length} steps pass. Run your own GPT-2:\n  npm run download -- gpt2\n  npm run gpt2 -- "The meaning of life is"`);
   process.exit(0);
 }
 

@@ -113,6 +113,12 @@ describe("npm run main / npm run gpt2", () => {
     expect(long.code).toBe(1);
   });
 
+  it("prints its options with --help", async () => {
+    const { code, stdout } = await main("--help");
+    expect(stdout).toMatch(/--max-new-tokens N[\s\S]*--stop-at-eot[\s\S]*--logits-out F\.npy/);
+    expect(code).toBe(0);
+  });
+
   it("rejects bad options with the usage text", async () => {
     for (const args of [["x", "--temperature", "-1"], ["x", "--max-new-tokens", "ten"], ["--ids", "1,a"], []]) {
       const result = await main(...args);
