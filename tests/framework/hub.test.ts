@@ -152,7 +152,7 @@ describe("downloadFile", () => {
       if (req.method === "HEAD") return void res.writeHead(200, { "x-linked-etag": `"${sha}"`, "x-linked-size": String(payload.length) }).end();
       cuts++;
       res.writeHead(200, { "content-length": payload.length });
-      res.write(payload.subarray(0, 1000), () => res.destroy());
+      res.write(payload.subarray(0, 1000), () => setTimeout(() => res.destroy(), 100));
     });
     await new Promise<void>((resolve) => flaky.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
