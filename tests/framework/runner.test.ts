@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { STEPS } from "../../tools/curriculum.ts";
 import { readHints } from "../../tools/runner/hints.ts";
+import { loadFixture } from "../fixtures.ts";
+import { values } from "../harness.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const SKIP = new Set(["node_modules", ".git", "build", "test-results", "models", ".progress", ".backups"]);
@@ -180,6 +182,18 @@ describe("npm run reset", () => {
     expect(readFileSync(file, "utf8")).toBe(skeleton);
     const backups = readdirSync(path.join(repo, ".backups"));
     expect(readFileSync(path.join(repo, ".backups", backups[0]), "utf8")).toBe("// my work in progress\n");
+  });
+});
+
+describe("a learner who finished every step", () => {
+  it("has a whole chain that passes, and npm run gpt2 writes PyTorch's continuation with their code", () => {
+    const work = learnerRepo();
+    for (const step of STEPS) solve(work, step.nn);
+    const { out } = tool(work, "progress");
+    expect(out).toMatch(/\[█{30}\] 15 of 15 steps pass/);
+    expect(out).toMatch(/your whole chain \(npm run gpt2\): ✔ every step passes on your own code/);
+    const generated = tool(work, "generate", ["--chain=mine", "--model", "tests/fixtures/tiny-gpt2", "--ids", "1,2,3", "--greedy", "--max-new-tokens", "8", "--json"]);
+    expect(JSON.parse(generated.out)).toEqual({ prompt_ids: [1, 2, 3], generated_ids: values(loadFixture("step_15").i32("greedy")).slice(3) });
   });
 });
 
