@@ -6,12 +6,7 @@
 import path from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import type { Reporter, TestCase, TestModule } from "vitest/node";
-
-const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
-const paint = (code: number) => (s: string) => (useColor ? `\x1b[${code}m${s}\x1b[0m` : s);
-const green = paint(32);
-const red = paint(31);
-const dim = paint(2);
+import { dim, green, red } from "./colors.ts";
 
 interface SerializedErrorLike {
   message?: string;

@@ -5,6 +5,8 @@
 // `npm run progress -- --recheck` rebuilds it from scratch.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { stripVTControlCharacters } from "node:util";
+import { dim, green, red } from "../colors.ts";
 import { STEPS } from "../curriculum.ts";
 import { surveySteps, type StepOutcome, type Status } from "./checks.ts";
 
@@ -52,15 +54,13 @@ export function cached(progress: Progress, nn: string): StepOutcome | undefined 
   return entry && entry.sha1 === fileSha1(nn) ? entry : undefined;
 }
 
-const color = process.stdout.isTTY && !process.env.NO_COLOR;
-const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
 
 export function progressTable(progress: Progress): string {
   const rows = STEPS.map((step) => {
     const s = progress.steps.get(step.nn);
-    const status = !s ? paint(2, "? unknown") : s.status === "passed" ? paint(32, "✔ passed") : s.status === "failing" ? paint(31, "✘ failing") : paint(2, "· not started");
+    const status = !s ? dim("? unknown") : s.status === "passed" ? green("✔ passed") : s.status === "failing" ? red("✘ failing") : dim("· not started");
     const checks = s ? `${s.passed}/${s.total}` : "";
-    return `  ${step.nn.padEnd(4)}  ${step.title.padEnd(38)} ${status.padEnd(color ? 22 : 13)} ${checks}`;
+    return `  ${step.nn.padEnd(4)}  ${step.title.padEnd(38)} ${status}${" ".repeat(Math.max(0, 13 - stripVTControlCharacters(status).length))} ${checks}`;
   });
   const done = STEPS.filter((s) => progress.steps.get(s.nn)?.status === "passed").length;
   const width = 30;
@@ -70,7 +70,7 @@ export function progressTable(progress: Progress): string {
     done < STEPS.length
       ? "your whole chain (npm run gpt2): needs every step to pass first"
       : progress.chain === "passed"
-        ? paint(32, "your whole chain (npm run gpt2): ✔ every step passes on your own code — run npm run gpt2 -- \"Hello\"")
+        ? green("your whole chain (npm run gpt2): ✔ every step passes on your own code — run npm run gpt2 -- \"Hello\"")
         : "your whole chain (npm run gpt2): ✘ some step fails on your own earlier steps — find it with npm run sNN -- --chain=mine";
   return [`  Step  ${"Chapter".padEnd(38)} Status        Checks`, ...rows, "", `  ${bar}`, `  ${chain}`].join("\n");
 }
