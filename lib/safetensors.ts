@@ -25,6 +25,10 @@ function fail(message: string): never {
   throw new SafetensorsError(`safetensors: ${message}`);
 }
 
+function unsupportedDtype(name: string, dtype: string): never {
+  return fail(`tensor "${name}" has unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(BYTES_PER_ELEMENT).join(", ")})`);
+}
+
 /** IEEE half precision → number (Node 20 has no Float16Array). */
 function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
@@ -65,7 +69,7 @@ function decode(bytes: Uint8Array, dtype: string, count: number, name: string): 
       return out;
     }
     default:
-      return fail(`tensor "${name}" has unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(BYTES_PER_ELEMENT).join(", ")})`);
+      return unsupportedDtype(name, dtype);
   }
 }
 
@@ -99,7 +103,7 @@ export function parseSafetensors(buffer: Uint8Array): SafetensorsFile {
     const { dtype, shape, data_offsets } = (entry ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof dtype !== "string") fail(`tensor "${name}" has no dtype`);
     const width = BYTES_PER_ELEMENT[dtype];
-    if (width === undefined) decode(new Uint8Array(0), dtype, 0, name);
+    if (width === undefined) unsupportedDtype(name, dtype);
     if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
     if (!Array.isArray(data_offsets) || data_offsets.length !== 2 || data_offsets.some((o) => !Number.isSafeInteger(o) || o < 0)) {
       fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(data_offsets)}`);
