@@ -1,37 +1,31 @@
 // The learner-facing checker: `npm run sNN` must give one line per check, a "not implemented"
 // verdict on an untouched skeleton, exit codes that match, and the closing "N passed, N failed".
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { runTool } from "./run-tool.ts";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
-
-function runCheck(...args: string[]) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", "tools/check.ts", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
-  return { status: result.status, out: result.stdout + result.stderr };
-}
+const runCheck = (...args: string[]) => runTool("check", args);
 
 describe("tools/check.ts", () => {
-  it("passes the reference solution with exit code 0", () => {
-    const { status, out } = runCheck("01", "--solution");
+  it("passes the reference solution with exit code 0", async () => {
+    const { code, out } = await runCheck("01", "--solution");
     expect(out).toContain("Step 01 · Model configuration  (checking solutions/solution_01.ts)");
     expect(out).toMatch(/✔ defaults are Hugging Face GPT-2 \(124M\)/);
     expect(out.trim().split("\n").at(-1)).toMatch(/^\d+ passed, 0 failed$/);
-    expect(status).toBe(0);
+    expect(code).toBe(0);
   });
 
-  it("fails the untouched skeleton with 'not implemented' and exit code 1", () => {
-    const { status, out } = runCheck("02");
+  it("fails the untouched skeleton with 'not implemented' and exit code 1", async () => {
+    const { code, out } = await runCheck("02");
     expect(out).toMatch(/✘ shape is \[T, past \+ T\]/);
     expect(out).toMatch(/step 02 not implemented yet/);
     expect(out).not.toMatch(/\n\s+at .*node_modules/);
     expect(out.trim().split("\n").at(-1)).toMatch(/^0 passed, \d+ failed$/);
-    expect(status).toBe(1);
+    expect(code).toBe(1);
   });
 
-  it("explains an unknown step", () => {
-    const { status, out } = runCheck("99");
+  it("explains an unknown step", async () => {
+    const { code, out } = await runCheck("99");
     expect(out).toMatch(/usage: npm run check -- NN/);
-    expect(status).toBe(2);
+    expect(code).toBe(2);
   });
 });

@@ -1,33 +1,22 @@
 // The command-line tools, run as a learner runs them: `npm run download` against a hub stand-in
 // on 127.0.0.1 serving the tiny checkpoint, then `npm run main` / `npm run gpt2` on it.
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromNpy } from "../../lib/npy.ts";
 import { decode } from "../../lib/tokenizer.ts";
 import { loadFixture } from "../fixtures.ts";
 import { values } from "../harness.ts";
+import { root, runTool } from "./run-tool.ts";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
 const tiny = path.join(root, "tests/fixtures/tiny-gpt2");
 const fx = loadFixture("step_15");
 
-function run(tool: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", `tools/${tool}.ts`, ...args], { cwd: root, env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (tool: string, args: string[], env: Record<string, string> = {}) => runTool(tool, args, { env });
 const main = (...args: string[]) => run("generate", ["--chain=reference", ...args]);
 
 describe("npm run download", () => {

@@ -10,6 +10,7 @@ import { STEPS } from "../../tools/curriculum.ts";
 import { readHints } from "../../tools/runner/hints.ts";
 import { loadFixture } from "../fixtures.ts";
 import { values } from "../harness.ts";
+import { runTool } from "./run-tool.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const SKIP = new Set(["node_modules", ".git", "build", "test-results", "models", ".progress", ".backups"]);
@@ -35,15 +36,7 @@ function solve(repo: string, nn: string): void {
   writeFileSync(path.join(repo, "steps", `step_${nn}.ts`), text);
 }
 
-function tool(repo: string, name: string, args: string[] = [], input?: string): { status: number | null; out: string } {
-  try {
-    const out = execFileSync(process.execPath, ["--import", "tsx", `tools/${name}.ts`, ...args], { cwd: repo, encoding: "utf8", input: input ?? "", env: { ...process.env, NO_COLOR: "1" }, stdio: "pipe" });
-    return { status: 0, out };
-  } catch (error) {
-    const e = error as { status: number; stdout: string; stderr: string };
-    return { status: e.status, out: e.stdout + e.stderr };
-  }
-}
+const tool = (repo: string, name: string, args: string[] = []) => runTool(name, args, { cwd: repo });
 
 /** A running watch session whose output can be awaited. */
 class Session {
@@ -137,12 +130,12 @@ describe("npm run watch", () => {
 });
 
 describe("npm run progress", () => {
-  it("shows passed, failing and not-started steps with a bar, and keeps its state in .progress", () => {
+  it("shows passed, failing and not-started steps with a bar, and keeps its state in .progress", async () => {
     solve(repo, "01");
     solve(repo, "02");
     writeFileSync(path.join(repo, "steps", "step_03.ts"), readFileSync(path.join(root, "solutions", "solution_03.ts"), "utf8").replace("F.variance(x)", "F.variance(x, { unbiased: true })"));
-    const { status, out } = tool(repo, "progress");
-    expect(status).toBe(0);
+    const { code, out } = await tool(repo, "progress");
+    expect(code).toBe(0);
     expect(out).toMatch(/01\s+Model configuration\s+✔ passed\s+8\/8/);
     expect(out).toMatch(/02\s+Causal masking\s+✔ passed\s+6\/6/);
     expect(out).toMatch(/03\s+Layer normalization\s+✘ failing\s+\d\/5/);
@@ -152,32 +145,33 @@ describe("npm run progress", () => {
     expect(readFileSync(path.join(repo, ".progress"), "utf8")).toMatch(/^03 failing \d\/5 [0-9a-f]{40}$/m);
     // --recheck rebuilds the state even if the file is gone.
     execFileSync("rm", [path.join(repo, ".progress")]);
-    expect(tool(repo, "progress", ["--recheck"]).out).toMatch(/2 of 15 steps pass/);
+    expect((await tool(repo, "progress", ["--recheck"])).out).toMatch(/2 of 15 steps pass/);
   });
 });
 
 describe("npm run hint", () => {
-  it("gives each step's hints in order, the last pointing at the solution", () => {
+  it("gives each step's hints in order, the last pointing at the solution", async () => {
     for (const step of STEPS) {
       const hints = readHints(step.nn);
       expect(hints.length, `steps/step_${step.nn}.hints.md`).toBeGreaterThanOrEqual(3);
       expect(hints.at(-1)!.text).toContain(`solutions/solution_${step.nn}.ts`);
     }
-    const titles = [1, 2, 3].map((k) => /Hint (\d) of 3 for step 05: (.*)/.exec(tool(repo, "hint", ["05", String(k)]).out)!.slice(1));
+    const titles = [];
+    for (const k of [1, 2, 3]) titles.push(/Hint (\d) of 3 for step 05: (.*)/.exec((await tool(repo, "hint", ["05", String(k)])).out)!.slice(1));
     expect(titles).toEqual([["1", "The table"], ["2", "The lookup"], ["3", "The solution"]]);
-    expect(tool(repo, "hint", ["05"]).out).toMatch(/More help: npm run hint -- 05 2/);
+    expect((await tool(repo, "hint", ["05"])).out).toMatch(/More help: npm run hint -- 05 2/);
   });
 });
 
 describe("npm run reset", () => {
-  it("restores the skeleton from the upstream branch and keeps a backup", () => {
+  it("restores the skeleton from the upstream branch and keeps a backup", async () => {
     const file = path.join(repo, "steps", "step_06.ts");
     const skeleton = readFileSync(file, "utf8");
     writeFileSync(file, "// my work in progress\n");
-    const refused = tool(repo, "reset", ["06"]);
+    const refused = await tool(repo, "reset", ["06"]);
     expect(refused.out).toMatch(/run it in a terminal to confirm, or add --yes/);
     expect(readFileSync(file, "utf8")).toBe("// my work in progress\n");
-    const done = tool(repo, "reset", ["06", "--yes"]);
+    const done = await tool(repo, "reset", ["06", "--yes"]);
     expect(done.out).toMatch(/steps\/step_06\.ts is the skeleton again \(from origin\/main\); your version is in \.backups\/step_06\..*\.ts/);
     expect(readFileSync(file, "utf8")).toBe(skeleton);
     const backups = readdirSync(path.join(repo, ".backups"));
@@ -186,26 +180,26 @@ describe("npm run reset", () => {
 });
 
 describe("a learner who finished every step", () => {
-  it("has a whole chain that passes, and npm run gpt2 writes PyTorch's continuation with their code", () => {
+  it("has a whole chain that passes, and npm run gpt2 writes PyTorch's continuation with their code", async () => {
     const work = learnerRepo();
     for (const step of STEPS) solve(work, step.nn);
-    const { out } = tool(work, "progress");
+    const { out } = await tool(work, "progress");
     expect(out).toMatch(/\[█{30}\] 15 of 15 steps pass/);
     expect(out).toMatch(/your whole chain \(npm run gpt2\): ✔ every step passes on your own code/);
-    const generated = tool(work, "generate", ["--chain=mine", "--model", "tests/fixtures/tiny-gpt2", "--ids", "1,2,3", "--greedy", "--max-new-tokens", "8", "--json"]);
+    const generated = await tool(work, "generate", ["--chain=mine", "--model", "tests/fixtures/tiny-gpt2", "--ids", "1,2,3", "--greedy", "--max-new-tokens", "8", "--json"]);
     expect(JSON.parse(generated.out)).toEqual({ prompt_ids: [1, 2, 3], generated_ids: values(loadFixture("step_15").i32("greedy")).slice(3) });
   });
 });
 
 describe("--chain=mine", () => {
-  it("makes a step's checks use the learner's earlier steps instead of the reference", () => {
+  it("makes a step's checks use the learner's earlier steps instead of the reference", async () => {
     solve(repo, "08");
     // A causal mask that also hides the diagonal: wrong, and step 08 must notice with --chain=mine.
     writeFileSync(path.join(repo, "steps", "step_02.ts"), readFileSync(path.join(root, "solutions", "solution_02.ts"), "utf8").replace("j = past + i + 1", "j = past + i"));
-    expect(tool(repo, "check", ["08"]).status).toBe(0);
-    const mine = tool(repo, "check", ["08", "--chain=mine"]);
+    expect((await tool(repo, "check", ["08"])).code).toBe(0);
+    const mine = await tool(repo, "check", ["08", "--chain=mine"]);
     expect(mine.out).toMatch(/earlier steps from your steps\//);
-    expect(mine.status).toBe(1);
+    expect(mine.code).toBe(1);
     expect(existsSync(path.join(repo, "steps", "step_02.ts"))).toBe(true);
   });
 });
