@@ -13,23 +13,40 @@ interface SerializedErrorLike {
   name?: string;
 }
 
-/** Counts passed and failed tests; a test file that could not even load counts as one failure. */
-function tally(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<unknown>): { passed: number; failed: number } {
-  let passed = 0;
-  let failed = unhandled.length;
-  for (const module of modules) {
-    if (module.errors().length) failed++;
-    for (const test of module.children.allTests()) {
-      const state = test.result().state;
-      if (state === "passed") passed++;
-      else if (state === "failed") failed++;
-    }
-  }
-  return { passed, failed };
+interface Tally {
+  passed: number;
+  failed: number;
+  /** Skipped tests, counted by the reason they gave (ctx.skip(note)), e.g. a program to install. */
+  skipped: Map<string, number>;
 }
 
-export function summaryLine({ passed, failed }: { passed: number; failed: number }): string {
-  return `${passed} passed, ${failed} failed`;
+/** Counts passed, failed and skipped tests; a test file that could not even load counts as one failure. */
+function tally(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<unknown>): Tally {
+  const counts: Tally = { passed: 0, failed: unhandled.length, skipped: new Map() };
+  for (const module of modules) {
+    if (module.errors().length) counts.failed++;
+    for (const test of module.children.allTests()) {
+      const result = test.result();
+      if (result.state === "passed") counts.passed++;
+      else if (result.state === "failed") counts.failed++;
+      else if (result.state === "skipped") {
+        const reason = result.note ?? "skipped";
+        counts.skipped.set(reason, (counts.skipped.get(reason) ?? 0) + 1);
+      }
+    }
+  }
+  return counts;
+}
+
+/** "N passed, N failed" (", N skipped" when any were), the closing line CI reads. */
+export function summaryLine({ passed, failed, skipped }: Tally): string {
+  const nSkipped = [...skipped.values()].reduce((a, b) => a + b, 0);
+  return `${passed} passed, ${failed} failed` + (nSkipped ? `, ${nSkipped} skipped` : "");
+}
+
+/** One line per reason tests were skipped: "skipped 4 tests: needs Chromium …: apt-get install chromium". */
+export function skipLines({ skipped }: Tally): string[] {
+  return [...skipped].map(([reason, n]) => `skipped ${n} test${n === 1 ? "" : "s"}: ${reason}`);
 }
 
 /** Makes absolute paths in a message relative to the project, and drops vitest's internal frames. */
@@ -92,6 +109,8 @@ export class StepReporter implements Reporter {
 
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<unknown>): void {
-    console.log(summaryLine(tally(modules, unhandled)));
+    const counts = tally(modules, unhandled);
+    for (const line of skipLines(counts)) console.log(line);
+    console.log(summaryLine(counts));
   }
 }

@@ -10,6 +10,7 @@ import { STEPS } from "../../tools/curriculum.ts";
 import { readHints } from "../../tools/runner/hints.ts";
 import { loadFixture } from "../fixtures.ts";
 import { values } from "../harness.ts";
+import { TMUX, requireProgram } from "../system-programs.ts";
 import { runTool } from "./run-tool.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -100,10 +101,12 @@ describe("npm run watch", () => {
     }
   });
 
-  it("answers the keys h, l, n and q in a terminal (tmux)", async () => {
+  it("answers the keys h, l, n and q in a terminal (tmux)", async (context) => {
+    const tmuxPath = requireProgram(TMUX);
+    if (tmuxPath.path === null) return context.skip(tmuxPath.skipReason);
     const work = learnerRepo();
     const name = `watchkeys${process.pid}`;
-    const tmux = (...args: string[]) => execFileSync("tmux", args, { encoding: "utf8" });
+    const tmux = (...args: string[]) => execFileSync(tmuxPath.path, args, { encoding: "utf8" });
     const screen = () => tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", name);
     const waitScreen = async (pattern: RegExp) => {
       const start = Date.now();
