@@ -1,7 +1,9 @@
 // A Hugging Face GPT-2 checkpoint on disk: a folder with config.json and model.safetensors.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { parseSafetensors, type SafetensorsFile } from "./safetensors.ts";
+import { kernels } from "./kernels/index.ts";
+import { ARENA_LIMIT } from "./kernels/wasm.ts";
+import { readSafetensors, type SafetensorsFile } from "./safetensors.ts";
 
 export class CheckpointError extends Error {
   override name = "CheckpointError";
@@ -52,7 +54,9 @@ export function readCheckpoint(dir: string): CheckpointFiles {
     throw new CheckpointError(`${configPath} is not valid JSON: ${(error as Error).message}`);
   }
   try {
-    return { dir, configJSON, weights: parseSafetensors(readFileSync(weightsPath)) };
+    // Straight into the kernels' memory, in blocks each memory can hold.
+    const memory = kernels();
+    return { dir, configJSON, weights: readSafetensors(weightsPath, (bytes) => memory.allocate(bytes), ARENA_LIMIT) };
   } catch (error) {
     throw new CheckpointError(`${weightsPath}: ${(error as Error).message}`);
   }

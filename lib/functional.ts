@@ -5,13 +5,16 @@ import {
   ShapeError,
   contiguousData,
   fmtShape,
+  isContiguous,
   forEachIndex,
+  forEachRow,
   fromData,
   numel,
   type IntTensor,
   type Shape,
   type Tensor,
 } from "./tensor.ts";
+import { kernels } from "./kernels/index.ts";
 
 function requireRank(x: Tensor, min: number, op: string, name = "input"): void {
   if (x.shape.length < min) throw new ShapeError(`${op}: ${name} must have at least ${min} dimension(s), got shape ${fmtShape(x.shape)}`);
@@ -48,22 +51,47 @@ function broadcastStrides(t: Tensor, shape: Shape): number[] {
 
 type Operand = Tensor | number;
 
-function elementwise(a: Operand, b: Operand, f: (x: number, y: number) => number, op: string): Tensor {
+type BinaryOp = "add" | "sub" | "mul" | "div";
+
+function elementwise(a: Operand, b: Operand, op: BinaryOp): Tensor {
   const ta = typeof a === "number" ? fromData(Float32Array.of(a), []) : a;
   const tb = typeof b === "number" ? fromData(Float32Array.of(b), []) : b;
   const shape = broadcastShapes(ta.shape, tb.shape, op);
   const out = new Float32Array(numel(shape));
-  let i = 0;
-  forEachIndex(shape, [broadcastStrides(ta, shape), broadcastStrides(tb, shape)], [ta.offset, tb.offset], ([pa, pb]) => {
-    out[i++] = f(ta.data[pa], tb.data[pb]);
+  const sa = broadcastStrides(ta, shape);
+  const sb = broadcastStrides(tb, shape);
+  const rank = shape.length;
+  // Row by row, with the last axis in a tight loop per operation (no function call per element).
+  const n = rank ? shape[rank - 1] : 1;
+  const ia = rank ? sa[rank - 1] : 0;
+  const ib = rank ? sb[rank - 1] : 0;
+  const A = ta.data;
+  const B = tb.data;
+  let o = 0;
+  forEachRow(shape, [sa, sb], [ta.offset, tb.offset], ([pa, pb]) => {
+    switch (op) {
+      case "add":
+        for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] + B[pb + j * ib];
+        break;
+      case "sub":
+        for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] - B[pb + j * ib];
+        break;
+      case "mul":
+        for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] * B[pb + j * ib];
+        break;
+      case "div":
+        for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] / B[pb + j * ib];
+        break;
+    }
+    o += n;
   });
   return fromData(out, shape);
 }
 
-export const add = (a: Operand, b: Operand): Tensor => elementwise(a, b, (x, y) => x + y, "add");
-export const sub = (a: Operand, b: Operand): Tensor => elementwise(a, b, (x, y) => x - y, "sub");
-export const mul = (a: Operand, b: Operand): Tensor => elementwise(a, b, (x, y) => x * y, "mul");
-export const div = (a: Operand, b: Operand): Tensor => elementwise(a, b, (x, y) => x / y, "div");
+export const add = (a: Operand, b: Operand): Tensor => elementwise(a, b, "add");
+export const sub = (a: Operand, b: Operand): Tensor => elementwise(a, b, "sub");
+export const mul = (a: Operand, b: Operand): Tensor => elementwise(a, b, "mul");
+export const div = (a: Operand, b: Operand): Tensor => elementwise(a, b, "div");
 
 /** Applies `f` to every element (the result is a new contiguous tensor). */
 export function map(x: Tensor, f: (v: number) => number): Tensor {
@@ -156,35 +184,22 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     throw new ShapeError(`matmul: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)}: inner sizes ${k} and ${k2} differ`);
   }
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul (batch dimensions)");
-  const out = new Float32Array(numel(batch) * n * m);
-  const A = contiguousData(a);
-  const B = contiguousData(b);
-  // Row-major offsets of each operand's batch element, following broadcasting.
-  const aBatch = batchOffsets(a.shape.slice(0, -2), batch, n * k);
-  const bBatch = batchOffsets(b.shape.slice(0, -2), batch, k * m);
-  for (let bi = 0; bi < aBatch.length; bi++) {
-    const ao = aBatch[bi];
-    const bo = bBatch[bi];
-    const oo = bi * n * m;
-    // i-k-j order: the inner loop walks rows of B and of the output contiguously.
-    for (let i = 0; i < n; i++) {
-      const orow = oo + i * m;
-      for (let p = 0; p < k; p++) {
-        const av = A[ao + i * k + p];
-        const brow = bo + p * m;
-        for (let j = 0; j < m; j++) out[orow + j] += av * B[brow + j];
-      }
-    }
-  }
+  const A = contiguousData(expandBatch(a, batch));
+  // A right operand that is a transposed view (attention's kᵀ) is read as the rows it came
+  // from, with dot products ("nt"); any other is made row-major and read row by row ("nn").
+  const transposedView = b.stride[b.shape.length - 2] === 1 && m > 1;
+  const B = contiguousData(expandBatch(transposedView ? transpose(b, -2, -1) : b, batch));
+  const out = kernels().gemm({ kind: transposedView ? "nt" : "nn", x: A, w: B, wOffset: 0, ldw: m, wBatchStride: k * m, M: n, K: k, N: m, batch: numel(batch) });
   return fromData(out, [...batch, n, m]);
 }
 
-function batchOffsets(shape: Shape, batch: Shape, blockSize: number): number[] {
-  const rowMajor = fromData(new Float32Array(numel(shape)), shape);
-  const strides = broadcastStrides(rowMajor, batch);
-  const offsets: number[] = [];
-  forEachIndex(batch, [strides], [0], ([p]) => offsets.push(p * blockSize));
-  return offsets;
+/** `t` with its batch axes (all but the last two) broadcast to `batch`: a view, copied only where sizes differ. */
+function expandBatch(t: Tensor, batch: Shape): Tensor {
+  const own = t.shape.slice(0, -2);
+  if (fmtShape(own) === fmtShape(batch)) return t;
+  const shape = [...batch, ...t.shape.slice(-2)];
+  const strides = broadcastStrides(t, shape);
+  return ndarray(t.data, shape, strides, t.offset);
 }
 
 /**
@@ -205,76 +220,19 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   }
   const X = contiguousData(x);
   const rows = X.length / inF;
-  const out = new Float32Array(rows * outF);
-  const transposedView = weight.stride[0] === 1 && weight.stride[1] === outF && outF > 1;
-  // Both kernels handle four input rows per pass over the weight, so the weight (far larger
-  // than the CPU cache for GPT-2) streams from memory a quarter as often.
-  if (transposedView) linearInOut(X, weight.data, weight.offset, out, rows, inF, outF);
-  else linearOutIn(X, contiguousData(weight), out, rows, inF, outF);
+  // A Conv1D weight is a transposed view of an [in, out] array: read its rows as they are.
+  const conv1d = weight.stride[0] === 1 && outF > 1;
+  const job = conv1d
+    ? { kind: "nn" as const, w: weight.data, wOffset: weight.offset, ldw: weight.stride[1] }
+    : isContiguous(weight)
+      ? { kind: "nt" as const, w: weight.data, wOffset: 0, ldw: inF }
+      : { kind: "nt" as const, w: contiguousData(weight), wOffset: 0, ldw: inF };
+  const out = kernels().gemm({ ...job, x: X, wBatchStride: 0, M: rows, K: inF, N: outF, batch: 1 });
   if (bias) {
     const B = contiguousData(bias);
     for (let r = 0; r < rows; r++) for (let o = 0; o < outF; o++) out[r * outF + o] += B[o];
   }
   return fromData(out, [...x.shape.slice(0, -1), outF]);
-}
-
-/** out[r, o] = Σᵢ X[r, i]·W[o, i], with W stored [out, in]: dot products of contiguous rows. */
-function linearOutIn(X: Float32Array, W: Float32Array, out: Float32Array, rows: number, inF: number, outF: number): void {
-  let r = 0;
-  for (; r + 4 <= rows; r += 4) {
-    const x0 = r * inF, x1 = x0 + inF, x2 = x1 + inF, x3 = x2 + inF;
-    for (let o = 0; o < outF; o++) {
-      const w = o * inF;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let i = 0; i < inF; i++) {
-        const wi = W[w + i];
-        s0 += X[x0 + i] * wi;
-        s1 += X[x1 + i] * wi;
-        s2 += X[x2 + i] * wi;
-        s3 += X[x3 + i] * wi;
-      }
-      out[r * outF + o] = s0;
-      out[(r + 1) * outF + o] = s1;
-      out[(r + 2) * outF + o] = s2;
-      out[(r + 3) * outF + o] = s3;
-    }
-  }
-  for (; r < rows; r++) {
-    const x0 = r * inF;
-    for (let o = 0; o < outF; o++) {
-      const w = o * inF;
-      let s0 = 0;
-      for (let i = 0; i < inF; i++) s0 += X[x0 + i] * W[w + i];
-      out[r * outF + o] = s0;
-    }
-  }
-}
-
-/** The same product with W stored [in, out] (Conv1D): out[r, :] += X[r, i]·W[i, :], row by row of W. */
-function linearInOut(X: Float32Array, W: Float32Array, offset: number, out: Float32Array, rows: number, inF: number, outF: number): void {
-  let r = 0;
-  for (; r + 4 <= rows; r += 4) {
-    const o0 = r * outF, o1 = o0 + outF, o2 = o1 + outF, o3 = o2 + outF;
-    for (let i = 0; i < inF; i++) {
-      const a0 = X[r * inF + i], a1 = X[(r + 1) * inF + i], a2 = X[(r + 2) * inF + i], a3 = X[(r + 3) * inF + i];
-      const w = offset + i * outF;
-      for (let o = 0; o < outF; o++) {
-        const wo = W[w + o];
-        out[o0 + o] += a0 * wo;
-        out[o1 + o] += a1 * wo;
-        out[o2 + o] += a2 * wo;
-        out[o3 + o] += a3 * wo;
-      }
-    }
-  }
-  for (; r < rows; r++) {
-    const o0 = r * outF;
-    for (let i = 0; i < inF; i++) {
-      const a0 = X[r * inF + i];
-      const w = offset + i * outF;
-      for (let o = 0; o < outF; o++) out[o0 + o] += a0 * W[w + o];
-    }
-  }
 }
 
 // ---------------------------------------------------------------- shape manipulation

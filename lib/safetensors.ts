@@ -4,6 +4,7 @@
 //   rest     the tensor bytes; offsets are relative to the end of the header
 // Every field is validated before any memory is allocated for it, so a broken or hostile file
 // gives a SafetensorsError instead of a crash, a hang or a huge allocation.
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import ndarray from "ndarray";
 import { fmtShape, numel, type IntTensor, type Tensor } from "./tensor.ts";
 
@@ -73,27 +74,36 @@ function decode(bytes: Uint8Array, dtype: string, count: number, name: string): 
   }
 }
 
-/** Parses a whole safetensors file held in memory. F32 tensors are views into `buffer` where alignment allows. */
-export function parseSafetensors(buffer: Uint8Array): SafetensorsFile {
-  if (buffer.byteLength < 8) fail(`file is ${buffer.byteLength} bytes, too short for the 8-byte header length`);
-  const headerLength = new DataView(buffer.buffer, buffer.byteOffset, 8).getBigUint64(0, true);
-  if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLength} exceeds the limit of ${MAX_HEADER_BYTES} bytes`);
-  if (headerLength > BigInt(buffer.byteLength - 8)) fail(`header length ${headerLength} is larger than the ${buffer.byteLength - 8} bytes after it (truncated file?)`);
-  const dataStart = 8 + Number(headerLength);
+/** One tensor's entry in the header, validated; begin/end are byte offsets into the data section. */
+interface Entry {
+  name: string;
+  dtype: string;
+  shape: number[];
+  begin: number;
+  end: number;
+}
 
+/** The 8-byte length prefix: how long the JSON header is, checked against the file's size. */
+function headerLengthOf(prefix: Uint8Array, fileBytes: number): number {
+  if (fileBytes < 8) fail(`file is ${fileBytes} bytes, too short for the 8-byte header length`);
+  const headerLength = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
+  if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLength} exceeds the limit of ${MAX_HEADER_BYTES} bytes`);
+  if (headerLength > BigInt(fileBytes - 8)) fail(`header length ${headerLength} is larger than the ${fileBytes - 8} bytes after it (truncated file?)`);
+  return Number(headerLength);
+}
+
+/** Validates the JSON header against a data section of `dataLength` bytes, before anything is allocated for it. */
+function parseHeader(headerBytes: Uint8Array, dataLength: number): { entries: Entry[]; metadata: Record<string, string> } {
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(buffer.subarray(8, dataStart)));
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(headerBytes));
   } catch (error) {
     fail(`header is not valid UTF-8 JSON (${(error as Error).message})`);
   }
   if (typeof header !== "object" || header === null || Array.isArray(header)) fail("header must be a JSON object");
 
-  const dataLength = buffer.byteLength - dataStart;
-  const tensors: Record<string, Tensor | IntTensor> = {};
+  const entries: Entry[] = [];
   let metadata: Record<string, string> = {};
-  const ranges: [number, number, string][] = [];
-
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
       if (typeof entry !== "object" || entry === null || Object.values(entry).some((v) => typeof v !== "string")) fail("__metadata__ must map strings to strings");
@@ -114,14 +124,88 @@ export function parseSafetensors(buffer: Uint8Array): SafetensorsFile {
     if (count * width !== end - begin) {
       fail(`tensor "${name}": shape ${fmtShape(shape as number[])} of ${dtype} needs ${count * width} bytes, but data_offsets give ${end - begin}`);
     }
-    ranges.push([begin, end, name]);
-    const data = decode(buffer.subarray(dataStart + begin, dataStart + end), dtype, count, name);
-    tensors[name] = ndarray(data, [...(shape as number[])]) as Tensor | IntTensor;
+    entries.push({ name, dtype, shape: [...(shape as number[])], begin, end });
   }
 
-  ranges.sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < ranges.length; i++) {
-    if (ranges[i][0] < ranges[i - 1][1]) fail(`tensors "${ranges[i - 1][2]}" and "${ranges[i][2]}" overlap`);
+  entries.sort((a, b) => a.begin - b.begin);
+  for (let i = 1; i < entries.length; i++) {
+    if (entries[i].begin < entries[i - 1].end) fail(`tensors "${entries[i - 1].name}" and "${entries[i].name}" overlap`);
   }
+  return { entries, metadata };
+}
+
+function toTensor(entry: Entry, bytes: Uint8Array): Tensor | IntTensor {
+  return ndarray(decode(bytes, entry.dtype, numel(entry.shape), entry.name), entry.shape) as Tensor | IntTensor;
+}
+
+/** Parses a whole safetensors file held in memory. F32 tensors are views into `buffer` where alignment allows. */
+export function parseSafetensors(buffer: Uint8Array): SafetensorsFile {
+  const dataStart = 8 + headerLengthOf(buffer, buffer.byteLength);
+  const { entries, metadata } = parseHeader(buffer.subarray(8, dataStart), buffer.byteLength - dataStart);
+  const tensors: Record<string, Tensor | IntTensor> = {};
+  for (const e of entries) tensors[e.name] = toTensor(e, buffer.subarray(dataStart + e.begin, dataStart + e.end));
   return { tensors, metadata };
+}
+
+/** A run of consecutive tensors (in file order) read into one allocation. */
+export interface Segment {
+  begin: number;
+  end: number;
+  names: string[];
+}
+
+/**
+ * Groups tensors, in file order, into runs of at most `limit` bytes each, so that a file larger
+ * than one block of memory (gpt2-xl is 6.2 GB; a wasm32 memory holds 4 GiB) still loads whole.
+ */
+export function planSegments(entries: readonly { name: string; begin: number; end: number }[], limit: number): Segment[] {
+  const segments: Segment[] = [];
+  for (const e of [...entries].sort((a, b) => a.begin - b.begin)) {
+    if (e.end - e.begin > limit) fail(`tensor "${e.name}" is ${e.end - e.begin} bytes, more than one block of memory holds (${limit} bytes)`);
+    const last = segments[segments.length - 1];
+    if (last && e.end - last.begin <= limit) {
+      last.end = e.end;
+      last.names.push(e.name);
+    } else segments.push({ begin: e.begin, end: e.end, names: [e.name] });
+  }
+  return segments;
+}
+
+/** Fills `target` from `fd` at `position`, or fails saying the file ended early. */
+function readFully(fd: number, target: Uint8Array, position: number): void {
+  for (let done = 0; done < target.byteLength; ) {
+    const n = readSync(fd, target, done, target.byteLength - done, position + done);
+    if (n === 0) fail(`file ended after ${position + done} bytes while reading tensor data (truncated file?)`);
+    done += n;
+  }
+}
+
+/**
+ * Reads a safetensors file from disk straight into memory from `allocate` (the kernels' memory,
+ * so weights are read once and never copied), one allocation per segment of at most `limit` bytes.
+ */
+export function readSafetensors(file: string, allocate: (bytes: number) => Uint8Array, limit = Number.MAX_SAFE_INTEGER): SafetensorsFile {
+  const fd = openSync(file, "r");
+  try {
+    const fileBytes = fstatSync(fd).size;
+    const prefix = new Uint8Array(8);
+    if (fileBytes >= 8) readFully(fd, prefix, 0);
+    const dataStart = 8 + headerLengthOf(prefix, fileBytes);
+    const headerBytes = new Uint8Array(dataStart - 8);
+    readFully(fd, headerBytes, 8);
+    const { entries, metadata } = parseHeader(headerBytes, fileBytes - dataStart);
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    const tensors: Record<string, Tensor | IntTensor> = {};
+    for (const segment of planSegments(entries, limit)) {
+      const bytes = allocate(segment.end - segment.begin);
+      readFully(fd, bytes, dataStart + segment.begin);
+      for (const name of segment.names) {
+        const e = byName.get(name)!;
+        tensors[name] = toTensor(e, bytes.subarray(e.begin - segment.begin, e.end - segment.begin));
+      }
+    }
+    return { tensors, metadata };
+  } finally {
+    closeSync(fd);
+  }
 }

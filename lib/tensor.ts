@@ -124,13 +124,26 @@ export function forEachIndex(shape: Shape, strides: number[][], offsets: number[
   }
 }
 
+/**
+ * Visits every row of `shape` (each index of all but the last axis) in row-major order, passing
+ * the flat position where the row starts for each stride set. The caller walks the last axis
+ * itself in a tight loop, which is what makes copies and elementwise ops fast.
+ */
+export function forEachRow(shape: Shape, strides: number[][], offsets: number[], visit: (positions: number[]) => void): void {
+  forEachIndex(shape.slice(0, -1), strides.map((s) => s.slice(0, -1)), offsets, visit);
+}
+
 /** The elements in row-major order as a fresh (or, if already contiguous, the same) Float32Array. */
 export function contiguousData(t: Tensor): Float32Array {
   if (isContiguous(t)) return t.data;
   const out = new Float32Array(t.size);
+  const rank = t.shape.length;
+  const n = rank ? t.shape[rank - 1] : 1;
+  const step = rank ? t.stride[rank - 1] : 0;
+  const data = t.data;
   let i = 0;
-  forEachIndex(t.shape, [t.stride], [t.offset], ([p]) => {
-    out[i++] = t.data[p];
+  forEachRow(t.shape, [t.stride], [t.offset], ([p]) => {
+    for (let j = 0; j < n; j++) out[i++] = data[p + j * step];
   });
   return out;
 }

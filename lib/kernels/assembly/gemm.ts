@@ -1,0 +1,262 @@
+// Matrix products in WebAssembly SIMD (AssemblyScript). Compiled by `npm run kernels:build`
+// into ../gemm.wasm; a test rebuilds it and checks that the bytes are identical.
+//
+// Every pointer is a byte offset into the shared memory the module imports; every matrix is
+// row-major float32. The caller writes a job (below) at address 0 and every thread calls
+// run(t, threads): each computes its own share of the output, so no two threads write the
+// same number and none waits for another until the whole product is done.
+//
+// Why two kernels: a weight stored [out, in] (PyTorch's Linear) makes each output a dot product
+// of two contiguous rows ("nt": Y = X·Wᵀ); a weight stored [in, out] (Hugging Face's Conv1D, or
+// the right operand of attention's weights·v) makes each input a scaled row added to the output
+// ("nn": Y = X·W). Each kernel keeps a small tile of outputs in SIMD registers while it walks K,
+// so every weight value loaded from memory is used for four rows of X.
+
+// The job, at address 0 (ten 32-bit words): what kind of product, where its operands are, its
+// sizes, and for a batch of products (attention's heads) how far apart their operands start.
+const KIND = 0; //      0: Y = X·Wᵀ (gemm_nt)   1: Y = X·W (gemm_nn)
+const X = 4; //         address of X, [batch, M, K]
+const W = 8; //         address of W, batch b at W + b·WSTRIDE
+const Y = 12; //        address of Y, [batch, M, N]
+const M_ = 16;
+const K_ = 20;
+const N_ = 24;
+const LDW = 28; //      floats from one row of W to the next (gemm_nn)
+const BATCH = 32;
+const WSTRIDE = 36; //  bytes from one batch's W to the next
+
+/** Thread t of `threads` computes its share: whole products of a batch when there are enough, else a range of columns. */
+export function run(t: i32, threads: i32): void {
+  const kind = load<i32>(KIND);
+  const M = load<i32>(M_), K = load<i32>(K_), N = load<i32>(N_);
+  const batch = load<i32>(BATCH);
+  let b0 = 0, b1 = batch, n0 = 0, n1 = N;
+  if (batch >= threads) {
+    b0 = <i32>((<i64>batch * t) / threads);
+    b1 = <i32>((<i64>batch * (t + 1)) / threads);
+  } else {
+    // Column ranges on multiples of 8, so every thread's share stays on the SIMD tiles.
+    n0 = <i32>((<i64>(N >> 3) * t) / threads) << 3;
+    n1 = t == threads - 1 ? N : <i32>((<i64>(N >> 3) * (t + 1)) / threads) << 3;
+  }
+  const x = <usize>load<u32>(X), w = <usize>load<u32>(W), y = <usize>load<u32>(Y);
+  const ldw = load<i32>(LDW);
+  const wStride = <usize>load<u32>(WSTRIDE);
+  const xStride = <usize>M * K << 2, yStride = <usize>M * N << 2;
+  for (let b = b0; b < b1; b++) {
+    gemm(kind, x + <usize>b * xStride, w + <usize>b * wStride, y + <usize>b * yStride, M, K, N, ldw, n0, n1);
+  }
+}
+
+/** Bytes of W one column block may span: small enough to stay in a core's L2 cache. */
+const BLOCK_BYTES = 128 * 1024;
+
+/**
+ * One product, columns n0 … n1 − 1. Rows go four at a time through column blocks whose slice
+ * of W fits in the cache, so W comes from memory once rather than once per four rows; the last
+ * M mod 4 rows (all of them when decoding) stream W whole, front to back.
+ */
+function gemm(kind: i32, x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, ldw: i32, n0: i32, n1: i32): void {
+  const M4 = M & ~3;
+  if (M4 > 0) {
+    const nb = max(8, (BLOCK_BYTES / (K << 2)) & ~7);
+    for (let b = n0; b < n1; b += nb) {
+      const e = min(b + nb, n1);
+      if (kind == 0) gemm_nt(x, w, y, M4, K, N, b, e);
+      else gemm_nn(x, w, y, M4, K, N, ldw, b, e);
+    }
+  }
+  if (M4 < M) {
+    const xr = x + (<usize>M4 * K << 2), yr = y + (<usize>M4 * N << 2);
+    if (kind == 0) gemm_nt(xr, w, yr, M - M4, K, N, n0, n1);
+    else gemm_nn(xr, w, yr, M - M4, K, N, ldw, n0, n1);
+  }
+}
+
+/** Y[m, n] = Σₖ X[m, k]·W[n, k] for n in [n0, n1). X is [M, K], W is [N, K], Y is [M, N]. */
+function gemm_nt(x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, n0: i32, n1: i32): void {
+  const K4 = K & ~3;
+  const rowX = <usize>K << 2;
+  const rowY = <usize>N << 2;
+  let m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const x0 = x + <usize>m * rowX;
+    const x1 = x0 + rowX;
+    const x2 = x1 + rowX;
+    const x3 = x2 + rowX;
+    const y0 = y + <usize>m * rowY;
+    let n = n0;
+    for (; n + 2 <= n1; n += 2) {
+      // A 4 × 2 tile: 8 accumulators, each holding 4 partial sums along K.
+      const w0 = w + <usize>n * rowX;
+      const w1 = w0 + rowX;
+      let a00 = f32x4.splat(0), a01 = f32x4.splat(0);
+      let a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+      let a20 = f32x4.splat(0), a21 = f32x4.splat(0);
+      let a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+      for (let k: usize = 0; k < <usize>K4 << 2; k += 16) {
+        const b0 = v128.load(w0 + k);
+        const b1 = v128.load(w1 + k);
+        const r0 = v128.load(x0 + k);
+        a00 = f32x4.add(a00, f32x4.mul(r0, b0));
+        a01 = f32x4.add(a01, f32x4.mul(r0, b1));
+        const r1 = v128.load(x1 + k);
+        a10 = f32x4.add(a10, f32x4.mul(r1, b0));
+        a11 = f32x4.add(a11, f32x4.mul(r1, b1));
+        const r2 = v128.load(x2 + k);
+        a20 = f32x4.add(a20, f32x4.mul(r2, b0));
+        a21 = f32x4.add(a21, f32x4.mul(r2, b1));
+        const r3 = v128.load(x3 + k);
+        a30 = f32x4.add(a30, f32x4.mul(r3, b0));
+        a31 = f32x4.add(a31, f32x4.mul(r3, b1));
+      }
+      let s00 = hsum(a00), s01 = hsum(a01), s10 = hsum(a10), s11 = hsum(a11);
+      let s20 = hsum(a20), s21 = hsum(a21), s30 = hsum(a30), s31 = hsum(a31);
+      for (let k = K4; k < K; k++) {
+        const o = <usize>k << 2;
+        const b0 = load<f32>(w0 + o), b1 = load<f32>(w1 + o);
+        const v0 = load<f32>(x0 + o), v1 = load<f32>(x1 + o), v2 = load<f32>(x2 + o), v3 = load<f32>(x3 + o);
+        s00 += v0 * b0; s01 += v0 * b1;
+        s10 += v1 * b0; s11 += v1 * b1;
+        s20 += v2 * b0; s21 += v2 * b1;
+        s30 += v3 * b0; s31 += v3 * b1;
+      }
+      const o = <usize>n << 2;
+      store<f32>(y0 + o, s00); store<f32>(y0 + o + 4, s01);
+      store<f32>(y0 + rowY + o, s10); store<f32>(y0 + rowY + o + 4, s11);
+      store<f32>(y0 + 2 * rowY + o, s20); store<f32>(y0 + 2 * rowY + o + 4, s21);
+      store<f32>(y0 + 3 * rowY + o, s30); store<f32>(y0 + 3 * rowY + o + 4, s31);
+    }
+    for (; n < n1; n++) {
+      const wn = w + <usize>n * rowX;
+      for (let r = 0; r < 4; r++) store<f32>(y0 + <usize>r * rowY + (<usize>n << 2), dot(x0 + <usize>r * rowX, wn, K));
+    }
+  }
+  // Leftover rows, and the whole of a matrix-vector product (M = 1, decoding): one output at a
+  // time, so the weight is read front to back in one stream, the pattern memory serves fastest.
+  for (; m < M; m++) {
+    const xm = x + <usize>m * rowX;
+    const ym = y + <usize>m * rowY;
+    for (let n = n0; n < n1; n++) store<f32>(ym + (<usize>n << 2), dot(xm, w + <usize>n * rowX, K));
+  }
+}
+
+/**
+ * Y[m, n] = Σₖ X[m, k]·W[k, n] for n in [n0, n1). X is [M, K], Y is [M, N], and row k of W
+ * starts ldw floats after row k − 1 (ldw = N for a plain [K, N] matrix).
+ */
+function gemm_nn(x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, ldw: i32, n0: i32, n1: i32): void {
+  const rowX = <usize>K << 2;
+  const rowY = <usize>N << 2;
+  const rowW = <usize>ldw << 2;
+  const n8 = n0 + ((n1 - n0) & ~7);
+  let m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const x0 = x + <usize>m * rowX;
+    const y0 = y + <usize>m * rowY;
+    for (let n = n0; n < n8; n += 8) {
+      // A 4 × 8 tile: each weight row segment (two vectors) is used by four rows of X.
+      let a00 = f32x4.splat(0), a01 = f32x4.splat(0);
+      let a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+      let a20 = f32x4.splat(0), a21 = f32x4.splat(0);
+      let a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+      let wk = w + (<usize>n << 2);
+      for (let k: usize = 0; k < <usize>K << 2; k += 4) {
+        const b0 = v128.load(wk);
+        const b1 = v128.load(wk, 16);
+        wk += rowW;
+        const r0 = f32x4.splat(load<f32>(x0 + k));
+        a00 = f32x4.add(a00, f32x4.mul(r0, b0));
+        a01 = f32x4.add(a01, f32x4.mul(r0, b1));
+        const r1 = f32x4.splat(load<f32>(x0 + rowX + k));
+        a10 = f32x4.add(a10, f32x4.mul(r1, b0));
+        a11 = f32x4.add(a11, f32x4.mul(r1, b1));
+        const r2 = f32x4.splat(load<f32>(x0 + 2 * rowX + k));
+        a20 = f32x4.add(a20, f32x4.mul(r2, b0));
+        a21 = f32x4.add(a21, f32x4.mul(r2, b1));
+        const r3 = f32x4.splat(load<f32>(x0 + 3 * rowX + k));
+        a30 = f32x4.add(a30, f32x4.mul(r3, b0));
+        a31 = f32x4.add(a31, f32x4.mul(r3, b1));
+      }
+      const o = y0 + (<usize>n << 2);
+      v128.store(o, a00); v128.store(o, a01, 16);
+      v128.store(o + rowY, a10); v128.store(o + rowY, a11, 16);
+      v128.store(o + 2 * rowY, a20); v128.store(o + 2 * rowY, a21, 16);
+      v128.store(o + 3 * rowY, a30); v128.store(o + 3 * rowY, a31, 16);
+    }
+    for (let r = 0; r < 4; r++) axpyRows(x0 + <usize>r * rowX, w, y0 + <usize>r * rowY, K, rowW, n8, n1);
+  }
+  for (; m < M; m++) gemv_nn(x + <usize>m * rowX, w, y + <usize>m * rowY, K, rowW, n0, n1);
+}
+
+/**
+ * One row of gemm_nn (decoding): Y[n] = Σₖ X[k]·W[k, n]. The output range stays in the L1
+ * cache while four weight rows at a time stream through it front to back, the order in which
+ * memory is fastest to read.
+ */
+function gemv_nn(x: usize, w: usize, y: usize, K: i32, rowW: usize, n0: i32, n1: i32): void {
+  const n4 = n0 + ((n1 - n0) & ~3);
+  const yb = y + (<usize>n0 << 2);
+  const ye = y + (<usize>n4 << 2);
+  memory.fill(yb, 0, ye - yb);
+  const K4 = K & ~3;
+  let k = 0;
+  for (; k < K4; k += 4) {
+    const xk = x + (<usize>k << 2);
+    const r0 = f32x4.splat(load<f32>(xk)), r1 = f32x4.splat(load<f32>(xk, 4));
+    const r2 = f32x4.splat(load<f32>(xk, 8)), r3 = f32x4.splat(load<f32>(xk, 12));
+    const w0 = w + <usize>k * rowW + (<usize>n0 << 2);
+    const w1 = w0 + rowW, w2 = w1 + rowW, w3 = w2 + rowW;
+    for (let o: usize = 0; o < ye - yb; o += 16) {
+      let acc = v128.load(yb + o);
+      acc = f32x4.add(acc, f32x4.mul(r0, v128.load(w0 + o)));
+      acc = f32x4.add(acc, f32x4.mul(r1, v128.load(w1 + o)));
+      acc = f32x4.add(acc, f32x4.mul(r2, v128.load(w2 + o)));
+      acc = f32x4.add(acc, f32x4.mul(r3, v128.load(w3 + o)));
+      v128.store(yb + o, acc);
+    }
+  }
+  for (; k < K; k++) {
+    const r = f32x4.splat(load<f32>(x + (<usize>k << 2)));
+    const wk = w + <usize>k * rowW + (<usize>n0 << 2);
+    for (let o: usize = 0; o < ye - yb; o += 16) v128.store(yb + o, f32x4.add(v128.load(yb + o), f32x4.mul(r, v128.load(wk + o))));
+  }
+  axpyRows(x, w, y, K, rowW, n4, n1);
+}
+
+/** Y[n] = Σₖ X[k]·W[k, n] for n in [n0, n1), one scalar column at a time (the tails of gemm_nn). */
+function axpyRows(x: usize, w: usize, y: usize, K: i32, rowW: usize, n0: i32, n1: i32): void {
+  for (let n = n0; n < n1; n++) {
+    let s: f32 = 0;
+    let wk = w + (<usize>n << 2);
+    for (let k: usize = 0; k < <usize>K << 2; k += 4) {
+      s += load<f32>(x + k) * load<f32>(wk);
+      wk += rowW;
+    }
+    store<f32>(y + (<usize>n << 2), s);
+  }
+}
+
+/** Σₖ a[k]·b[k] over K floats, with four independent sums so the additions overlap. */
+function dot(a: usize, b: usize, K: i32): f32 {
+  const K16 = K & ~15;
+  const K4 = K & ~3;
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let k: usize = 0;
+  for (; k < <usize>K16 << 2; k += 64) {
+    c0 = f32x4.add(c0, f32x4.mul(v128.load(a + k), v128.load(b + k)));
+    c1 = f32x4.add(c1, f32x4.mul(v128.load(a + k, 16), v128.load(b + k, 16)));
+    c2 = f32x4.add(c2, f32x4.mul(v128.load(a + k, 32), v128.load(b + k, 32)));
+    c3 = f32x4.add(c3, f32x4.mul(v128.load(a + k, 48), v128.load(b + k, 48)));
+  }
+  for (; k < <usize>K4 << 2; k += 16) c0 = f32x4.add(c0, f32x4.mul(v128.load(a + k), v128.load(b + k)));
+  let s = hsum(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)));
+  for (let j = K4; j < K; j++) s += load<f32>(a + (<usize>j << 2)) * load<f32>(b + (<usize>j << 2));
+  return s;
+}
+
+// @ts-ignore: decorator
+@inline
+function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}

@@ -1,0 +1,33 @@
+// What the framework's matrix products ask of a kernel backend (WebAssembly or plain JS).
+
+/**
+ * Y[b] = X[b]·W[b]ᵀ ("nt": each W is [N, K], PyTorch's Linear layout) or Y[b] = X[b]·W[b]
+ * ("nn": each W is [K, N] with rows ldw floats apart, Hugging Face's Conv1D layout), b < batch.
+ */
+export interface GemmJob {
+  kind: "nt" | "nn";
+  /** [batch, M, K], contiguous. */
+  x: Float32Array;
+  /** The array holding W, and where batch 0's matrix starts in it (in floats). */
+  w: Float32Array;
+  wOffset: number;
+  /** Floats between one row of W and the next (nn only: nt's rows are K apart). */
+  ldw: number;
+  /** Floats between the W of one batch and the next. */
+  wBatchStride: number;
+  M: number;
+  K: number;
+  N: number;
+  batch: number;
+}
+
+export interface Kernels {
+  readonly name: "wasm" | "js";
+  readonly threads: number;
+  /** Returns Y, [batch, M, N], as a new array. */
+  gemm(job: GemmJob): Float32Array;
+  /** Zeroed bytes where the kernels read fastest (a checkpoint's weights are read into them). */
+  allocate(bytes: number): Uint8Array;
+  /** Stops the helper threads (tensors already in its memory stay readable). */
+  close(): void;
+}

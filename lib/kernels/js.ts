@@ -1,0 +1,80 @@
+// The plain JavaScript matrix products: no SIMD, one thread. The reference the WebAssembly
+// kernels are tested against, and the path to step through in a debugger (GPT2_KERNELS=js).
+import type { GemmJob, Kernels } from "./gemm-job.ts";
+
+export const jsKernels: Kernels = {
+  name: "js",
+  threads: 1,
+  allocate: (bytes) => new Uint8Array(bytes),
+  close: () => {},
+  gemm(job) {
+    const { M, K, N, batch } = job;
+    const y = new Float32Array(batch * M * N);
+    for (let b = 0; b < batch; b++) {
+      const x = job.x.subarray(b * M * K, (b + 1) * M * K);
+      const out = y.subarray(b * M * N, (b + 1) * M * N);
+      const w0 = job.wOffset + b * job.wBatchStride;
+      if (job.kind === "nt") gemmNT(x, job.w, w0, out, M, K, N);
+      else gemmNN(x, job.w, w0, job.ldw, out, M, K, N);
+    }
+    return y;
+  },
+};
+
+/** out[m, n] = Σₖ X[m, k]·W[n, k]: dot products of contiguous rows, four rows of X per pass over W. */
+function gemmNT(X: Float32Array, W: Float32Array, w0: number, out: Float32Array, M: number, K: number, N: number): void {
+  let m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const x0 = m * K, x1 = x0 + K, x2 = x1 + K, x3 = x2 + K;
+    for (let n = 0; n < N; n++) {
+      const w = w0 + n * K;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let k = 0; k < K; k++) {
+        const wk = W[w + k];
+        s0 += X[x0 + k] * wk;
+        s1 += X[x1 + k] * wk;
+        s2 += X[x2 + k] * wk;
+        s3 += X[x3 + k] * wk;
+      }
+      out[m * N + n] = s0;
+      out[(m + 1) * N + n] = s1;
+      out[(m + 2) * N + n] = s2;
+      out[(m + 3) * N + n] = s3;
+    }
+  }
+  for (; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      const w = w0 + n * K;
+      let s = 0;
+      for (let k = 0; k < K; k++) s += X[m * K + k] * W[w + k];
+      out[m * N + n] = s;
+    }
+  }
+}
+
+/** out[m, :] += X[m, k]·W[k, :] for each k: rows of W (ldw apart) stream through, four rows of X at a time. */
+function gemmNN(X: Float32Array, W: Float32Array, w0: number, ldw: number, out: Float32Array, M: number, K: number, N: number): void {
+  let m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const o0 = m * N, o1 = o0 + N, o2 = o1 + N, o3 = o2 + N;
+    for (let k = 0; k < K; k++) {
+      const a0 = X[m * K + k], a1 = X[(m + 1) * K + k], a2 = X[(m + 2) * K + k], a3 = X[(m + 3) * K + k];
+      const w = w0 + k * ldw;
+      for (let n = 0; n < N; n++) {
+        const wn = W[w + n];
+        out[o0 + n] += a0 * wn;
+        out[o1 + n] += a1 * wn;
+        out[o2 + n] += a2 * wn;
+        out[o3 + n] += a3 * wn;
+      }
+    }
+  }
+  for (; m < M; m++) {
+    const o = m * N;
+    for (let k = 0; k < K; k++) {
+      const a = X[m * K + k];
+      const w = w0 + k * ldw;
+      for (let n = 0; n < N; n++) out[o + n] += a * W[w + n];
+    }
+  }
+}

@@ -1,0 +1,198 @@
+// Matrix products in WebAssembly SIMD on every core.
+//
+// Memory. A WebAssembly module can only read its own linear memory, and one wasm32 memory
+// holds at most 4 GiB. So numbers the kernels read live in "arenas": shared memories of up to
+// ARENA_LIMIT bytes of weights each. A checkpoint's tensors are read from disk straight into an
+// arena (no second copy), and the largest GPT-2 (6.2 GB) spreads over several. For each
+// product the activations are copied into scratch space above the arena's weights, and the
+// result copied out, so a tensor never keeps wasm memory alive after it is dropped.
+//
+// Threads. Each helper thread (worker.mjs) has an instance of the module for every arena.
+// A product is published by writing the job into the arena and bumping a counter in a small
+// shared control block; the threads, spinning or asleep in Atomics.wait, wake, compute their
+// share and count themselves done. No message per product: a decoded token needs ~50 of them.
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import type { GemmJob, Kernels } from "./gemm-job.ts";
+
+const PAGE = 65536;
+/** Bytes of permanent data (weights) one arena takes, leaving room below 4 GiB for scratch. */
+export const ARENA_LIMIT = 3 * 2 ** 30;
+/** wasm32's ceiling: 65536 pages of 64 KiB. */
+const MAX_PAGES = 65536;
+/** The job header sits at address 0 (see assembly/gemm.ts); allocations start above it. */
+const HEAP_BASE = 1024;
+/** Products smaller than this many multiply-adds run on the calling thread alone. */
+const THREADED_MIN_WORK = 1 << 16;
+
+// Slots of the shared control block (the same numbers as in worker.mjs).
+const GENERATION = 0;
+const DONE = 1;
+const ARENA = 2;
+const ATTACH = -1;
+const SPIN = 200_000;
+
+interface KernelExports {
+  run(thread: number, threads: number): void;
+}
+
+class Arena {
+  /** Every SharedArrayBuffer this memory has been seen through (growing gives a new one). */
+  readonly buffers = new Set<ArrayBufferLike>();
+  /** End of the permanent allocations, in bytes; scratch starts here. */
+  top = HEAP_BASE;
+  readonly exports: KernelExports;
+  private f32: Float32Array;
+
+  constructor(
+    readonly index: number,
+    readonly memory: WebAssembly.Memory,
+    module: WebAssembly.Module,
+  ) {
+    this.exports = new WebAssembly.Instance(module, { env: { memory, abort: () => {} } }).exports as unknown as KernelExports;
+    this.f32 = this.view();
+  }
+
+  /** A Float32Array over the whole memory as it is now (refreshed after growth). */
+  view(): Float32Array {
+    if (!this.f32 || this.f32.buffer !== this.memory.buffer) {
+      this.f32 = new Float32Array(this.memory.buffer);
+      this.buffers.add(this.memory.buffer);
+    }
+    return this.f32;
+  }
+
+  /** Makes sure bytes [0, end) exist. */
+  ensure(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+  }
+
+  /** Reserves `bytes` for good (weights), 64-byte aligned. */
+  allocate(bytes: number): Uint8Array {
+    const at = align(this.top, 64);
+    this.ensure(at + bytes);
+    this.top = at + bytes;
+    return new Uint8Array(this.view().buffer, at, bytes);
+  }
+}
+
+const align = (n: number, to: number) => Math.ceil(n / to) * to;
+
+let compiled: WebAssembly.Module | undefined;
+function kernelModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(readFileSync(new URL("./gemm.wasm", import.meta.url)));
+  return compiled;
+}
+
+/** The threads to use unless told otherwise: GPT2_THREADS, else every core. */
+export function defaultThreads(): number {
+  const fromEnv = Number(process.env.GPT2_THREADS);
+  return Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : availableParallelism();
+}
+
+export interface WasmOptions {
+  /** Bytes of weights per memory (tests simulate a small one). */
+  arenaLimit?: number;
+  /** Products with fewer multiply-adds run on the calling thread alone (tests use 0). */
+  threadedMinWork?: number;
+}
+
+/** Starts the wasm kernels with `threads` threads in all (the caller's plus threads − 1 helpers). */
+export function createWasmKernels(threads: number, { arenaLimit = ARENA_LIMIT, threadedMinWork = THREADED_MIN_WORK }: WasmOptions = {}): Kernels {
+  const module = kernelModule();
+  const control = new Int32Array(new SharedArrayBuffer(16));
+  const arenas: Arena[] = [];
+  const helpers: { worker: Worker; port: MessagePort }[] = [];
+  for (let t = 1; t < threads; t++) {
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(new URL("./worker.mjs", import.meta.url), {
+      workerData: { module, control: control.buffer, port: port2, thread: t, threads },
+      transferList: [port2],
+    });
+    worker.unref(); // helpers never keep the process alive
+    port1.unref();
+    helpers.push({ worker, port: port1 });
+  }
+
+  /** Runs `arena`'s current job (or an attach) on every thread and returns when all are done. */
+  function publish(arenaIndex: number, runOwnShare: () => void): void {
+    Atomics.store(control, ARENA, arenaIndex);
+    Atomics.store(control, DONE, 0);
+    Atomics.add(control, GENERATION, 1);
+    Atomics.notify(control, GENERATION);
+    runOwnShare();
+    const want = helpers.length;
+    let spins = 0;
+    for (let done = Atomics.load(control, DONE); done < want; done = Atomics.load(control, DONE)) {
+      if (++spins > SPIN) Atomics.wait(control, DONE, done, 1);
+    }
+  }
+
+  function addArena(): Arena {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    const arena = new Arena(arenas.length, memory, module);
+    arenas.push(arena);
+    if (helpers.length) {
+      for (const { port } of helpers) port.postMessage(memory);
+      publish(ATTACH, () => {});
+    }
+    return arena;
+  }
+
+  /** The arena that holds `array`'s memory, if any. */
+  function arenaOf(array: Float32Array | Uint8Array): Arena | undefined {
+    return arenas.find((a) => a.buffers.has(array.buffer));
+  }
+
+  addArena(); // arena 0: scratch for products whose operands live in ordinary JavaScript memory
+
+  return {
+    name: "wasm",
+    threads,
+
+    allocate(bytes) {
+      if (bytes > arenaLimit) throw new RangeError(`wasm kernels: one tensor of ${bytes} bytes is larger than an arena (${arenaLimit} bytes)`);
+      let arena = arenas.find((a) => a.top + bytes <= arenaLimit + HEAP_BASE);
+      arena ??= addArena();
+      return arena.allocate(bytes);
+    },
+
+    gemm(job) {
+      const { kind, x, w, M, K, N, batch } = job;
+      const wRows = kind === "nt" ? N : K;
+      const wRowStride = kind === "nt" ? K : job.ldw;
+      // Floats of W the product reads, from wOffset on.
+      const wExtent = (batch - 1) * job.wBatchStride + (wRows - 1) * wRowStride + (kind === "nt" ? K : N);
+      const home = arenaOf(w);
+      const arena = home ?? arenas[0];
+      const xBytes = x.length * 4;
+      const yBytes = batch * M * N * 4;
+      const wBytes = home ? 0 : wExtent * 4;
+      const xAt = align(arena.top, 64);
+      const yAt = align(xAt + xBytes, 64);
+      const wAt = align(yAt + yBytes, 64);
+      arena.ensure(wAt + wBytes);
+      const heap = arena.view();
+      heap.set(x, xAt / 4);
+      let wAddress: number;
+      if (home) wAddress = w.byteOffset + job.wOffset * 4;
+      else {
+        heap.set(w.subarray(job.wOffset, job.wOffset + wExtent), wAt / 4);
+        wAddress = wAt;
+      }
+      const header = new Uint32Array(arena.memory.buffer, 0, 10);
+      header.set([kind === "nt" ? 0 : 1, xAt, wAddress, yAt, M, K, N, job.ldw, batch, job.wBatchStride * 4]);
+      const work = batch * M * K * N;
+      if (helpers.length && work >= threadedMinWork) publish(arena.index, () => arena.exports.run(0, threads));
+      else arena.exports.run(0, 1);
+      return heap.slice(yAt / 4, yAt / 4 + batch * M * N);
+    },
+
+    close() {
+      for (const { worker } of helpers) void worker.terminate();
+      helpers.length = 0;
+    },
+  };
+}

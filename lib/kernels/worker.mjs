@@ -1,0 +1,29 @@
+// A helper thread for the WebAssembly matrix products (see wasm.ts). It owns one instance of
+// the kernel module per memory arena and waits for the main thread to publish a job; then it
+// computes its share and counts itself done. Plain JavaScript so it starts without a loader.
+import { receiveMessageOnPort, workerData } from "node:worker_threads";
+
+const { module, control, port, thread, threads } = workerData;
+const ctl = new Int32Array(control);
+// Slots of the control block; the same numbers as in wasm.ts.
+const GENERATION = 0, DONE = 1, ARENA = 2, ATTACH = -1;
+const SPIN = 20_000; // polls before sleeping: jobs arrive microseconds apart while a model runs
+
+const instances = [];
+let seen = 0; // the generation the control block was created with: jobs published before this thread started still count
+for (;;) {
+  let spins = 0;
+  while (Atomics.load(ctl, GENERATION) === seen) {
+    if (++spins > SPIN) Atomics.wait(ctl, GENERATION, seen);
+  }
+  seen = Atomics.load(ctl, GENERATION);
+  const arena = Atomics.load(ctl, ARENA);
+  if (arena === ATTACH) {
+    const memory = receiveMessageOnPort(port).message;
+    instances.push(new WebAssembly.Instance(module, { env: { memory, abort: () => {} } }).exports);
+  } else {
+    instances[arena].run(thread, threads);
+  }
+  Atomics.add(ctl, DONE, 1);
+  Atomics.notify(ctl, DONE);
+}

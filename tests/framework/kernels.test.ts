@@ -1,0 +1,146 @@
+// The WebAssembly kernels against the plain JavaScript ones, the committed .wasm against its
+// source, and weight placement across memories (with a small simulated memory limit).
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import * as F from "../../lib/functional.ts";
+import { useKernels, type GemmJob, type Kernels } from "../../lib/kernels/index.ts";
+import { jsKernels } from "../../lib/kernels/js.ts";
+import { createWasmKernels } from "../../lib/kernels/wasm.ts";
+import { Random, randn } from "../../lib/random.ts";
+import { parseSafetensors, planSegments, readSafetensors, SafetensorsError } from "../../lib/safetensors.ts";
+import { toNested, type Tensor } from "../../lib/tensor.ts";
+import { root } from "./run-tool.ts";
+
+const rng = new Random(7);
+const random = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
+
+/** Largest |a − b| relative to the largest |b|. */
+function relativeError(a: Float32Array, b: Float32Array): number {
+  let worst = 0;
+  let scale = 1e-30;
+  for (let i = 0; i < a.length; i++) {
+    worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return worst / scale;
+}
+
+// Odd sizes: not multiples of 4, of 8 or of the tiles, single rows and columns, batches.
+const SHAPES: [number, number, number, number][] = [
+  [1, 1, 1, 1], [1, 7, 1, 1], [1, 5, 3, 1], [3, 13, 9, 1], [4, 16, 8, 1], [5, 17, 33, 1], [9, 70, 37, 1], [1, 768, 101, 1], [6, 8, 5, 3], [2, 3, 64, 12],
+];
+
+function jobs(M: number, K: number, N: number, batch: number): GemmJob[] {
+  const x = random(batch * M * K);
+  const pad = 3; // W starts 3 floats into its array, and nn rows are 5 floats longer than N
+  const ldw = N + 5;
+  const nt = random(pad + batch * N * K);
+  const nn = random(pad + batch * K * ldw);
+  return [
+    { kind: "nt", x, w: nt, wOffset: pad, ldw: K, wBatchStride: N * K, M, K, N, batch },
+    { kind: "nn", x, w: nn, wOffset: pad, ldw, wBatchStride: K * ldw, M, K, N, batch },
+  ];
+}
+
+const pools: Kernels[] = [];
+afterAll(() => pools.forEach((k) => k.close()));
+
+describe("WebAssembly kernels", () => {
+  for (const threads of [1, 2, 3]) {
+    it(`agree with the JavaScript loops on odd shapes and strided weights (${threads} thread${threads > 1 ? "s" : ""})`, () => {
+      const wasm = createWasmKernels(threads, { threadedMinWork: 0 });
+      pools.push(wasm);
+      for (const [M, K, N, batch] of SHAPES) {
+        for (const job of jobs(M, K, N, batch)) {
+          const expected = jsKernels.gemm(job);
+          const got = wasm.gemm(job);
+          expect(got.length, `${job.kind} ${M}×${K}×${N}×${batch}`).toBe(expected.length);
+          expect(relativeError(got, expected), `${job.kind} ${M}×${K}×${N}×${batch}`).toBeLessThan(1e-5);
+        }
+      }
+    });
+  }
+
+  it("read weights in their own memory without copying, and agree with F.linear's JavaScript path", () => {
+    const wasm = createWasmKernels(2, { threadedMinWork: 0 });
+    pools.push(wasm);
+    const bytes = wasm.allocate(48 * 20 * 4);
+    const w = new Float32Array(bytes.buffer, bytes.byteOffset, 48 * 20);
+    w.set(random(w.length));
+    const job: GemmJob = { kind: "nt", x: random(5 * 20), w, wOffset: 0, ldw: 20, wBatchStride: 0, M: 5, K: 20, N: 48, batch: 1 };
+    expect(relativeError(wasm.gemm(job), jsKernels.gemm(job))).toBeLessThan(1e-5);
+  });
+
+  it("give F.linear and F.matmul the same answers on both paths, Conv1D views and kᵀ included", () => {
+    const x = randn([2, 7, 12], rng);
+    const w = randn([12, 10], rng); // [in, out]
+    const linearWeight = randn([9, 12], rng); // [out, in]
+    const q = randn([2, 3, 5, 4], rng);
+    const k = randn([2, 3, 6, 4], rng);
+    const run = () => [F.linear(x, F.transpose(w, 0, 1)), F.linear(x, linearWeight), F.matmul(q, F.transpose(k, -2, -1)), F.matmul(F.matmul(q, F.transpose(k, -2, -1)), k)];
+    useKernels("js");
+    const expected = run();
+    pools.push(useKernels("wasm", 2));
+    const got = run();
+    got.forEach((g, i) => expect(relativeError(g.data, (expected[i] as Tensor).data)).toBeLessThan(1e-5));
+  });
+
+  it("are built from their source: npm run kernels:build reproduces lib/kernels/gemm.wasm byte for byte", () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "kernels-")), "gemm.wasm");
+    const script = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts["kernels:build"] as string;
+    const args = script.split(/\s+/).slice(1).map((a) => (a === "lib/kernels/gemm.wasm" ? out : a));
+    execFileSync(process.execPath, [path.join(root, "node_modules/assemblyscript/bin/asc.js"), ...args], { cwd: root, stdio: "pipe" });
+    expect(readFileSync(out).equals(readFileSync(path.join(root, "lib/kernels/gemm.wasm"))), "run npm run kernels:build and commit lib/kernels/gemm.wasm").toBe(true);
+  });
+});
+
+describe("weight placement across memories", () => {
+  const entries = [
+    { name: "a", begin: 0, end: 400 },
+    { name: "b", begin: 400, end: 900 },
+    { name: "c", begin: 900, end: 1000 },
+    { name: "d", begin: 1000, end: 1600 },
+  ];
+
+  it("packs tensors in file order into blocks no larger than the limit", () => {
+    expect(planSegments(entries, 1000)).toEqual([
+      { begin: 0, end: 1000, names: ["a", "b", "c"] },
+      { begin: 1000, end: 1600, names: ["d"] },
+    ]);
+    expect(planSegments(entries, 600).map((s) => s.names)).toEqual([["a"], ["b", "c"], ["d"]]);
+    expect(planSegments(entries, 1e9).map((s) => s.names)).toEqual([["a", "b", "c", "d"]]);
+  });
+
+  it("refuses a tensor larger than one memory, naming it", () => {
+    expect(() => planSegments(entries, 550)).toThrow(/tensor "d" is 600 bytes, more than one block of memory holds \(550 bytes\)/);
+  });
+
+  it("loads a checkpoint over several memories (simulated limit) with the same numbers as one buffer", () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "place-")), "model.safetensors");
+    writeFileSync(file, readFileSync(path.join(root, "tests/fixtures/tiny-gpt2/model.safetensors")));
+    const whole = parseSafetensors(readFileSync(file)).tensors;
+    const limit = 8 * 1024;
+    const wasm = createWasmKernels(1, { arenaLimit: limit });
+    pools.push(wasm);
+    const blocks: Uint8Array[] = [];
+    const placed = readSafetensors(file, (bytes) => blocks[blocks.push(wasm.allocate(bytes)) - 1], limit).tensors;
+    expect(Object.keys(placed).sort()).toEqual(Object.keys(whole).sort());
+    for (const name of Object.keys(whole)) expect(toNested(placed[name]), name).toEqual(toNested(whole[name]));
+    expect(blocks.length, "the file is read in several blocks").toBeGreaterThan(2);
+    expect(new Set(blocks.map((b) => b.buffer)).size, "blocks spread over several memories").toBeGreaterThan(1);
+    // A weight from the last memory is multiplied in place, with the right numbers.
+    const w = placed["ln_f.weight"] as Tensor;
+    const job: GemmJob = { kind: "nt", x: random(3 * w.size), w: w.data, wOffset: w.offset, ldw: w.size, wBatchStride: 0, M: 3, K: w.size, N: 1, batch: 1 };
+    expect(relativeError(wasm.gemm(job), jsKernels.gemm(job))).toBeLessThan(1e-5);
+  });
+
+  it("reports a truncated file while reading tensor data", () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "trunc-")), "model.safetensors");
+    const bytes = readFileSync(path.join(root, "tests/fixtures/tiny-gpt2/model.safetensors"));
+    writeFileSync(file, bytes.subarray(0, bytes.length - 10));
+    expect(() => readSafetensors(file, (n) => new Uint8Array(n))).toThrow(SafetensorsError);
+  });
+});
