@@ -7,7 +7,7 @@ import {
   fmtShape,
   isContiguous,
   forEachIndex,
-  forEachRow,
+  rowStarts,
   fromData,
   numel,
   type IntTensor,
@@ -67,8 +67,11 @@ function elementwise(a: Operand, b: Operand, op: BinaryOp): Tensor {
   const ib = rank ? sb[rank - 1] : 0;
   const A = ta.data;
   const B = tb.data;
-  let o = 0;
-  forEachRow(shape, [sa, sb], [ta.offset, tb.offset], ([pa, pb]) => {
+  const startsA = rowStarts(shape, sa, ta.offset);
+  const startsB = rowStarts(shape, sb, tb.offset);
+  for (let r = 0, o = 0; r < startsA.length; r++, o += n) {
+    const pa = startsA[r];
+    const pb = startsB[r];
     switch (op) {
       case "add":
         for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] + B[pb + j * ib];
@@ -83,8 +86,7 @@ function elementwise(a: Operand, b: Operand, op: BinaryOp): Tensor {
         for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] / B[pb + j * ib];
         break;
     }
-    o += n;
-  });
+  }
   return fromData(out, shape);
 }
 

@@ -125,12 +125,18 @@ export function forEachIndex(shape: Shape, strides: number[][], offsets: number[
 }
 
 /**
- * Visits every row of `shape` (each index of all but the last axis) in row-major order, passing
- * the flat position where the row starts for each stride set. The caller walks the last axis
- * itself in a tight loop, which is what makes copies and elementwise ops fast.
+ * Where each row of `shape` (each index of all but the last axis) starts, in row-major order,
+ * for a tensor with these strides and offset. Callers walk the last axis themselves in a tight
+ * loop, which is what makes copies and elementwise ops fast.
  */
-export function forEachRow(shape: Shape, strides: number[][], offsets: number[], visit: (positions: number[]) => void): void {
-  forEachIndex(shape.slice(0, -1), strides.map((s) => s.slice(0, -1)), offsets, visit);
+export function rowStarts(shape: Shape, strides: readonly number[], offset: number): Int32Array {
+  // Int32 positions keep the loops on integer arithmetic (a typed array never holds 2³¹ floats here).
+  const starts = new Int32Array(numel(shape.slice(0, -1)));
+  let i = 0;
+  forEachIndex(shape.slice(0, -1), [strides.slice(0, -1)], [offset], ([p]) => {
+    starts[i++] = p;
+  });
+  return starts;
 }
 
 /** The elements in row-major order as a fresh (or, if already contiguous, the same) Float32Array. */
@@ -140,11 +146,12 @@ export function contiguousData(t: Tensor): Float32Array {
   const rank = t.shape.length;
   const n = rank ? t.shape[rank - 1] : 1;
   const step = rank ? t.stride[rank - 1] : 0;
+  const starts = rowStarts(t.shape, t.stride, t.offset);
   const data = t.data;
-  let i = 0;
-  forEachRow(t.shape, [t.stride], [t.offset], ([p]) => {
-    for (let j = 0; j < n; j++) out[i++] = data[p + j * step];
-  });
+  for (let r = 0, o = 0; r < starts.length; r++, o += n) {
+    const p = starts[r];
+    for (let j = 0; j < n; j++) out[o + j] = data[p + j * step];
+  }
   return out;
 }
 

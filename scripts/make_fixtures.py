@@ -530,6 +530,82 @@ def step_15() -> Fixture:
     return f
 
 
+# ---------------------------------------------------------------- step 16: the KV cache
+
+
+def forward_with_cache(model: LMHead, ids, past=None, mistake=None, last_only=False):
+    """Logits for `ids` given the keys and values of earlier tokens (Hugging Face's past_key_values:
+    per layer (key, value), each [B, n_head, T_past, head_dim]); returns (logits, presents).
+    With last_only, the head runs on the last position only (as generation needs)."""
+    tr = model.transformer
+    p = 0 if past is None else past[0][0].shape[2]
+    b, t = ids.shape
+    positions = torch.arange(t) if mistake == "positions not offset" else torch.arange(p, p + t)
+    x = tr.wte(ids) + tr.wpe(positions)
+    presents = []
+    for i, block in enumerate(tr.h):
+        attn = block.attn
+        h = block.ln_1(x)
+        c = h.shape[-1]
+        d = c // attn.n_head
+        q, k, v = (z.view(b, t, attn.n_head, d).transpose(1, 2) for z in attn.c_attn(h).split(c, dim=2))
+        if past is not None and mistake != "cache not appended":
+            k, v = torch.cat([past[i][0], k], dim=2), torch.cat([past[i][1], v], dim=2)
+        presents.append((v, k) if mistake == "keys and values swapped" else (k, v))
+        y, _ = reference_attention(q, k, v)
+        x = x + attn.c_proj(y.transpose(1, 2).reshape(b, t, c))
+        x = x + block.mlp(block.ln_2(x))
+    x = tr.ln_f(x)
+    return model.lm_head(x[:, -1:] if last_only else x), presents
+
+
+def greedy_window(model, prompt, steps, context):
+    """Greedy decoding that, past the context, reads only the last `context` tokens."""
+    ids = list(prompt)
+    for _ in range(steps):
+        ids.append(int(torch.argmax(model(torch.tensor([ids[-context:]]))[0, -1])))
+    return ids
+
+
+def step_16() -> Fixture:
+    chunks = [4, 1, 2]  # prefill 4 tokens, then 1, then 2: positions 0-3, 4, 5-6
+    long_prompt, long_new = [7, 1, 30, 12, 55, 2, 9, 41, 18, 3, 60, 22], 10  # 12 + 10 tokens > n_positions = 16
+    f = Fixture("step_16", "The KV cache", seed=16, **TOL, config=dict(TINY, chunks=chunks, long_prompt=long_prompt, long_new_tokens=long_new))
+    model = tiny_model(16)
+    add_state(f, model.transformer, "transformer.")
+    ids = f.add("ids", torch.tensor(TINY_IDS, dtype=torch.int32)).long()
+    with torch.no_grad():
+        logits = f.add("logits", model(ids))
+        # The cached run, chunk by chunk, must reproduce the uncached logits (an independent cross-check).
+        past, start, runs = None, 0, []
+        for n in chunks:
+            out, past = forward_with_cache(model, ids[:, start : start + n], past)
+            assert torch.allclose(out, logits[:, start : start + n], atol=1e-5), "cached and uncached logits differ"
+            runs.append((start, n, out))
+            if start == 0:
+                for layer in (0, TINY["n_layer"] - 1):
+                    f.add(f"prefill_key_{layer}", past[layer][0])
+                    f.add(f"prefill_value_{layer}", past[layer][1])
+            start += n
+        f.add("greedy_long", torch.tensor(greedy_window(model, long_prompt, long_new, TINY["n_positions"]), dtype=torch.int32))
+
+        def chunked(mistake):
+            past, outs, start = None, [], 0
+            for n in chunks:
+                out, past = forward_with_cache(model, ids[:, start : start + n], past, mistake)
+                outs.append(out)
+                start += n
+            return torch.cat(outs, dim=1)
+
+        for m, desc in [
+            ("positions not offset", "new tokens get positions 0, 1, … instead of past, past + 1, …"),
+            ("cache not appended", "attends to the new tokens' keys and values only, forgetting the cache"),
+            ("keys and values swapped", "stores (value, key) in the cache, so later tokens read values as keys"),
+        ]:
+            f.mistake(m, desc, [(logits, chunked(m))])
+    return f
+
+
 def model_with(model: LMHead, change) -> LMHead:
     """A copy of `model` with every parameter passed through change(name, tensor)."""
     other = LMHead(TINY)
@@ -540,7 +616,7 @@ def model_with(model: LMHead, change) -> LMHead:
     return other
 
 
-STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14, step_15]
+STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14, step_15, step_16]
 
 
 def generate(out: Path) -> None:

@@ -1,45 +1,153 @@
-// `npm run bench [-- --model DIR] [--tokens N]`: prints speed and memory figures.
-//   - the core kernel: a [16, 768] × [768 → 3072] linear layer, in both weight layouts;
+// `npm run bench [-- --model DIR] [--threads N] [--compare-torch] [--kernels js]`: speed and memory.
+//   - the kernels: GFLOP/s of a [64, 768] × [768 → 3072] product in both weight layouts, and
+//     GB/s of the decode-time head, [1, 768] × [768 → 50257];
 //   - with a checkpoint (models/gpt2 by default, or any Hugging Face GPT-2 folder): load time,
-//     resident memory, and greedy generation speed.
-// Benchmarks print numbers; no test asserts a time. A full-size random checkpoint for this:
+//     memory, prefill time at T = 16, 64, 256, and decoding speed with and without the KV cache;
+//   - with --compare-torch: the same measurements of PyTorch (Debian's /usr/bin/python3 with
+//     python3-torch) on the same checkpoint and thread count, in this same run, and the ratios.
+// Benchmarks print numbers; no test asserts a time. A full-size checkpoint with random weights:
 //   /usr/bin/python3 scripts/make_fixtures.py --random-checkpoint /tmp/gpt2-random
-import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { cpus } from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { resolveModelDir } from "../lib/checkpoint.ts";
+import { kernels, useKernels } from "../lib/kernels/index.ts";
+import { defaultThreads } from "../lib/kernels/wasm.ts";
 import * as F from "../lib/functional.ts";
 import { Random, randn } from "../lib/random.ts";
+import { fromData, intTensor, type Tensor } from "../lib/tensor.ts";
 import { generate } from "../solutions/solution_14.ts";
 import { loadPretrained } from "../solutions/solution_15.ts";
+import { forwardWithCache, type KVCache } from "../solutions/solution_16.ts";
 
-const { values } = parseArgs({ options: { model: { type: "string", default: "gpt2" }, tokens: { type: "string", default: "8" } } });
+const { values } = parseArgs({
+  options: {
+    model: { type: "string", default: "gpt2" },
+    threads: { type: "string" },
+    kernels: { type: "string", default: "wasm" },
+    "compare-torch": { type: "boolean", default: false },
+    "decode-tokens": { type: "string", default: "32" },
+    prefill: { type: "string", default: "16,64,256" },
+  },
+});
+const threads = values.threads === undefined ? defaultThreads() : Number(values.threads);
+if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be an integer ≥ 1, got ${values.threads}`);
+if (values.kernels !== "wasm" && values.kernels !== "js") throw new Error(`--kernels must be wasm or js, got ${values.kernels}`);
+useKernels(values.kernels, threads);
+const decodeTokens = Number(values["decode-tokens"]);
+const prefillLengths = values.prefill.split(",").map(Number);
+
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function time<T>(f: () => T): [T, number] {
-  const start = performance.now();
-  const result = f();
-  return [result, performance.now() - start];
+/** Median wall time of `run` in ms, after one warm-up run. */
+function medianMs(run: () => unknown, repeats: number): number {
+  run();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    run();
+    times.push(performance.now() - start);
+  }
+  return median(times);
 }
 
-const rng = new Random(0);
-const x = randn([16, 768], rng);
-for (const [layout, weight] of [["[out, in]", randn([3072, 768], rng)], ["Conv1D view of [in, out]", F.transpose(randn([768, 3072], rng), 0, 1)]] as const) {
-  F.linear(x, weight); // warm up
-  const [, ms] = time(() => F.linear(x, weight));
-  console.log(`linear 16×768 → 3072, weight ${layout}: ${ms.toFixed(1)} ms, ${((2 * 16 * 768 * 3072) / ms / 1e6).toFixed(2)} GFLOP/s`);
+/** A tensor whose numbers live where the kernels read them (as a loaded checkpoint's do). */
+function placed(shape: number[], rng: Random): Tensor {
+  const values = randn(shape, rng).data;
+  const bytes = kernels().allocate(values.length * 4);
+  const data = new Float32Array(bytes.buffer, bytes.byteOffset, values.length);
+  data.set(values);
+  return fromData(data, shape);
 }
 
+console.log(`CPU: ${cpus()[0]?.model ?? "unknown"} · ${kernels().name} kernels · ${kernels().threads} thread(s)`);
 const dir = resolveModelDir(values.model);
 if (!existsSync(dir)) {
+  kernelFigures();
   console.log(`\nno checkpoint at ${dir}: run npm run download -- gpt2, or pass --model DIR`);
-} else {
-  const before = process.memoryUsage().rss;
-  const [model, loadMs] = time(() => loadPretrained(dir));
-  const rss = process.memoryUsage().rss;
-  console.log(`\nload ${dir}: ${(loadMs / 1000).toFixed(2)} s, ${model.numParameters().toLocaleString("en-US")} parameters, RSS ${mib(before)} → ${mib(rss)}`);
-  const prompt = [464, 3290, 318, 257]; // "The dog is a"
-  const newTokens = Number(values.tokens);
-  const [, genMs] = time(() => generate(model, prompt, { maxNewTokens: newTokens, temperature: 0 }));
-  console.log(`greedy, ${prompt.length}-token prompt + ${newTokens} new tokens (no KV cache): ${(genMs / 1000).toFixed(2)} s, ${((1000 * newTokens) / genMs).toFixed(3)} tokens/s`);
-  console.log(`peak RSS: ${mib(process.resourceUsage().maxRSS * 1024)}`);
+  process.exit(0);
+}
+
+/** The kernels alone, on the 124M shapes, with weights placed where the kernels read them. */
+function kernelFigures(): void {
+  const rng = new Random(0);
+  const x = randn([64, 768], rng);
+  for (const [layout, weight] of [["[out, in]", placed([3072, 768], rng)], ["Conv1D view of [in, out]", F.transpose(placed([768, 3072], rng), 0, 1)]] as const) {
+    const ms = medianMs(() => F.linear(x, weight), 9);
+    console.log(`kernel  linear 64×768 → 3072, weight ${layout}: ${ms.toFixed(2)} ms, ${((2 * 64 * 768 * 3072) / ms / 1e6).toFixed(1)} GFLOP/s`);
+  }
+  const head = placed([50257, 768], rng);
+  const headMs = medianMs(() => F.linear(randn([1, 768], rng), head), 9);
+  console.log(`kernel  head 1×768 → 50257 (decoding): ${headMs.toFixed(2)} ms, ${((50257 * 768 * 4) / headMs / 1e6).toFixed(1)} GB/s of weights`);
+}
+
+interface Figures {
+  loadS: number;
+  prefillMs: Record<string, number>;
+  decodeTokensPerS: number;
+}
+
+const before = process.memoryUsage().rss;
+const loadStart = performance.now();
+const model = loadPretrained(dir);
+const loadS = (performance.now() - loadStart) / 1000;
+const fileBytes = statSync(path.join(dir, "model.safetensors")).size;
+console.log(`model   ${dir}: ${model.numParameters().toLocaleString("en-US")} parameters, file ${mib(fileBytes)}`);
+console.log(`load    ${loadS.toFixed(2)} s, RSS ${mib(before)} → ${mib(process.memoryUsage().rss)}`);
+
+const vocab = model.config.vocab_size;
+const prefillMs: Record<string, number> = {};
+for (const T of prefillLengths) {
+  const ids = intTensor([Array.from({ length: T }, (_, i) => (i * 97) % vocab)]);
+  prefillMs[T] = medianMs(() => forwardWithCache(model, ids, null, { lastOnly: true }), 5);
+  console.log(`prefill T=${T}: ${prefillMs[T].toFixed(0)} ms (the prompt through every block, logits at its last position)`);
+}
+
+/** Greedy decoding with the cache after a 4-token prompt: tokens per second, not counting the prompt. */
+function decodeWithCache(): number {
+  let { logits, cache } = forwardWithCache(model, intTensor([[464, 3290, 318, 257]]), null, { lastOnly: true });
+  const start = performance.now();
+  for (let i = 0; i < decodeTokens; i++) {
+    const next = F.argmax(F.reshape(logits, [vocab])).data[0];
+    ({ logits, cache } = forwardWithCache(model, intTensor([[next]]), cache as KVCache, { lastOnly: true }));
+  }
+  return (1000 * decodeTokens) / (performance.now() - start);
+}
+decodeWithCache();
+const decodeTokensPerS = median([decodeWithCache(), decodeWithCache(), decodeWithCache()]);
+console.log(`decode  with the KV cache: ${decodeTokensPerS.toFixed(1)} tokens/s (greedy, ${decodeTokens} tokens after a 4-token prompt)`);
+const uncachedStart = performance.now();
+generate(model, [464, 3290, 318, 257], { maxNewTokens: 8, temperature: 0 });
+console.log(`decode  without it (step 14): ${((1000 * 8) / (performance.now() - uncachedStart)).toFixed(1)} tokens/s (8 tokens, the whole sequence each time, logits at every position)`);
+const peak = process.resourceUsage().maxRSS * 1024;
+console.log(`memory  peak RSS ${mib(peak)} = ${(peak / fileBytes).toFixed(2)}× the checkpoint file`);
+
+kernelFigures();
+if (values["compare-torch"]) compareTorch({ loadS, prefillMs, decodeTokensPerS });
+
+function compareTorch(ours: Figures): void {
+  const python = "/usr/bin/python3";
+  let theirs: Figures;
+  let numpyDecode = 0;
+  try {
+    const out = execFileSync(python, ["scripts/bench_torch.py", "--model", dir, "--threads", String(threads), "--decode-tokens", String(decodeTokens), "--prefill", prefillLengths.join(",")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const raw = JSON.parse(out) as { load_s: number; prefill_ms: Record<string, number>; decode_tokens_per_s: number; numpy_decode_tokens_per_s: number; torch: string };
+    numpyDecode = raw.numpy_decode_tokens_per_s;
+    console.log(`\nPyTorch ${raw.torch} and NumPy, ${threads} thread(s), same checkpoint, same run:`);
+    theirs = { loadS: raw.load_s, prefillMs: raw.prefill_ms, decodeTokensPerS: raw.decode_tokens_per_s };
+  } catch (error) {
+    console.log(`\n--compare-torch needs Debian's PyTorch (${python} with python3-torch): apt-get install python3-torch python3-numpy libopenblas0-openmp\n${(error as Error).message.split("\n")[0]}`);
+    return;
+  }
+  const row = (what: string, a: number, b: number, unit: string, lowerIsBetter: boolean) => {
+    const ratio = lowerIsBetter ? a / b : b / a;
+    console.log(`  ${what.padEnd(26)} ours ${a.toFixed(unit === "s" ? 2 : 1).padStart(8)} ${unit.padEnd(9)} PyTorch ${b.toFixed(unit === "s" ? 2 : 1).padStart(8)} ${unit.padEnd(9)} ours takes ${ratio.toFixed(2)}× PyTorch's time`);
+  };
+  row("load", ours.loadS, theirs.loadS, "s", true);
+  for (const T of prefillLengths) row(`prefill T=${T}`, ours.prefillMs[T], theirs.prefillMs[String(T)], "ms", true);
+  row("decode with the KV cache", ours.decodeTokensPerS, theirs.decodeTokensPerS, "tokens/s", false);
+  console.log(`  NumPy (its BLAS) decoding with a KV cache: ${numpyDecode.toFixed(1)} tokens/s; ours ${ours.decodeTokensPerS.toFixed(1)} = ${(ours.decodeTokensPerS / numpyDecode).toFixed(2)}× NumPy's speed`);
 }

@@ -20,6 +20,7 @@ export const STEPS: readonly StepInfo[] = [
   { nn: "13", title: "Language model head" },
   { nn: "14", title: "Text generation" },
   { nn: "15", title: "Loading pretrained weights" },
+  { nn: "16", title: "The KV cache" },
 ];
 
 export function findStep(arg: string | undefined): StepInfo | undefined {

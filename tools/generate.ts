@@ -3,6 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { CheckpointError, resolveModelDir } from "../lib/checkpoint.ts";
+import { useKernels } from "../lib/kernels/index.ts";
 import { toNpy } from "../lib/npy.ts";
 import { fromData, intTensor } from "../lib/tensor.ts";
 import { isNotImplemented } from "../lib/todo.ts";
@@ -20,7 +21,9 @@ const USAGE = `usage: npm run main -- "prompt" [options]      (the reference mod
   --stop-at-eot          stop at <|endoftext|>
   --ids 464,3290,…       give token ids instead of a text prompt
   --json                 print {"prompt_ids": […], "generated_ids": […]} instead of text
-  --logits-out F.npy     also write the prompt's logits, float32 [T, vocab], as NumPy .npy`;
+  --logits-out F.npy     also write the prompt's logits, float32 [T, vocab], as NumPy .npy
+  --threads N            threads for the matrix products (default: every core)
+  --no-cache             generate without the KV cache (step 14's loop), for comparison`;
 
 class UsageError extends Error {}
 
@@ -39,6 +42,8 @@ function parse(argv: string[]) {
       ids: { type: "string" },
       json: { type: "boolean", default: false },
       "logits-out": { type: "string" },
+      threads: { type: "string" },
+      "no-cache": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
@@ -62,6 +67,8 @@ function parse(argv: string[]) {
     stopAtEndOfText: values["stop-at-eot"],
     json: values.json,
     logitsOut: values["logits-out"],
+    threads: values.threads === undefined ? undefined : number("threads", values.threads, (n) => Number.isInteger(n) && n >= 1, "an integer ≥ 1"),
+    cache: !values["no-cache"],
   };
 }
 
@@ -79,8 +86,10 @@ async function main(argv: string[]): Promise<number> {
   }
   // Chosen before the model code is imported: lib/chain/ reads it at import time.
   if (args.chain === "mine") process.env.GPT2_CHAIN = "mine";
+  if (args.threads !== undefined) useKernels("wasm", args.threads); // before loading: weights go into the kernels' memory
   const { loadPretrained } = await import("../lib/chain/step_15.ts");
   const { generate } = await import("../lib/chain/step_14.ts");
+  const { generateWithCache } = await import("../lib/chain/step_16.ts");
 
   const model = loadPretrained(resolveModelDir(args.model));
   const { vocab_size, n_positions } = model.config;
@@ -96,15 +105,28 @@ async function main(argv: string[]): Promise<number> {
 
   const stream = args.json ? null : new StreamingDecoder();
   if (stream) process.stdout.write(args.ids ? decode(promptIds) : args.prompt);
-  const ids = generate(model, promptIds, {
+  const options = {
     maxNewTokens: args.maxNewTokens,
     temperature: args.temperature,
     seed: args.seed,
     stopAtEndOfText: args.stopAtEndOfText,
-    onToken: (id) => stream && process.stdout.write(stream.push(id)),
-  });
+    onToken: (id: number) => stream && process.stdout.write(stream.push(id)),
+  };
+  const start = performance.now();
+  let ids: number[];
+  try {
+    ids = args.cache ? generateWithCache(model, promptIds, options) : generate(model, promptIds, options);
+  } catch (error) {
+    // Your step 16 not done yet: it throws before the first token, so step 14's loop can take over.
+    if (!(args.cache && isNotImplemented(error) && /step 16/.test((error as Error).message))) throw error;
+    console.error("(step 16, the KV cache, is not done yet: generating without it, which is slower)");
+    ids = generate(model, promptIds, options);
+  }
+  const seconds = (performance.now() - start) / 1000;
   if (args.json) console.log(JSON.stringify({ prompt_ids: promptIds, generated_ids: ids.slice(promptIds.length) }));
   else process.stdout.write("\n");
+  const made = ids.length - promptIds.length;
+  console.error(`${made} tokens in ${seconds.toFixed(2)} s (${(made / seconds).toFixed(1)} tokens/s)`);
   return 0;
 }
 

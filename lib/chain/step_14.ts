@@ -4,3 +4,4 @@ import * as reference from "../../solutions/solution_14.ts";
 
 const chosen: typeof reference = process.env.GPT2_CHAIN === "mine" ? await import("../../steps/step_14.ts") : reference;
 export const { generate, nextTokenLogits, sampleNextToken, END_OF_TEXT } = chosen;
+export type { GenerateOptions } from "../../solutions/solution_14.ts";

@@ -35,6 +35,8 @@ const SPIN = 200_000;
 
 interface KernelExports {
   run(thread: number, threads: number): void;
+  splitsK(kind: number, M: number, batch: number, threads: number): number;
+  sum_partials(threads: number): void;
 }
 
 class Arena {
@@ -167,12 +169,17 @@ export function createWasmKernels(threads: number, { arenaLimit = ARENA_LIMIT, t
       const wExtent = (batch - 1) * job.wBatchStride + (wRows - 1) * wRowStride + (kind === "nt" ? K : N);
       const home = arenaOf(w);
       const arena = home ?? arenas[0];
+      const kindCode = kind === "nt" ? 0 : 1;
+      const work = batch * M * K * N;
+      const parallel = helpers.length > 0 && work >= threadedMinWork ? threads : 1;
+      const splitK = parallel > 1 && arena.exports.splitsK(kindCode, M, batch, parallel) !== 0;
       const xBytes = x.length * 4;
       const yBytes = batch * M * N * 4;
       const wBytes = home ? 0 : wExtent * 4;
       const xAt = align(arena.top, 64);
       const yAt = align(xAt + xBytes, 64);
-      const wAt = align(yAt + yBytes, 64);
+      const partialsAt = align(yAt + yBytes, 64);
+      const wAt = align(partialsAt + (splitK ? (parallel - 1) * yBytes : 0), 64);
       arena.ensure(wAt + wBytes);
       const heap = arena.view();
       heap.set(x, xAt / 4);
@@ -182,11 +189,11 @@ export function createWasmKernels(threads: number, { arenaLimit = ARENA_LIMIT, t
         heap.set(w.subarray(job.wOffset, job.wOffset + wExtent), wAt / 4);
         wAddress = wAt;
       }
-      const header = new Uint32Array(arena.memory.buffer, 0, 10);
-      header.set([kind === "nt" ? 0 : 1, xAt, wAddress, yAt, M, K, N, job.ldw, batch, job.wBatchStride * 4]);
-      const work = batch * M * K * N;
-      if (helpers.length && work >= threadedMinWork) publish(arena.index, () => arena.exports.run(0, threads));
+      const header = new Uint32Array(arena.memory.buffer, 0, 11);
+      header.set([kindCode, xAt, wAddress, yAt, M, K, N, job.ldw, batch, job.wBatchStride * 4, partialsAt]);
+      if (parallel > 1) publish(arena.index, () => arena.exports.run(0, parallel));
       else arena.exports.run(0, 1);
+      if (splitK) arena.exports.sum_partials(parallel);
       return heap.slice(yAt / 4, yAt / 4 + batch * M * N);
     },
 

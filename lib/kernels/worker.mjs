@@ -7,7 +7,7 @@ const { module, control, port, thread, threads } = workerData;
 const ctl = new Int32Array(control);
 // Slots of the control block; the same numbers as in wasm.ts.
 const GENERATION = 0, DONE = 1, ARENA = 2, ATTACH = -1;
-const SPIN = 20_000; // polls before sleeping: jobs arrive microseconds apart while a model runs
+const SPIN = 1_000_000; // polls (about a millisecond) before sleeping: while a model runs, jobs arrive well within that
 
 const instances = [];
 let seen = 0; // the generation the control block was created with: jobs published before this thread started still count

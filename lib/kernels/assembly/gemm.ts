@@ -12,7 +12,7 @@
 // ("nn": Y = X·W). Each kernel keeps a small tile of outputs in SIMD registers while it walks K,
 // so every weight value loaded from memory is used for four rows of X.
 
-// The job, at address 0 (ten 32-bit words): what kind of product, where its operands are, its
+// The job, at address 0 (eleven 32-bit words): what kind of product, where its operands are, its
 // sizes, and for a batch of products (attention's heads) how far apart their operands start.
 const KIND = 0; //      0: Y = X·Wᵀ (gemm_nt)   1: Y = X·W (gemm_nn)
 const X = 4; //         address of X, [batch, M, K]
@@ -24,12 +24,23 @@ const N_ = 24;
 const LDW = 28; //      floats from one row of W to the next (gemm_nn)
 const BATCH = 32;
 const WSTRIDE = 36; //  bytes from one batch's W to the next
+const PARTIALS = 40; // scratch for threads 1 … threads − 1's partial sums (a split-K matrix-vector product)
 
 /** Thread t of `threads` computes its share: whole products of a batch when there are enough, else a range of columns. */
 export function run(t: i32, threads: i32): void {
   const kind = load<i32>(KIND);
   const M = load<i32>(M_), K = load<i32>(K_), N = load<i32>(N_);
   const batch = load<i32>(BATCH);
+  if (splitsK(kind, M, batch, threads)) {
+    // Decoding through a [K, N] weight: each thread streams a contiguous band of W's rows (memory
+    // reads fastest front to back) into its own partial sums; sum_partials adds them up.
+    const k0 = <i32>((<i64>K * t) / threads), k1 = <i32>((<i64>K * (t + 1)) / threads);
+    const rowW = <usize>load<i32>(LDW) << 2;
+    const out = t == 0 ? <usize>load<u32>(Y) : <usize>load<u32>(PARTIALS) + (<usize>(t - 1) * M * N << 2);
+    const x = <usize>load<u32>(X) + (<usize>k0 << 2), w = <usize>load<u32>(W) + <usize>k0 * rowW;
+    for (let m = 0; m < M; m++) gemv_nn(x + (<usize>m * K << 2), w, out + (<usize>m * N << 2), k1 - k0, rowW, 0, N);
+    return;
+  }
   let b0 = 0, b1 = batch, n0 = 0, n1 = N;
   if (batch >= threads) {
     b0 = <i32>((<i64>batch * t) / threads);
@@ -45,6 +56,21 @@ export function run(t: i32, threads: i32): void {
   const xStride = <usize>M * K << 2, yStride = <usize>M * N << 2;
   for (let b = b0; b < b1; b++) {
     gemm(kind, x + <usize>b * xStride, w + <usize>b * wStride, y + <usize>b * yStride, M, K, N, ldw, n0, n1);
+  }
+}
+
+/** True when run() splits the product along K (see there); the caller then calls sum_partials. */
+export function splitsK(kind: i32, M: i32, batch: i32, threads: i32): bool {
+  return kind == 1 && M < 4 && batch == 1 && threads > 1;
+}
+
+/** Adds threads 1 … threads − 1's partial sums into Y, after a split-K run. */
+export function sum_partials(threads: i32): void {
+  const count = load<i32>(M_) * load<i32>(N_);
+  const y = <usize>load<u32>(Y), partials = <usize>load<u32>(PARTIALS);
+  for (let t = 1; t < threads; t++) {
+    const p = partials + (<usize>(t - 1) * count << 2);
+    for (let i = 0; i < count; i++) store<f32>(y + (<usize>i << 2), load<f32>(y + (<usize>i << 2)) + load<f32>(p + (<usize>i << 2)));
   }
 }
 
@@ -191,37 +217,26 @@ function gemm_nn(x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, ldw: i32,
 
 /**
  * One row of gemm_nn (decoding): Y[n] = Σₖ X[k]·W[k, n]. The output range stays in the L1
- * cache while four weight rows at a time stream through it front to back, the order in which
- * memory is fastest to read.
+ * cache while the rows of W stream through it one after another, front to back: the order in
+ * which memory is fastest to read.
  */
 function gemv_nn(x: usize, w: usize, y: usize, K: i32, rowW: usize, n0: i32, n1: i32): void {
-  const n4 = n0 + ((n1 - n0) & ~3);
+  const n16 = n0 + ((n1 - n0) & ~15);
   const yb = y + (<usize>n0 << 2);
-  const ye = y + (<usize>n4 << 2);
-  memory.fill(yb, 0, ye - yb);
-  const K4 = K & ~3;
-  let k = 0;
-  for (; k < K4; k += 4) {
-    const xk = x + (<usize>k << 2);
-    const r0 = f32x4.splat(load<f32>(xk)), r1 = f32x4.splat(load<f32>(xk, 4));
-    const r2 = f32x4.splat(load<f32>(xk, 8)), r3 = f32x4.splat(load<f32>(xk, 12));
-    const w0 = w + <usize>k * rowW + (<usize>n0 << 2);
-    const w1 = w0 + rowW, w2 = w1 + rowW, w3 = w2 + rowW;
-    for (let o: usize = 0; o < ye - yb; o += 16) {
-      let acc = v128.load(yb + o);
-      acc = f32x4.add(acc, f32x4.mul(r0, v128.load(w0 + o)));
-      acc = f32x4.add(acc, f32x4.mul(r1, v128.load(w1 + o)));
-      acc = f32x4.add(acc, f32x4.mul(r2, v128.load(w2 + o)));
-      acc = f32x4.add(acc, f32x4.mul(r3, v128.load(w3 + o)));
-      v128.store(yb + o, acc);
-    }
-  }
-  for (; k < K; k++) {
+  const bytes = <usize>(n16 - n0) << 2;
+  memory.fill(yb, 0, bytes);
+  let wk = w + (<usize>n0 << 2);
+  for (let k = 0; k < K; k++) {
     const r = f32x4.splat(load<f32>(x + (<usize>k << 2)));
-    const wk = w + <usize>k * rowW + (<usize>n0 << 2);
-    for (let o: usize = 0; o < ye - yb; o += 16) v128.store(yb + o, f32x4.add(v128.load(yb + o), f32x4.mul(r, v128.load(wk + o))));
+    for (let o: usize = 0; o < bytes; o += 64) {
+      v128.store(yb + o, f32x4.add(v128.load(yb + o), f32x4.mul(r, v128.load(wk + o))));
+      v128.store(yb + o, f32x4.add(v128.load(yb + o, 16), f32x4.mul(r, v128.load(wk + o, 16))), 16);
+      v128.store(yb + o, f32x4.add(v128.load(yb + o, 32), f32x4.mul(r, v128.load(wk + o, 32))), 32);
+      v128.store(yb + o, f32x4.add(v128.load(yb + o, 48), f32x4.mul(r, v128.load(wk + o, 48))), 48);
+    }
+    wk += rowW;
   }
-  axpyRows(x, w, y, K, rowW, n4, n1);
+  axpyRows(x, w, y, K, rowW, n16, n1);
 }
 
 /** Y[n] = Σₖ X[k]·W[k, n] for n in [n0, n1), one scalar column at a time (the tails of gemm_nn). */
