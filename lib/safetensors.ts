@@ -171,10 +171,13 @@ export function planSegments(entries: readonly { name: string; begin: number; en
   return segments;
 }
 
+/** One read call asks for at most this many bytes (the system call takes less than 2 GiB). */
+const READ_CHUNK = 1 << 30;
+
 /** Fills `target` from `fd` at `position`, or fails saying the file ended early. */
 function readFully(fd: number, target: Uint8Array, position: number): void {
   for (let done = 0; done < target.byteLength; ) {
-    const n = readSync(fd, target, done, target.byteLength - done, position + done);
+    const n = readSync(fd, target, done, Math.min(READ_CHUNK, target.byteLength - done), position + done);
     if (n === 0) fail(`file ended after ${position + done} bytes while reading tensor data (truncated file?)`);
     done += n;
   }

@@ -131,7 +131,8 @@ export function expectClose(what: string, got: unknown, expected: AnyTensor, tol
   for (let i = 0; i < e.length; i++) {
     if (g[i] === e[i]) continue; // also covers matching infinities, where the tolerance is NaN
     const diff = Math.abs(g[i] - e[i]);
-    const excess = Number.isNaN(diff) ? Infinity : diff - (tol.atol + tol.rtol * Math.abs(e[i]));
+    // An infinity or NaN on either side that is not matched exactly is always off (∞ − ∞ would be NaN).
+    const excess = Number.isFinite(diff) ? diff - (tol.atol + tol.rtol * Math.abs(e[i])) : Infinity;
     if (!(excess > 0)) continue;
     bad++;
     if (worst < 0 || excess > worstExcess) {

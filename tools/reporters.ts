@@ -49,6 +49,11 @@ export function skipLines({ skipped }: Tally): string[] {
   return [...skipped].map(([reason, n]) => `skipped ${n} test${n === 1 ? "" : "s"}: ${reason}`);
 }
 
+/** "    at fn (file:12:3)" or "    at file:12:3": a stack frame, not a check's "  at index [1, 4]: …" line. */
+function isStackFrame(line: string): boolean {
+  return /^\s+at .*:\d+:\d+\)?$/.test(line);
+}
+
 /** Makes absolute paths in a message relative to the project, and drops vitest's internal frames. */
 function tidy(message: string): string {
   const root = process.cwd() + path.sep;
@@ -56,7 +61,7 @@ function tidy(message: string): string {
     .split(root)
     .join("")
     .split("\n")
-    .filter((line) => !/^\s+at /.test(line) || /(steps|solutions)\//.test(line))
+    .filter((line) => !isStackFrame(line) || /(steps|solutions)\//.test(line))
     .join("\n");
 }
 
