@@ -86,8 +86,11 @@ const show = (v: unknown): string => {
   return JSON.stringify(v, (_k, x) => (typeof x === "number" && !Number.isFinite(x) ? String(x) : x)) ?? String(v);
 };
 
+/** What equality compares: a tensor by its shape and every value (show() prints only its shape). */
+const identity = (v: unknown): string => (isTensor(v) ? `${fmtShape(v.shape)} ${show(values(v))}` : show(v));
+
 export function expectEqual(what: string, got: unknown, expected: unknown): void {
-  if (show(got) !== show(expected)) throw new CheckFailure(`${what}\n  expected: ${show(expected)}\n  got:      ${show(got)}`);
+  if (identity(got) !== identity(expected)) throw new CheckFailure(`${what}\n  expected: ${show(expected)}\n  got:      ${show(got)}`);
 }
 
 export function expectTrue(what: string, condition: boolean, detail = ""): void {

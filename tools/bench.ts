@@ -13,8 +13,8 @@ import { cpus } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { resolveModelDir } from "../lib/checkpoint.ts";
-import { kernels, useKernels } from "../lib/kernels/index.ts";
-import { defaultThreads } from "../lib/kernels/wasm.ts";
+import { kernels, useKernels, type Kernels } from "../lib/kernels/index.ts";
+import { createWasmKernels, defaultThreads } from "../lib/kernels/wasm.ts";
 import * as F from "../lib/functional.ts";
 import { Random, randn } from "../lib/random.ts";
 import { fromData, intTensor, type Tensor } from "../lib/tensor.ts";
@@ -78,6 +78,16 @@ function kernelFigures(): void {
   for (const [layout, weight] of [["[out, in]", placed([3072, 768], rng)], ["Conv1D view of [in, out]", F.transpose(placed([768, 3072], rng), 0, 1)]] as const) {
     const ms = medianMs(() => F.linear(x, weight), 9);
     console.log(`kernel  linear 64×768 → 3072, weight ${layout}: ${ms.toFixed(2)} ms, ${((2 * 64 * 768 * 3072) / ms / 1e6).toFixed(1)} GFLOP/s`);
+  }
+  if (kernels().name === "wasm" && threads > 1) {
+    // The cost of sharing a product between threads: a tiny product, alone vs. handed to every thread.
+    const job = { kind: "nt" as const, x: randn([1, 4], rng).data, w: randn([8, 4], rng).data, wOffset: 0, ldw: 4, wBatchStride: 0, M: 1, K: 4, N: 8, batch: 1 };
+    const perCall = (k: Kernels) => medianMs(() => { for (let i = 0; i < 1000; i++) k.gemm(job); }, 5);
+    const alone = createWasmKernels(1);
+    const shared = createWasmKernels(threads, { threadedMinWork: 0 });
+    const handOffUs = perCall(shared) - perCall(alone);
+    [alone, shared].forEach((k) => k.close());
+    console.log(`kernel  hand-off to ${threads} threads: ${handOffUs.toFixed(1)} µs per product (Atomics, no messages)`);
   }
   const head = placed([50257, 768], rng);
   const headMs = medianMs(() => F.linear(randn([1, 768], rng), head), 9);

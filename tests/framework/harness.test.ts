@@ -1,7 +1,7 @@
 // The step checks' own comparisons must be able to fail: infinities and NaN on either side.
 import { describe, expect, it } from "vitest";
 import { tensor } from "../../lib/tensor.ts";
-import { expectClose } from "../harness.ts";
+import { expectClose, expectEqual } from "../harness.ts";
 
 const tol = { atol: 1e-5, rtol: 1e-5 };
 const compare = (got: number[], expected: number[]) => () => expectClose("x", tensor(got), tensor(expected), tol);
@@ -24,5 +24,13 @@ describe("expectClose", () => {
   it("fails on infinities of opposite signs, and passes matching ones and values within tolerance", () => {
     expect(compare([Infinity], [-Infinity])).toThrow(/1 of 1 values off/);
     expect(compare([-Infinity, Infinity, 1 + 1e-6], [-Infinity, Infinity, 1])).not.toThrow();
+  });
+});
+
+describe("expectEqual", () => {
+  it("compares tensors by their values, not only their shapes", () => {
+    expect(() => expectEqual("x", tensor([1, 2]), tensor([1, 3]))).toThrow(/expected: tensor of shape \[2\]/);
+    expect(() => expectEqual("x", tensor([[1, 2]]), tensor([1, 2]))).toThrow();
+    expect(() => expectEqual("x", tensor([1, 2]), tensor([1, 2]))).not.toThrow();
   });
 });
