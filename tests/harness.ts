@@ -18,6 +18,16 @@ export class CheckFailure extends Error {
   override name = "CheckFailure";
 }
 
+/** A failure whose cause the check recognised: its message replaces the check's hint, and it names its own section. */
+export class Diagnosis extends CheckFailure {
+  constructor(
+    message: string,
+    readonly section: string,
+  ) {
+    super(message);
+  }
+}
+
 export function stepFile(nn: string): string {
   return target === "solutions" ? `solutions/solution_${nn}.ts` : `steps/step_${nn}.ts`;
 }
@@ -32,6 +42,12 @@ export interface Advice {
   section: string;
   /** One or two sentences on the likely mistake. */
   hint: string;
+  /**
+   * Earlier checks of the same step this one builds on (the start of their names). When this
+   * check fails after one of them failed, it says so instead of giving its own hint, which would
+   * send the learner after the wrong cause.
+   */
+  after?: readonly string[];
 }
 
 /** Where in the learner's file an unexpected error came from, e.g. "steps/step_03.ts:27:11". */
@@ -43,10 +59,17 @@ function whereInStep(error: Error): string | null {
 function explain(error: unknown, nn: string, advice: Advice): Error {
   const read = `read: book/src/step_${nn}.md, section "${advice.section}"`;
   if (isNotImplemented(error)) return new CheckFailure(`${(error as Error).message}\n${read}`);
+  if (error instanceof Diagnosis) return new CheckFailure(`${error.message}\nread: book/src/step_${nn}.md, section "${error.section}"`);
   if (error instanceof CheckFailure) return new CheckFailure(`${error.message}\nhint: ${advice.hint}\n${read}`);
   const e = error instanceof Error ? error : new Error(String(error));
   const where = whereInStep(e);
   return new CheckFailure(`your code threw ${e.name}: ${e.message}${where ? `\n  at ${where}` : ""}\nhint: ${advice.hint}\n${read}`);
+}
+
+/** A failure that follows from an earlier failed check: name that one, keep what went wrong, drop the hint. */
+function dependent(error: unknown, cause: string): Error {
+  const what = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+  return new CheckFailure(`follows from ✘ "${cause}" above: fix that first (this check builds on it)\n  here: ${what}`);
 }
 
 /**
@@ -54,6 +77,8 @@ function explain(error: unknown, nn: string, advice: Advice): Error {
  * the untouched skeleton makes it fail with a "not implemented" error.
  */
 export function checksFor(nn: string) {
+  /** Names of this step's checks that have failed so far (checks run in order). */
+  const failed: string[] = [];
   return function check(name: string, advice: Advice, body: () => void | Promise<void>): void {
     if (auditSkeleton) {
       it(`skeleton fails: ${name}`, async () => {
@@ -72,6 +97,9 @@ export function checksFor(nn: string) {
       try {
         await body();
       } catch (error) {
+        failed.push(name);
+        const cause = failed.find((earlier) => earlier !== name && (advice.after ?? []).some((prefix) => earlier.startsWith(prefix)));
+        if (cause && !isNotImplemented(error)) throw dependent(error, cause);
         throw explain(error, nn, advice);
       }
     });
@@ -122,8 +150,15 @@ export interface Tolerance {
   rtol: number;
 }
 
+/** "does not match" or, for a plural subject ("row variances", "outputs at …"), "do not match". */
+function doesNotMatch(what: string): string {
+  const phrase = what.split(": ").at(-1)!.split(/ of | at | after | for | over |\(/)[0].trim();
+  const noun = phrase.split(" ").at(-1) ?? "";
+  return /s$/.test(noun) && !/(ss|us|is|as)$/.test(noun) ? "do not match" : "does not match";
+}
+
 /** Element-wise |got − expected| ≤ atol + rtol·|expected|, with ±∞ required to match exactly. */
-export function expectClose(what: string, got: unknown, expected: AnyTensor, tol: Tolerance): void {
+export function expectClose(what: string, got: unknown, expected: AnyTensor, tol: Tolerance, reference = "the PyTorch reference"): void {
   expectShape(what, got, expected.shape);
   const g = values(got);
   const e = values(expected);
@@ -152,22 +187,24 @@ export function expectClose(what: string, got: unknown, expected: AnyTensor, tol
       rest = Math.floor(rest / expected.shape[d]);
     }
     throw new CheckFailure(
-      `${what} does not match the PyTorch reference (${bad} of ${e.length} values off)\n` +
+      `${what} ${doesNotMatch(what)} ${reference} (${bad} of ${e.length} values off)\n` +
         `  at index [${index.join(", ")}]: expected ${e[worst]}, got ${g[worst]} (|diff| ${worstDiff.toPrecision(3)}, tolerance ${tol.atol} + ${tol.rtol}·|expected|)`,
     );
   }
 }
 
 /**
- * Expects `fn` to throw an error whose message matches every pattern. A "not implemented"
+ * Expects `fn` to throw an error (of class `kind`, when given) whose message matches every pattern. A "not implemented"
  * error is passed through untouched, so a skeleton never counts as "threw the right error".
  */
-export async function expectError(what: string, fn: () => unknown, patterns: readonly RegExp[]): Promise<void> {
+export async function expectError(what: string, fn: () => unknown, patterns: readonly RegExp[], kind?: string): Promise<void> {
   try {
     await fn();
   } catch (error) {
     if (isNotImplemented(error)) throw error;
     const message = error instanceof Error ? error.message : String(error);
+    const name = error instanceof Error ? error.name : typeof error;
+    if (kind && name !== kind) throw new CheckFailure(`${what}: the error should be a ${kind}, as the chapter asks\n  got: ${name}: ${JSON.stringify(message)}`);
     const missing = patterns.filter((p) => !p.test(message));
     if (missing.length) {
       throw new CheckFailure(`${what}: the error message should mention ${missing.map(String).join(" and ")}\n  got: ${JSON.stringify(message)}`);
@@ -187,8 +224,16 @@ export function expectParameters(what: string, module: { namedParameters(): [str
 /** Formats a count the way the book prints it: 38,597,376. */
 export const count = (n: number): string => n.toLocaleString("en-US");
 
-export function expectCount(what: string, got: number, expected: number): void {
-  if (got !== expected) throw new CheckFailure(`${what}\n  expected: ${count(expected)} parameters\n  got:      ${count(got)}`);
+/**
+ * A parameter count. `known` names sizes a difference may equal (e.g. { vocab_size: 50257 }):
+ * when it does, the message says so, which usually names the mistake (a bias of that width).
+ */
+export function expectCount(what: string, got: number, expected: number, known: Record<string, number> = {}): void {
+  if (got === expected) return;
+  const diff = got - expected;
+  const named = Object.entries(known).find(([, size]) => size === Math.abs(diff));
+  const explained = named ? ` = ${named[0]}: ${diff > 0 ? "an extra" : "a missing"} tensor of ${named[0]} numbers (a bias that should${diff > 0 ? " not" : ""} be there?)` : "";
+  throw new CheckFailure(`${what}\n  expected: ${count(expected)} parameters\n  got:      ${count(got)} (${diff > 0 ? "+" : "−"}${count(Math.abs(diff))}${explained})`);
 }
 
 /** Hugging Face GPT-2 block parameter names and shapes at width C, under `prefix`. */
@@ -217,7 +262,7 @@ export function expectCausal(what: string, run: (changeAt: number | null) => Ten
   const before = run(null);
   const after = run(t);
   const keep = (x: Tensor) => x.hi(...x.shape.map((s, d) => (d === 1 ? t : s)));
-  expectClose(`${what}: outputs at positions 0…${t - 1} after changing token ${t}`, keep(after), keep(before), { atol: 1e-5, rtol: 1e-5 });
+  expectClose(`${what}: outputs at positions 0…${t - 1} after changing token ${t}`, keep(after), keep(before), { atol: 1e-5, rtol: 1e-5 }, "the same outputs before the change");
   const changed = values(after).some((v, i) => v !== values(before)[i]);
   expectTrue(`${what}: changing token ${t} should change some later output (is the input used at all?)`, changed);
 }

@@ -36,7 +36,7 @@ check("every query can see itself", { section: "The additive mask", hint: "The d
 });
 
 check("rejects a bad T or past", { section: "Shapes with a cache", hint: "Throw a RangeError naming the value for T < 1, a negative past, or non-integers." }, async () => {
-  await expectError("causalMask(0)", () => causalMask(0), [/\b0\b/]);
-  await expectError("causalMask(2.5)", () => causalMask(2.5), [/2\.5/]);
-  await expectError("causalMask(3, -1)", () => causalMask(3, -1), [/-1/]);
+  await expectError("causalMask(0)", () => causalMask(0), [/\b0\b/], "RangeError");
+  await expectError("causalMask(2.5)", () => causalMask(2.5), [/2\.5/], "RangeError");
+  await expectError("causalMask(3, -1)", () => causalMask(3, -1), [/-1/], "RangeError");
 });

@@ -26,7 +26,7 @@ check("uses n_inner when the config sets it", { section: "Two projections", hint
   expectParameters("GPT2MLP(n_embd 16, n_inner 40)", mlp, { "c_fc.weight": [40, 16], "c_fc.bias": [40], "c_proj.weight": [16, 40], "c_proj.bias": [16] });
 });
 
-check("matches PyTorch: c_proj(gelu(c_fc(x)))", { section: "Putting it together", hint: "Expand with c_fc, apply gelu, project back with c_proj — in that order." }, () => {
+check("matches PyTorch: c_proj(gelu(c_fc(x)))", { section: "Putting it together", after: ["gelu"], hint: "Expand with c_fc, apply gelu, project back with c_proj — in that order." }, () => {
   const mlp = new GPT2MLP(tiny);
   mlp.loadStateDict({ "c_fc.weight": fx.f32("c_fc.weight"), "c_fc.bias": fx.f32("c_fc.bias"), "c_proj.weight": fx.f32("c_proj.weight"), "c_proj.bias": fx.f32("c_proj.bias") });
   expectClose("GPT2MLP.forward(x)", mlp.forward(fx.f32("x")), fx.f32("y"), fx.tolerance);

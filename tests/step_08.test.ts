@@ -17,7 +17,7 @@ check("output and weights match PyTorch", { section: "The formula", hint: "softm
   expectClose("attention output", output, fx.f32("out"), fx.tolerance);
 });
 
-check("with cached keys, new queries see every earlier key", { section: "Queries after a cache", hint: "When k has more rows than q, use causalMask(Tq, Tk − Tq)." }, () => {
+check("with cached keys, new queries see every earlier key", { section: "Queries after a cache", after: ["output and weights"], hint: "When k has more rows than q, use causalMask(Tq, Tk − Tq)." }, () => {
   const { output, weights } = attention(fx.f32("q_cached"), k, v);
   expectClose("attention weights (2 queries, 6 keys)", weights, fx.f32("weights_cached"), fx.tolerance);
   expectClose("attention output (2 queries, 6 keys)", output, fx.f32("out_cached"), fx.tolerance);

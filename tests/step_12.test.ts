@@ -38,11 +38,11 @@ check("hidden states after the embeddings and after each block match PyTorch", {
   states.forEach((state, i) => expectClose(i === 0 ? "embeddings (wte + wpe)" : `output of block ${i - 1}`, state, fx.f32(`hidden_${i}`), fx.tolerance));
 });
 
-check("final output (after ln_f) matches PyTorch", { section: "The final layer norm", hint: "forward(ids) is ln_f applied to the last hidden state." }, () => {
+check("final output (after ln_f) matches PyTorch", { section: "The final layer norm", after: ["hidden states"], hint: "forward(ids) is ln_f applied to the last hidden state." }, () => {
   expectClose("GPT2Model.forward(ids)", loaded().forward(fx.i32("ids")), fx.f32("y"), fx.tolerance);
 });
 
-check("changing token t never changes the outputs before t", { section: "Hidden states", hint: "Causality holds for the whole stack when every block is causal." }, () => {
+check("changing token t never changes the outputs before t", { section: "Hidden states", after: ["hidden states"], hint: "Causality holds for the whole stack when every block is causal." }, () => {
   const model = loaded();
   const ids = [3, 17, 42, 8, 0, 63];
   expectCausal("GPT2Model", (t) => model.forward(intTensor([ids.map((id, i) => (i === t ? (id + 1) % 64 : id))])), 3);

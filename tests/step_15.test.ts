@@ -24,8 +24,15 @@ const ourPaths = (config: GPT2Config) => withoutInit(() => new GPT2LMHeadModel(c
 
 check("converted keys and shapes are exactly GPT2LMHeadModel's parameters", { section: "Three differences", hint: "Prefix transformer., drop the attn.bias / attn.masked_bias buffers, transpose the four Conv1D weights, add lm_head.weight." }, () => {
   const { state } = convertHFStateDict(hf());
-  const got = Object.entries(state).map(([name, t]) => `${name} ${fmtShape(t.shape)}`).sort();
-  expectEqual("converted state dict (name [shape])", got, ourPaths(new GPT2Config(fx.config)).sort());
+  const got = new Set(Object.entries(state).map(([name, t]) => `${name} ${fmtShape(t.shape)}`));
+  const want = new Set(ourPaths(new GPT2Config(fx.config)));
+  const missing = [...want].filter((k) => !got.has(k));
+  const extra = [...got].filter((k) => !want.has(k));
+  expectTrue(
+    "the converted state dict (name [shape]) should hold exactly GPT2LMHeadModel's parameters",
+    missing.length === 0 && extra.length === 0,
+    [missing.length ? `missing or misshapen: ${missing.join(", ")}` : "", extra.length ? `unexpected or misshapen: ${extra.join(", ")}` : ""].filter(Boolean).join("\n  "),
+  );
 });
 
 check("the attention mask buffers are skipped and reported", { section: "Three differences", hint: "Keys ending in .attn.bias or .attn.masked_bias are buffers; list them in `skipped`." }, () => {
@@ -42,18 +49,26 @@ check("Conv1D weights are transposed views, not copies; lm_head is wte itself", 
   expectEqual("c_attn.weight: Hugging Face's shape → ours", [theirs.shape, ours.shape], [[16, 48], [48, 16]]);
   expectTrue("c_attn.weight should share the checkpoint's memory (a view, no copy)", ours.data === theirs.data);
   expectEqual("ours[5][3] = theirs[3][5]", ours.get(5, 3), theirs.get(3, 5));
+  // Every Conv1D weight, the square ones too (they keep their shape when left untransposed).
+  for (const suffix of ["attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight"]) {
+    const [mine, original] = [state[`transformer.h.1.${suffix}`], source[`h.1.${suffix}`] as Tensor];
+    const [rows, cols] = original.shape;
+    let transposed = mine.shape[0] === cols && mine.shape[1] === rows;
+    for (let i = 0; transposed && i < rows; i++) for (let j = 0; j < cols; j++) if (mine.get(j, i) !== original.get(i, j)) transposed = false;
+    expectTrue(`h.1.${suffix}: ours[j][i] should be the checkpoint's [i][j] for every i, j (Hugging Face stores it [in, out]${rows === cols ? "; a square one keeps its shape, so only the values tell" : ""})`, transposed);
+  }
   expectTrue("lm_head.weight should be the very same tensor as transformer.wte.weight", state["lm_head.weight"] === state["transformer.wte.weight"]);
 });
 
-check("the loaded tiny GPT-2 reproduces PyTorch's logits", { section: "Loading", hint: "loadPretrained: readCheckpoint → GPT2Config.fromJSON → withoutInit model → loadStateDict(state, { assign: true })." }, () => {
+check("the loaded tiny GPT-2 reproduces PyTorch's logits", { section: "Loading", after: ["converted keys", "Conv1D weights"], hint: "loadPretrained: readCheckpoint → GPT2Config.fromJSON → withoutInit model → loadStateDict(state, { assign: true })." }, () => {
   expectClose("logits of loadPretrained(tests/fixtures/tiny-gpt2)", loadPretrained(tinyDir).forward(fx.i32("ids")), fx.f32("logits"), fx.tolerance);
 });
 
-check("keys with the transformer. prefix and an lm_head.weight load too", { section: "Three differences", hint: "Only add the prefix when a key lacks it; skip the checkpoint's lm_head.weight and tie to wte instead." }, () => {
+check("keys with the transformer. prefix and an lm_head.weight load too", { section: "Three differences", after: ["converted keys", "Conv1D weights"], hint: "Only add the prefix when a key lacks it; skip the checkpoint's lm_head.weight and tie to wte instead." }, () => {
   expectClose("logits of loadPretrained(tests/fixtures/tiny-gpt2-prefixed)", loadPretrained(prefixedDir).forward(fx.i32("ids")), fx.f32("logits"), fx.tolerance);
 });
 
-check("greedy generation with the loaded model continues [1, 2, 3] as PyTorch does", { section: "Loading", hint: "Once the logits match, generation matches; check that lm_head is tied after loading." }, () => {
+check("greedy generation with the loaded model continues [1, 2, 3] as PyTorch does", { section: "Loading", after: ["converted keys", "Conv1D weights"], hint: "Once the logits match, generation matches; check that lm_head is tied after loading." }, () => {
   const model = loadPretrained(tinyDir);
   expectTrue("after loading, lm_head.weight should still be transformer.wte.weight", model.lm_head.weight === model.transformer.wte.weight);
   expectEqual("generate(model, [1, 2, 3], { maxNewTokens: 8, temperature: 0 })", generate(model, [1, 2, 3], { maxNewTokens: 8, temperature: 0 }), values(fx.i32("greedy")));

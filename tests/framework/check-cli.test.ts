@@ -33,14 +33,54 @@ describe("tools/check.ts", () => {
   });
 
   it("shows where a wrong answer is off: index, expected and got (a mask that lets each query see one future key)", async () => {
-    const work = mkdtempSync(path.join(tmpdir(), "check-wrong-"));
-    for (const entry of ["lib", "steps", "solutions", "tests", "tools", "book", "package.json", "tsconfig.json", "vitest.config.ts"]) cpSync(path.join(root, entry), path.join(work, entry), { recursive: true });
-    symlinkSync(path.join(root, "node_modules"), path.join(work, "node_modules"));
-    const wrong = readFileSync(path.join(root, "solutions", "solution_02.ts"), "utf8").replace("let j = past + i + 1;", "let j = past + i + 2;");
-    writeFileSync(path.join(work, "steps", "step_02.ts"), wrong);
-    const { code, out } = await runTool("check", ["02"], { cwd: work });
+    const { code, out } = await checkMistake("02", "let j = past + i + 1;", "let j = past + i + 2;");
     expect(out).toMatch(/✘ /);
     expect(out).toMatch(/at index \[0, 1\]: expected -Infinity, got 0/);
     expect(code).toBe(1);
+  });
+});
+
+/** The reference solution of step `nn` with one edit, written as the learner's step in a copy of the course, then checked. */
+async function checkMistake(nn: string, find: string | RegExp, replace: string) {
+  const work = mkdtempSync(path.join(tmpdir(), "check-mistake-"));
+  for (const entry of ["lib", "steps", "solutions", "tests", "tools", "book", "package.json", "tsconfig.json", "vitest.config.ts"]) cpSync(path.join(root, entry), path.join(work, entry), { recursive: true });
+  symlinkSync(path.join(root, "node_modules"), path.join(work, "node_modules"));
+  const solution = readFileSync(path.join(root, "solutions", `solution_${nn}.ts`), "utf8").replace(/from "\.\/solution_(\d\d)\.ts"/g, 'from "../lib/chain/step_$1.ts"');
+  const wrong = solution.replace(find, replace);
+  if (wrong === solution) throw new Error(`the edit ${find} does not apply to solution_${nn}.ts`);
+  writeFileSync(path.join(work, "steps", `step_${nn}.ts`), wrong);
+  return runTool("check", [nn], { cwd: work });
+}
+
+describe("mistakes from the walkthrough are caught by the check that names them", () => {
+  it("step 09: splitHeads reshaped straight to [B, H, T, D] fails splitHeads, not mergeHeads; later checks say they follow from it", async () => {
+    const { out } = await checkMistake("09", "return F.permute(F.reshape(x, [B, T, n_head, C / n_head]), [0, 2, 1, 3]);", "return F.reshape(x, [B, n_head, T, C / n_head]);");
+    expect(out).toMatch(/✘ splitHeads: .*\n\s+splitHeads\(x\)\[b, h, t, d\] should be x\[b, t, h·D \+ d\]/);
+    expect(out).toMatch(/✔ mergeHeads/);
+    const failures = out.match(/^\s+✘ /gm) ?? [];
+    expect(failures).toHaveLength(3);
+    expect(out.match(/follows from ✘ "splitHeads: /g)).toHaveLength(2);
+  });
+
+  it("step 13: a bias on lm_head gives one primary ✘ that says the extra 50,257 is vocab_size, and six dependent ones", async () => {
+    const { out } = await checkMistake("13", /new Linear\(config.n_embd, config.vocab_size, \{ bias: false \}\)/g, "new Linear(config.n_embd, config.vocab_size)");
+    expect(out).toMatch(/got: {6}38,647,633 \(\+50,257 = vocab_size: an extra tensor of vocab_size numbers/);
+    expect(out.match(/follows from ✘ "lm_head: /g)).toHaveLength(6);
+  });
+
+  it("step 15: an untransposed square attn.c_proj is caught by the Conv1D check", async () => {
+    const { out } = await checkMistake("15", '? F.transpose(tensor, 0, 1) : tensor;', '&& !key.endsWith("attn.c_proj.weight") ? F.transpose(tensor, 0, 1) : tensor;');
+    expect(out).toMatch(/✘ Conv1D weights are transposed views.*\n\s+h\.1\.attn\.c_proj\.weight: ours\[j\]\[i\] should be the checkpoint's \[i\]\[j\]/);
+    expect(out).toMatch(/✘ the loaded tiny GPT-2 reproduces PyTorch's logits\n\s+follows from ✘ "Conv1D weights/);
+  });
+
+  it("steps 01 and 02: a plain Error where the chapter asks for ConfigError or RangeError", async () => {
+    expect((await checkMistake("01", /new ConfigError\(`GPT2Config: \$\{field\}/, "new Error(`GPT2Config: ${field}")).out).toMatch(/the error should be a ConfigError, as the chapter asks\n\s+got: Error:/);
+    expect((await checkMistake("02", /new RangeError/g, "new Error")).out).toMatch(/causalMask\(0\): the error should be a RangeError/);
+  });
+
+  it("step 01: `||` for `??` is named, and sends the learner to Defaults", async () => {
+    const { out } = await checkMistake("01", / \?\? /g, " || ");
+    expect(out).toMatch(/`\|\|` replaced the 0 with the default[\s\S]*section "Defaults"/);
   });
 });

@@ -1,7 +1,7 @@
 // The step checks' own comparisons must be able to fail: infinities and NaN on either side.
 import { describe, expect, it } from "vitest";
 import { tensor } from "../../lib/tensor.ts";
-import { expectClose, expectEqual } from "../harness.ts";
+import { expectCausal, expectClose, expectEqual } from "../harness.ts";
 
 const tol = { atol: 1e-5, rtol: 1e-5 };
 const compare = (got: number[], expected: number[]) => () => expectClose("x", tensor(got), tensor(expected), tol);
@@ -32,5 +32,30 @@ describe("expectEqual", () => {
     expect(() => expectEqual("x", tensor([1, 2]), tensor([1, 3]))).toThrow(/expected: tensor of shape \[2\]/);
     expect(() => expectEqual("x", tensor([[1, 2]]), tensor([1, 2]))).toThrow();
     expect(() => expectEqual("x", tensor([1, 2]), tensor([1, 2]))).not.toThrow();
+  });
+});
+
+describe("failure wording", () => {
+  const fail = (what: string) => {
+    try {
+      expectClose(what, tensor([1]), tensor([2]), tol);
+    } catch (error) {
+      return (error as Error).message.split("\n")[0];
+    }
+    return "";
+  };
+
+  it("agrees with plural subjects", () => {
+    expect(fail("row variances of the output")).toMatch(/^row variances of the output do not match the PyTorch reference/);
+    expect(fail("logits for positions 4…4")).toMatch(/do not match/);
+    expect(fail("GPT2Attention.forward(x)")).toMatch(/does not match/);
+    expect(fail("c_attn.bias")).toMatch(/does not match/);
+  });
+
+  it("a causality check compares with the learner's own unchanged run, and says so", () => {
+    const run = (changeAt: number | null) => tensor([[[1], [changeAt === null ? 2 : 3]]]);
+    expect(() => expectCausal("M", run, 1)).not.toThrow();
+    const leaky = (changeAt: number | null) => tensor([[[changeAt === null ? 1 : 5], [2]]]);
+    expect(() => expectCausal("M", leaky, 1)).toThrow(/^M: outputs at positions 0…0 after changing token 1 do not match the same outputs before the change/);
   });
 });
