@@ -143,7 +143,7 @@ def linear_weights(f: Fixture, prefix: str, n_in: int, n_out: int, std: float) -
 
 
 def step_03() -> Fixture:
-    f = Fixture("step_03", "Layer normalization", seed=3, **TOL, config={"dim": 16, "eps": 1e-5})
+    f = Fixture("step_03", "Layer normalization", seed=3, **TOL, config={"dim": 16, "eps": 1e-5, "other_eps": 0.1})
     # Rows of very different scale: the tiny ones make eps matter, the offset ones the mean.
     scales = torch.tensor([3e-3, 0.05, 1.0, 4.0, 1e-2, 0.5, 2.0, 8.0]).view(2, 4, 1)
     offsets = torch.tensor([0.0, -2.0, 3.0, 0.5, 1.0, 0.0, -4.0, 10.0]).view(2, 4, 1)
@@ -163,6 +163,12 @@ def step_03() -> Fixture:
     f.mistake("eps missing", "(x - mean) / sqrt(var)", [(y, (x - mean) / torch.sqrt(var) * w + b)])
     f.mistake("mean not subtracted", "x / sqrt(var + eps)", [(y, x / torch.sqrt(var + eps) * w + b)])
     f.mistake("weight and bias swapped", "normalized * bias + weight", [(y, (x - mean) / torch.sqrt(var + eps) * b + w)])
+    # The same layer built with another eps: a hard-coded 1e-5 must show.
+    other = torch.nn.LayerNorm(16, eps=0.1)
+    with torch.no_grad():
+        other.weight.copy_(w), other.bias.copy_(b)
+    y_eps = f.add("y_eps_0.1", other(x))
+    f.mistake("eps hard-coded", "uses 1e-5 whatever eps the layer was given", [(y_eps, y)])
     return f
 
 

@@ -24,6 +24,12 @@ check("matches PyTorch's nn.LayerNorm (rows of very different scales)", { sectio
   expectClose("LayerNorm(16).forward(x)", ln.forward(fx.f32("x")), fx.f32("y"), fx.tolerance);
 });
 
+check("uses the eps it is given: LayerNorm(16, 0.1) matches PyTorch's", { section: "The formula", hint: "Add this.eps, the value the constructor received, not the literal 1e-5." }, () => {
+  const ln = new LayerNorm(16, 0.1);
+  ln.loadStateDict({ weight: fx.f32("weight"), bias: fx.f32("bias") });
+  expectClose("LayerNorm(16, 0.1).forward(x)", ln.forward(fx.f32("x")), fx.f32("y_eps_0.1"), fx.tolerance);
+});
+
 check("before the affine part, each row has mean ≈ 0 and variance ≈ 1", { section: "The formula", hint: "Normalise over the last axis only; F.mean and F.variance keep that axis as size 1 so it broadcasts." }, () => {
   const ln = new LayerNorm(32);
   const y = ln.forward(F.add(randn([4, 32], new Random(1), 3), 5));

@@ -83,4 +83,9 @@ describe("mistakes from the walkthrough are caught by the check that names them"
     const { out } = await checkMistake("01", / \?\? /g, " || ");
     expect(out).toMatch(/`\|\|` replaced the 0 with the default[\s\S]*section "Defaults"/);
   });
+
+  it("step 03: a hard-coded 1e-5 instead of this.eps is caught", async () => {
+    const { out } = await checkMistake("03", "F.add(variance, this.eps)", "F.add(variance, 1e-5)");
+    expect(out).toMatch(/✘ uses the eps it is given: LayerNorm\(16, 0\.1\)/);
+  });
 });
