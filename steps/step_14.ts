@@ -18,7 +18,7 @@ export interface LanguageModel {
 
 /** Logits [vocab_size] for the token after `ids`: the model's output at the last position. */
 export function nextTokenLogits(model: LanguageModel, ids: readonly number[]): Tensor {
-  // TODO: run model.forward(intTensor([ids])) → [1, T, vocab] and copy out row T − 1 as a [vocab] tensor.
+  // TODO: run model.forward(intTensor([[...ids]])) → [1, T, vocab] and copy out row T − 1 as a [vocab] tensor.
   throw notImplemented("14", `nextTokenLogits: the logits after ${ids.length} tokens`);
 }
 

@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { typeErrors } from "../../tools/runner/typecheck.ts";
 import { root, runTool } from "./run-tool.ts";
 
 const runCheck = (...args: string[]) => runTool("check", args);
@@ -13,7 +14,8 @@ describe("tools/check.ts", () => {
     const { code, out } = await runCheck("01", "--solution");
     expect(out).toContain("Step 01 · Model configuration  (checking solutions/solution_01.ts)");
     expect(out).toMatch(/✔ defaults are Hugging Face GPT-2 \(124M\)/);
-    expect(out.trim().split("\n").at(-1)).toMatch(/^\d+ passed, 0 failed$/);
+    expect(out).toMatch(/^\d+ passed, 0 failed$/m);
+    expect(out).toMatch(/✔ types: solutions\/solution_01\.ts type-checks/);
     expect(code).toBe(0);
   });
 
@@ -22,7 +24,7 @@ describe("tools/check.ts", () => {
     expect(out).toMatch(/✘ shape is \[T, past \+ T\]/);
     expect(out).toMatch(/step 02 not implemented yet/);
     expect(out).not.toMatch(/\n\s+at .*node_modules/);
-    expect(out.trim().split("\n").at(-1)).toMatch(/^0 passed, \d+ failed$/);
+    expect(out).toMatch(/^0 passed, \d+ failed$/m);
     expect(code).toBe(1);
   });
 
@@ -42,14 +44,19 @@ describe("tools/check.ts", () => {
 
 /** The reference solution of step `nn` with one edit, written as the learner's step in a copy of the course, then checked. */
 async function checkMistake(nn: string, find: string | RegExp, replace: string) {
+  return runTool("check", [nn], { cwd: courseCopy(nn, find, replace) });
+}
+
+/** A copy of the course whose steps/step_NN.ts is the reference solution with one edit. */
+function courseCopy(nn: string, find: string | RegExp, replace: string): string {
   const work = mkdtempSync(path.join(tmpdir(), "check-mistake-"));
   for (const entry of ["lib", "steps", "solutions", "tests", "tools", "book", "package.json", "tsconfig.json", "vitest.config.ts"]) cpSync(path.join(root, entry), path.join(work, entry), { recursive: true });
   symlinkSync(path.join(root, "node_modules"), path.join(work, "node_modules"));
   const solution = readFileSync(path.join(root, "solutions", `solution_${nn}.ts`), "utf8").replace(/from "\.\/solution_(\d\d)\.ts"/g, 'from "../lib/chain/step_$1.ts"');
+  if (typeof find === "string" ? !solution.includes(find) : !find.test(solution)) throw new Error(`the edit ${find} does not apply to solution_${nn}.ts`);
   const wrong = solution.replace(find, replace);
-  if (wrong === solution) throw new Error(`the edit ${find} does not apply to solution_${nn}.ts`);
   writeFileSync(path.join(work, "steps", `step_${nn}.ts`), wrong);
-  return runTool("check", [nn], { cwd: work });
+  return work;
 }
 
 describe("mistakes from the walkthrough are caught by the check that names them", () => {
@@ -88,4 +95,22 @@ describe("mistakes from the walkthrough are caught by the check that names them"
     const { out } = await checkMistake("03", "F.add(variance, this.eps)", "F.add(variance, 1e-5)");
     expect(out).toMatch(/✘ uses the eps it is given: LayerNorm\(16, 0\.1\)/);
   });
+
+  it("reports a type error in the step file with file:line, after the verdict", async () => {
+    const { out } = await checkMistake("08", "const d = q.shape[q.shape.length - 1];", "const d: number = q.shape.at(-1);");
+    expect(out).toMatch(/6 passed, 0 failed\n✘ types: 1 type error in steps\/step_08\.ts[^\n]*\n\s+steps\/step_08\.ts:21:9: Type 'number \| undefined' is not assignable to type 'number'/);
+  });
+
+  it("the code the hints and TODOs suggest type-checks (step 08's shapes, step 14's ids)", async () => {
+    const hint08 = /`(const d = [^`]+)`/.exec(readFileSync(path.join(root, "steps", "step_08.hints.md"), "utf8"))![1];
+    expect(await typeCheckMistake("08", "const d = q.shape[q.shape.length - 1];", `${hint08};`)).toEqual([]);
+    const todo14 = /(model\.forward\(intTensor\([^)]*\)\))/.exec(readFileSync(path.join(root, "steps", "step_14.ts"), "utf8"))![1];
+    expect(await typeCheckMistake("14", "model.forward(intTensor([[...ids]]))", todo14)).toEqual([]);
+  });
 });
+
+/** Type errors of the solution of step `nn` with one edit, written as the learner's step. */
+async function typeCheckMistake(nn: string, find: string, replace: string): Promise<string[]> {
+  const work = courseCopy(nn, find, replace);
+  return typeErrors(`steps/step_${nn}.ts`, work);
+}
