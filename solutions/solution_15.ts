@@ -1,10 +1,10 @@
 // Step 15 · Loading pretrained weights — reference solution.
 // OpenAI's GPT-2 reaches us as a Hugging Face checkpoint. Its numbers are exactly what our
-// model needs, but the names and layout differ in three ways this adapter fixes:
+// model needs, but the names and layout differ in four ways this adapter fixes:
 //   1. the original upload's keys lack the "transformer." prefix (wte.weight, h.0.…);
 //   2. the attention layers carry causal-mask buffers (attn.bias, attn.masked_bias), not weights;
-//   3. the four projection weights come from a Conv1D layer, stored [in, out] instead of [out, in].
-// The head is tied: lm_head.weight is transformer.wte.weight, the same array.
+//   3. the four projection weights come from a Conv1D layer, stored [in, out] instead of [out, in];
+//   4. the head has no weight of its own (or a copy): lm_head.weight is tied to transformer.wte.weight.
 import { GPT2Config } from "./solution_01.ts";
 import { GPT2LMHeadModel } from "./solution_13.ts";
 import * as F from "../lib/functional.ts";

@@ -58,7 +58,12 @@ function whereInStep(error: Error): string | null {
 
 function explain(error: unknown, nn: string, advice: Advice): Error {
   const read = `read: book/src/step_${nn}.md, section "${advice.section}"`;
-  if (isNotImplemented(error)) return new CheckFailure(`${(error as Error).message}\n${read}`);
+  if (isNotImplemented(error)) {
+    // With --chain=mine the missing piece may be an earlier step: send the learner to its chapter.
+    const other = /^step (\d\d) /.exec((error as Error).message)?.[1];
+    if (other && other !== nn) return new CheckFailure(`${(error as Error).message}\n(step ${nn} runs on your step ${other} here, with --chain=mine)\nread: book/src/step_${other}.md, then npm run s${other}`);
+    return new CheckFailure(`${(error as Error).message}\n${read}`);
+  }
   if (error instanceof Diagnosis) return new CheckFailure(`${error.message}\nread: book/src/step_${nn}.md, section "${error.section}"`);
   if (error instanceof CheckFailure) return new CheckFailure(`${error.message}\nhint: ${advice.hint}\n${read}`);
   const e = error instanceof Error ? error : new Error(String(error));

@@ -22,7 +22,7 @@ const hf = () => readCheckpoint(tinyDir).weights.tensors;
 
 const ourPaths = (config: GPT2Config) => withoutInit(() => new GPT2LMHeadModel(config)).namedParameters().map(([name, t]) => `${name} ${fmtShape(t.shape)}`);
 
-check("converted keys and shapes are exactly GPT2LMHeadModel's parameters", { section: "Three differences", hint: "Prefix transformer., drop the attn.bias / attn.masked_bias buffers, transpose the four Conv1D weights, add lm_head.weight." }, () => {
+check("converted keys and shapes are exactly GPT2LMHeadModel's parameters", { section: "Four differences", hint: "Prefix transformer., drop the attn.bias / attn.masked_bias buffers, transpose the four Conv1D weights, add lm_head.weight." }, () => {
   const { state } = convertHFStateDict(hf());
   const got = new Set(Object.entries(state).map(([name, t]) => `${name} ${fmtShape(t.shape)}`));
   const want = new Set(ourPaths(new GPT2Config(fx.config)));
@@ -35,7 +35,7 @@ check("converted keys and shapes are exactly GPT2LMHeadModel's parameters", { se
   );
 });
 
-check("the attention mask buffers are skipped and reported", { section: "Three differences", hint: "Keys ending in .attn.bias or .attn.masked_bias are buffers; list them in `skipped`." }, () => {
+check("the attention mask buffers are skipped and reported", { section: "Four differences", hint: "Keys ending in .attn.bias or .attn.masked_bias are buffers; list them in `skipped`." }, () => {
   const { skipped } = convertHFStateDict(readCheckpoint(prefixedDir).weights.tensors);
   for (const key of ["transformer.h.0.attn.bias", "transformer.h.1.attn.masked_bias"]) expectTrue(`skipped should mention ${key}`, skipped.some((s) => s.startsWith(key)), `skipped: ${JSON.stringify(skipped)}`);
   expectTrue("c_attn.bias is a parameter, not a buffer: it must not be skipped", !skipped.some((s) => s.includes("c_attn.bias")));
@@ -64,7 +64,7 @@ check("the loaded tiny GPT-2 reproduces PyTorch's logits", { section: "Loading",
   expectClose("logits of loadPretrained(tests/fixtures/tiny-gpt2)", loadPretrained(tinyDir).forward(fx.i32("ids")), fx.f32("logits"), fx.tolerance);
 });
 
-check("keys with the transformer. prefix and an lm_head.weight load too", { section: "Three differences", after: ["converted keys", "Conv1D weights"], hint: "Only add the prefix when a key lacks it; skip the checkpoint's lm_head.weight and tie to wte instead." }, () => {
+check("keys with the transformer. prefix and an lm_head.weight load too", { section: "Four differences", after: ["converted keys", "Conv1D weights"], hint: "Only add the prefix when a key lacks it; skip the checkpoint's lm_head.weight and tie to wte instead." }, () => {
   expectClose("logits of loadPretrained(tests/fixtures/tiny-gpt2-prefixed)", loadPretrained(prefixedDir).forward(fx.i32("ids")), fx.f32("logits"), fx.tolerance);
 });
 

@@ -2,8 +2,9 @@
 // --solution checks solutions/solution_NN.ts; --chain=mine takes the earlier steps NN builds on
 // from your steps/ instead of solutions/. Exit code 0 only when every check passes.
 import { STEPS, findStep } from "./curriculum.ts";
-import { green, red } from "./colors.ts";
-import { checkStep } from "./runner/checks.ts";
+import { dim, green, red } from "./colors.ts";
+import { checkStep, surveySteps } from "./runner/checks.ts";
+import { cached, readProgress, record, writeProgress } from "./runner/state.ts";
 import { typeErrors } from "./runner/typecheck.ts";
 
 const args = process.argv.slice(2);
@@ -14,7 +15,27 @@ if (!step || unknown.length) {
   process.exit(2);
 }
 const solution = args.includes("--solution");
-const { failed } = await checkStep(step, { solution, chain: args.includes("--chain=mine") ? "mine" : "reference" });
+const chain = args.includes("--chain=mine") ? "mine" : "reference";
+const result = await checkStep(step, { solution, chain });
+const { failed } = result;
+// What the learner just saw is what npm run progress and watch show (solutions are not their progress).
+if (!solution) {
+  const progress = readProgress();
+  if (chain === "reference") record(progress, result);
+  // On your own chain, a failure may come from any earlier step: name every one not passing yet, once.
+  if (chain === "mine" && failed > 0) {
+    const earlier = STEPS.filter((s) => s.nn < step.nn);
+    const unknown = earlier.filter((s) => !cached(progress, s.nn));
+    if (unknown.length) console.log(dim(`(checking your steps ${unknown.map((s) => s.nn).join(", ")} to see which are unfinished…)`));
+    for (const outcome of unknown.length ? await surveySteps(unknown) : []) record(progress, outcome);
+    const open = earlier.filter((s) => cached(progress, s.nn)?.status !== "passed");
+    if (open.length) {
+      console.log(`--chain=mine: step ${step.nn} runs on your steps 01–${earlier.at(-1)!.nn}; not passing yet: ${open.map((s) => s.nn).join(", ")}.`);
+      console.log(`Start with step ${open[0].nn}: read book/src/step_${open[0].nn}.md, then npm run s${open[0].nn}.`);
+    }
+  }
+  writeProgress(progress);
+}
 // After the verdict, so the verdict comes first: what `npm run typecheck` would say about this file.
 const file = solution ? `solutions/solution_${step.nn}.ts` : `steps/step_${step.nn}.ts`;
 const errors = typeErrors(file);

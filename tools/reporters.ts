@@ -83,6 +83,8 @@ function loadFailure(error: SerializedErrorLike): string {
 export class StepReporter implements Reporter {
   /** Set when the run ends: the number of failed checks (a file that could not load counts as one). */
   failed = 0;
+  /** Failure messages already printed in full. */
+  private readonly shown = new Set<string>();
 
   constructor(
     private readonly title: string,
@@ -91,6 +93,7 @@ export class StepReporter implements Reporter {
   ) {}
 
   onTestRunStart(): void {
+    this.shown.clear();
     this.write(this.title);
   }
 
@@ -99,7 +102,13 @@ export class StepReporter implements Reporter {
     if (result.state === "passed") this.write(`  ${green("✔")} ${test.name}`);
     else if (result.state === "failed") {
       this.write(`  ${red("✘")} ${test.name}`);
-      for (const error of result.errors ?? []) this.write(indent(tidy(error.message ?? String(error)), "      "));
+      for (const error of result.errors ?? []) {
+        const message = tidy(error.message ?? String(error));
+        // One cause failing many checks (an unfinished earlier step) is explained once.
+        if (this.shown.has(message)) this.write(`      ${dim(`(same as above: ${message.split("\n")[0]})`)}`);
+        else this.write(indent(message, "      "));
+        this.shown.add(message);
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-// `npm run watch [-- --poll] [--chain=mine]`: finds the first step that does not pass, shows
+// `npm run watch [-- NN] [--poll] [--chain=mine]`: starts at step NN, or else finds the first step that does not pass, shows
 // its checks, and re-runs them whenever a file in steps/ is saved. When the step passes it
 // says so, points at the next chapter, and moves on.
 // Keys (in a terminal): h hint, n next step, l list, r re-run, q quit. Without a terminal it
@@ -6,7 +6,7 @@
 // drives, WSL, containers) it falls back to polling, and says which it uses.
 import { existsSync, rmSync, unwatchFile, watch, watchFile, writeFileSync } from "node:fs";
 import { emitKeypressEvents } from "node:readline";
-import { STEPS } from "./curriculum.ts";
+import { STEPS, findStep } from "./curriculum.ts";
 import { checkStep, type Chain } from "./runner/checks.ts";
 import { formatHint, readHints } from "./runner/hints.ts";
 import { cached, progressTable, readProgress, record, writeProgress } from "./runner/state.ts";
@@ -17,7 +17,13 @@ const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
 const KEYS = "keys: h hint · n next step · l list · r re-run · q quit";
 
 const progress = readProgress();
-let current = STEPS.findIndex((s) => cached(progress, s.nn)?.status !== "passed");
+const stepArg = args.find((a) => !a.startsWith("--"));
+const asked = stepArg === undefined ? undefined : findStep(stepArg);
+if (stepArg !== undefined && !asked) {
+  console.error(`usage: npm run watch -- [NN] [--poll] [--chain=mine]   (NN is one of ${STEPS.map((s) => s.nn).join(", ")})`);
+  process.exit(2);
+}
+let current = asked ? STEPS.indexOf(asked) : STEPS.findIndex((s) => cached(progress, s.nn)?.status !== "passed");
 let hintShown = 0;
 let running = false;
 let rerun = false;

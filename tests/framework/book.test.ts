@@ -164,3 +164,29 @@ describe("step chapters", () => {
     expect(chapter).toContain(`**Validation:** \`npm run s${nn}\``);
   });
 });
+
+describe("chapters introduce what their tasks use", () => {
+  const chapter = (nn: string) => readFileSync(path.join(root, "book", "src", `step_${nn}.md`), "utf8");
+
+  it("step 03 names F.sqrt and says ops take plain numbers; step 04 says modules are called with .forward", () => {
+    expect(chapter("03")).toMatch(/`F\.sqrt`/);
+    expect(chapter("03")).toMatch(/take a plain number/);
+    expect(chapter("04")).toMatch(/this\.c_proj\.forward\(gelu\(this\.c_fc\.forward\(x\)\)\)/);
+  });
+
+  it("step 11 shows preNormResidual's signature; step 14 says how to copy out the last row", () => {
+    expect(chapter("11")).toMatch(/preNormResidual\(x: Tensor, norm: .*sublayer: \(h: Tensor\) => Tensor\): Tensor/);
+    expect(chapter("14")).toMatch(/logits\.get\(0, T - 1, i\)/);
+  });
+
+  it("a heading that counts ('Four differences') has that many rows in the table below it", () => {
+    const numbers: Record<string, number> = { two: 2, three: 3, four: 4, five: 5 };
+    for (const step of STEPS) {
+      for (const match of chapter(step.nn).matchAll(/^## (Two|Three|Four|Five) (\w+)\n([\s\S]*?)(?=\n## |$)/gm)) {
+        const rows = match[3].split("\n").filter((line) => line.startsWith("|") && !/^\|[-| ]+\|$/.test(line));
+        if (rows.length) expect(rows.length - 1, `step ${step.nn}: "${match[1]} ${match[2]}" (rows below the table header)`).toBe(numbers[match[1].toLowerCase()]);
+      }
+    }
+  });
+});
+

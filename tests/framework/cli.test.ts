@@ -121,4 +121,14 @@ describe("npm run main / npm run gpt2", () => {
     expect(result.stderr).toMatch(/step \d+ not implemented yet[\s\S]*check it with npm run s\d+, or run the reference model with npm run main/);
     expect(result.code).toBe(1);
   });
+
+  it("your chain names the unfinished step before it says anything about downloading weights", async () => {
+    const result = await run("generate", ["--chain=mine", "--model", "gpt2-xl", "--ids", "1"]);
+    expect(result.stderr).toMatch(/step \d+ not implemented yet/);
+    expect(result.stderr).not.toMatch(/npm run download/);
+  });
+
+  it("says why its default temperature (0.8) differs from generate()'s (1)", async () => {
+    expect((await run("generate", ["--help"])).stdout).toMatch(/default 0\.8, a little sharper than the model's own\s+distribution \(generate\(\)'s default, 1\)/);
+  });
 });

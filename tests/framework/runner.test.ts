@@ -141,14 +141,48 @@ describe("npm run progress", () => {
     expect(code).toBe(0);
     expect(out).toMatch(/01\s+Model configuration\s+✔ passed\s+8\/8/);
     expect(out).toMatch(/02\s+Causal masking\s+✔ passed\s+6\/6/);
-    expect(out).toMatch(/03\s+Layer normalization\s+✘ failing\s+\d\/5/);
+    expect(out).toMatch(/03\s+Layer normalization\s+✘ failing\s+\d\/6/);
     expect(out).toMatch(/04\s+Feed-forward network\s+· not started\s+0\/6/);
     expect(out).toMatch(new RegExp(`\\[████░{26}\\] 2 of ${STEPS.length} steps pass`));
     expect(out).toMatch(/your whole chain \(npm run gpt2\): needs every step to pass first/);
-    expect(readFileSync(path.join(repo, ".progress"), "utf8")).toMatch(/^03 failing \d\/5 [0-9a-f]{40}$/m);
+    expect(readFileSync(path.join(repo, ".progress"), "utf8")).toMatch(/^03 failing \d\/6 [0-9a-f]{40}$/m);
     // --recheck rebuilds the state even if the file is gone.
     execFileSync("rm", [path.join(repo, ".progress")]);
     expect((await tool(repo, "progress", ["--recheck"])).out).toMatch(new RegExp(`2 of ${STEPS.length} steps pass`));
+  });
+});
+
+describe("the learner's commands agree with each other", () => {
+  it("npm run sNN records what it found, so npm run progress shows the same", async () => {
+    const work = learnerRepo();
+    solve(work, "02");
+    await tool(work, "check", ["02"]);
+    expect(readFileSync(path.join(work, ".progress"), "utf8")).toMatch(/^02 passed 6\/6 [0-9a-f]{40}$/m);
+    expect((await tool(work, "progress")).out).toMatch(/02\s+Causal masking\s+✔ passed/);
+  });
+
+  it("npm run watch -- 09 starts at step 09", async () => {
+    const work = learnerRepo();
+    const session = new Session(work, ["09"]);
+    try {
+      await session.waitFor(/Step 09 · Multi-head attention/);
+    } finally {
+      session.stop();
+    }
+  });
+
+  it("npm run hint -- 03 4 says step 03 has 3 hints and shows the last", async () => {
+    const { out } = await tool(repo, "hint", ["03", "4"]);
+    expect(out).toMatch(/Step 03 has 3 hints; here is the last\.\s+Hint 3 of 3 for step 03/);
+  });
+
+  it("--chain=mine names every unfinished earlier step once and points at the first one's chapter", async () => {
+    const work = learnerRepo();
+    solve(work, "13");
+    const { out } = await tool(work, "check", ["13", "--chain=mine"]);
+    expect(out).toMatch(/not passing yet: 01, 02, 03, 04, 05, 06, 07, 08, 09, 10, 11, 12\.\nStart with step 01: read book\/src\/step_01\.md, then npm run s01\./);
+    expect(out).toMatch(/\(same as above: step 12 not implemented yet/);
+    expect(out).toMatch(/read: book\/src\/step_12\.md, then npm run s12/);
   });
 });
 

@@ -26,5 +26,6 @@ export function formatHint(nn: string, k: number): string {
   const index = Math.min(Math.max(k, 1), hints.length) - 1;
   const { title, text } = hints[index];
   const more = index + 1 < hints.length ? `\n\nMore help: npm run hint -- ${nn} ${index + 2}` : "";
-  return `Hint ${index + 1} of ${hints.length} for step ${nn}: ${title}\n\n${text}${more}`;
+  const past = k > hints.length ? `Step ${nn} has ${hints.length} hints; here is the last.\n\n` : "";
+  return `${past}Hint ${index + 1} of ${hints.length} for step ${nn}: ${title}\n\n${text}${more}`;
 }
