@@ -27,7 +27,7 @@ from pathlib import Path
 
 import torch
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SENSITIVITY = 100.0
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "tests" / "fixtures"
@@ -81,11 +81,23 @@ class Fixture:
         return tensor.detach()
 
     def mistake(self, name: str, description: str, pairs) -> None:
-        """pairs: [(reference_tensor, mistaken_tensor), ...]; the distance is the largest over them."""
+        """pairs: [(reference_tensor, mistaken_tensor), ...]; the distance is the largest over them.
+        Where a reference is one of this fixture's tensors, the mistaken output is stored too
+        (as mistake.<k>.<name>), so the checker can tell a learner which mistake their output matches."""
         d = max(distance(r, m, self.atol, self.rtol) for r, m in pairs)
         if d < SENSITIVITY:
             sys.exit(f"{self.step}: mistake '{name}' moves the output by only {d:.3g}x the tolerance (< {SENSITIVITY}); pick larger scales")
-        self.mistakes.append({"name": name, "description": description, "distance_in_tolerances": "inf" if math.isinf(d) else float(f"{d:.4g}")})
+        outputs = {}
+        for reference, mistaken in pairs:
+            for tensor_name, stored in list(self.tensors.items()):
+                if tensor_name.startswith("mistake.") or stored.shape != reference.shape or stored.dtype != reference.dtype:
+                    continue
+                if torch.equal(stored, reference.detach()) and tensor_name not in outputs:
+                    key = f"mistake.{len(self.mistakes)}.{tensor_name}"
+                    self.tensors[key] = mistaken.detach().clone()
+                    outputs[tensor_name] = key
+                    break
+        self.mistakes.append({"name": name, "description": description, "distance_in_tolerances": "inf" if math.isinf(d) else float(f"{d:.4g}"), "outputs": outputs})
 
     def manifest(self) -> dict:
         return {
@@ -182,6 +194,7 @@ def step_04() -> Fixture:
     grid = f.add("gelu_x", torch.linspace(-6, 6, 241))
     gelu = f.add("gelu_y", F.gelu(grid, approximate="tanh"))
     gelu_check = Fixture("step_04_gelu", "", seed=4, atol=1e-6, rtol=1e-6, config={})
+    gelu_check.tensors = f.tensors  # its mistaken outputs are stored with this step's tensors
     gelu_check.mistake("exact erf GELU", "F.gelu(x) without approximate='tanh'", [(gelu, F.gelu(grid))])
     gelu_check.mistake("sigmoid GELU", "x * sigmoid(1.702 x)", [(gelu, grid * torch.sigmoid(1.702 * grid))])
     gelu_check.mistake("ReLU", "max(x, 0)", [(gelu, F.relu(grid))])

@@ -1,8 +1,9 @@
 // Reads the golden fixtures written by scripts/make_fixtures.py (PyTorch).
 import { readFileSync } from "node:fs";
 import { parseSafetensors } from "../lib/safetensors.ts";
-import type { IntTensor, Tensor } from "../lib/tensor.ts";
-import type { Tolerance } from "./harness.ts";
+import ndarray from "ndarray";
+import type { AnyTensor, IntTensor, Tensor } from "../lib/tensor.ts";
+import { values, type Tolerance } from "./harness.ts";
 
 export interface FixtureEntry {
   title: string;
@@ -11,7 +12,40 @@ export interface FixtureEntry {
   config: Record<string, unknown>;
   tolerance: Tolerance;
   tensors: string[];
-  mistakes: { name: string; description: string; distance_in_tolerances: number | "inf" }[];
+  mistakes: { name: string; description: string; distance_in_tolerances: number | "inf"; outputs: Record<string, string>; tolerance?: string }[];
+}
+
+/** Where a fixture tensor's numbers came from (keyed by its array, so views of it count too). */
+const origins = new WeakMap<object, { entry: FixtureEntry; name: string; tensors: Record<string, Tensor | IntTensor> }>();
+
+/** Within tolerance everywhere, infinities matching exactly, and NaN where the mistake gives NaN too. */
+function allClose(got: ArrayLike<number>, expected: ArrayLike<number>, { atol, rtol }: Tolerance): boolean {
+  if (got.length !== expected.length) return false;
+  for (let i = 0; i < got.length; i++) {
+    if (got[i] === expected[i] || (Number.isNaN(got[i]) && Number.isNaN(expected[i]))) continue;
+    const diff = Math.abs(got[i] - expected[i]);
+    if (!(Number.isFinite(diff) && diff <= atol + rtol * Math.abs(expected[i]))) return false;
+  }
+  return true;
+}
+
+/**
+ * When `got` (row-major values) matches the output PyTorch computed for one of the classic
+ * mistakes recorded against the fixture tensor `expected`, that mistake's name and description.
+ */
+export function recognisedMistake(expected: AnyTensor, got: ArrayLike<number>): string | null {
+  const origin = origins.get(expected.data);
+  if (!origin) return null;
+  for (const mistake of origin.entry.mistakes) {
+    const key = mistake.outputs?.[origin.name];
+    const output = key ? origin.tensors[key] : undefined;
+    if (!output) continue;
+    // The same view (a slice of positions, say) of the mistaken output as `expected` is of the reference.
+    const view = ndarray(output.data as Float32Array, [...expected.shape], [...expected.stride], expected.offset);
+    const tol = mistake.tolerance ? (origin.entry.config[mistake.tolerance] as Tolerance) : origin.entry.tolerance;
+    if (allClose(got, values(view), tol)) return `${mistake.name}: ${mistake.description}`;
+  }
+  return null;
 }
 
 const manifest = JSON.parse(readFileSync(new URL("fixtures/manifest.json", import.meta.url), "utf8")) as { steps: Record<string, FixtureEntry> };
@@ -34,6 +68,7 @@ export function loadFixture(step: string): Fixture {
   const get = (name: string, kind: Function) => {
     const t = tensors[name];
     if (!t || !(t.data instanceof kind)) throw new Error(`fixture ${entry.file} has no ${kind.name} tensor "${name}"`);
+    origins.set(t.data, { entry, name, tensors });
     return t;
   };
   const module = (prefix: string) =>

@@ -8,6 +8,7 @@
 //                                 on the untouched skeleton (so no check is toothless)
 import { it } from "vitest";
 import { isNotImplemented } from "../lib/todo.ts";
+import { recognisedMistake } from "./fixtures.ts";
 import { fmtShape, forEachIndex, isTensor, type AnyTensor, type Tensor } from "../lib/tensor.ts";
 
 export const target = process.env.GPT2_TARGET === "solutions" ? "solutions" : "steps";
@@ -191,8 +192,10 @@ export function expectClose(what: string, got: unknown, expected: AnyTensor, tol
       index.unshift(rest % expected.shape[d]);
       rest = Math.floor(rest / expected.shape[d]);
     }
+    const known = recognisedMistake(expected, g);
     throw new CheckFailure(
       `${what} ${doesNotMatch(what)} ${reference} (${bad} of ${e.length} values off)\n` +
+        (known ? `  it matches what PyTorch computes for a classic mistake — ${known}\n` : "") +
         `  at index [${index.join(", ")}]: expected ${e[worst]}, got ${g[worst]} (|diff| ${worstDiff.toPrecision(3)}, tolerance ${tol.atol} + ${tol.rtol}·|expected|)`,
     );
   }

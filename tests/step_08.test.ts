@@ -13,8 +13,9 @@ const [q, k, v] = [fx.f32("q"), fx.f32("k"), fx.f32("v")];
 
 check("output and weights match PyTorch", { section: "The formula", hint: "softmax(q·kᵀ / √d + causalMask(T)) · v — divide by the square root of the head width." }, () => {
   const { output, weights } = attention(q, k, v);
-  expectClose("attention weights", weights, fx.f32("weights"), fx.tolerance);
+  // The output first: the classic mistakes are recorded against it, so a failure can name them.
   expectClose("attention output", output, fx.f32("out"), fx.tolerance);
+  expectClose("attention weights", weights, fx.f32("weights"), fx.tolerance);
 });
 
 check("with cached keys, new queries see every earlier key", { section: "Queries after a cache", after: ["output and weights"], hint: "When k has more rows than q, use causalMask(Tq, Tk − Tq)." }, () => {

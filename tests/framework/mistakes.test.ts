@@ -54,4 +54,10 @@ describe("mistakes from the walkthrough are caught by the check that names them"
     const todo14 = /(model\.forward\(intTensor\([^)]*\)\))/.exec(readFileSync(path.join(root, "steps", "step_14.ts"), "utf8"))![1];
     expect(await typeCheckMistake("14", "model.forward(intTensor([[...ids]]))", todo14)).toEqual([]);
   });
+
+  it("a value check names the classic mistake the output matches (step 08 without the 1/√d scale)", async () => {
+    const { out } = await checkMistake("08", ", 1 / Math.sqrt(d)); // [..., Tq, Tk]", ", 1); // [..., Tq, Tk]");
+    expect(out).toMatch(/attention output does not match the PyTorch reference[^\n]*\n\s+it matches what PyTorch computes for a classic mistake — scale missing/);
+  });
 });
+
