@@ -6,12 +6,28 @@
 //   GPT2_TARGET=steps|solutions   which file a check imports
 //   GPT2_AUDIT=skeleton           instructor mode: every check must FAIL with "not implemented"
 //                                 on the untouched skeleton (so no check is toothless)
-import { it } from "vitest";
 import { isNotImplemented } from "../lib/todo.ts";
 import { recognisedMistake } from "./fixtures.ts";
 import { fmtShape, forEachIndex, isTensor, type AnyTensor, type Tensor } from "../lib/tensor.ts";
 
 export const target = process.env.GPT2_TARGET === "solutions" ? "solutions" : "steps";
+
+/**
+ * Set by the learner's in-process runner (tools/runner/inprocess.ts), which runs these very
+ * checks without starting vitest: where to register them, and a number that makes each run
+ * import the step file afresh. Under vitest (npm test) neither is set.
+ */
+interface InProcessRun {
+  __gpt2Checks?: { name: string; run: () => Promise<void> }[];
+  __gpt2Version?: number;
+}
+const inProcess = globalThis as InProcessRun;
+const vitestIt = inProcess.__gpt2Checks ? undefined : (await import("vitest")).it;
+
+function register(name: string, run: () => Promise<void>): void {
+  if (inProcess.__gpt2Checks) inProcess.__gpt2Checks.push({ name, run });
+  else vitestIt!(name, run);
+}
 const auditSkeleton = process.env.GPT2_AUDIT === "skeleton";
 
 /** A failed expectation, already phrased for the learner. */
@@ -35,7 +51,8 @@ export function stepFile(nn: string): string {
 
 /** Imports the module under test: `steps/step_NN.ts`, or `solutions/solution_NN.ts` in instructor mode. */
 export async function loadStep<M>(nn: string): Promise<M> {
-  return (await import(/* @vite-ignore */ `../${stepFile(nn)}`)) as M;
+  const fresh = inProcess.__gpt2Version === undefined ? "" : `?v=${inProcess.__gpt2Version}`;
+  return (await import(/* @vite-ignore */ `../${stepFile(nn)}${fresh}`)) as M;
 }
 
 export interface Advice {
@@ -87,7 +104,7 @@ export function checksFor(nn: string) {
   const failed: string[] = [];
   return function check(name: string, advice: Advice, body: () => void | Promise<void>): void {
     if (auditSkeleton) {
-      it(`skeleton fails: ${name}`, async () => {
+      register(`skeleton fails: ${name}`, async () => {
         try {
           await body();
         } catch (error) {
@@ -99,7 +116,7 @@ export function checksFor(nn: string) {
       });
       return;
     }
-    it(name, async () => {
+    register(name, async () => {
       try {
         await body();
       } catch (error) {

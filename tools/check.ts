@@ -5,7 +5,6 @@ import { STEPS, findStep } from "./curriculum.ts";
 import { dim, green, red } from "./colors.ts";
 import { checkStep, surveySteps } from "./runner/checks.ts";
 import { cached, readProgress, record, writeProgress } from "./runner/state.ts";
-import { typeErrors } from "./runner/typecheck.ts";
 
 const args = process.argv.slice(2);
 const step = findStep(args.find((a) => !a.startsWith("--")));
@@ -38,6 +37,7 @@ if (!solution) {
 }
 // After the verdict, so the verdict comes first: what `npm run typecheck` would say about this file.
 const file = solution ? `solutions/solution_${step.nn}.ts` : `steps/step_${step.nn}.ts`;
+const { typeErrors } = await import("./runner/typecheck.ts"); // TypeScript takes a moment to load: after the verdict
 const errors = typeErrors(file);
 if (errors.length) {
   console.log(`${red("✘")} types: ${errors.length} type error${errors.length > 1 ? "s" : ""} in ${file} (npm run typecheck fails until ${errors.length > 1 ? "they are" : "it is"} fixed)`);

@@ -13,7 +13,7 @@ interface SerializedErrorLike {
   name?: string;
 }
 
-interface Tally {
+export interface Tally {
   passed: number;
   failed: number;
   /** Skipped tests, counted by the reason they gave (ctx.skip(note)), e.g. a program to install. */
@@ -85,6 +85,7 @@ export class StepReporter implements Reporter {
   failed = 0;
   /** Failure messages already printed in full. */
   private readonly shown = new Set<string>();
+  private started = 0;
 
   constructor(
     private readonly title: string,
@@ -93,31 +94,52 @@ export class StepReporter implements Reporter {
   ) {}
 
   onTestRunStart(): void {
-    this.shown.clear();
-    this.write(this.title);
+    this.begin();
   }
 
   onTestCaseResult(test: TestCase): void {
     const result = test.result();
-    if (result.state === "passed") this.write(`  ${green("✔")} ${test.name}`);
-    else if (result.state === "failed") {
-      this.write(`  ${red("✘")} ${test.name}`);
-      for (const error of result.errors ?? []) {
-        const message = tidy(error.message ?? String(error));
-        // One cause failing many checks (an unfinished earlier step) is explained once.
-        if (this.shown.has(message)) this.write(`      ${dim(`(same as above: ${message.split("\n")[0]})`)}`);
-        else this.write(indent(message, "      "));
-        this.shown.add(message);
-      }
-    }
+    if (result.state === "passed") this.check(test.name, []);
+    else if (result.state === "failed") this.check(test.name, (result.errors ?? []).map((e) => e.message ?? String(e)));
   }
 
   onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedErrorLike>): void {
-    for (const module of modules) for (const error of module.errors()) this.write(loadFailure(error));
-    for (const error of unhandled) this.write(loadFailure(error));
-    const counts = tally(modules, unhandled);
+    for (const module of modules) for (const error of module.errors()) this.loadError(error);
+    for (const error of unhandled) this.loadError(error);
+    this.end(tally(modules, unhandled));
+  }
+
+  // The same lines, for runs without vitest (tools/runner/inprocess.ts).
+
+  begin(): void {
+    this.shown.clear();
+    this.started = performance.now();
+    this.write(this.title);
+  }
+
+  /** One check's line: ✔, or ✘ with its messages (empty for a pass). */
+  check(name: string, errors: readonly string[]): void {
+    if (errors.length === 0) {
+      this.write(`  ${green("✔")} ${name}`);
+      return;
+    }
+    this.write(`  ${red("✘")} ${name}`);
+    for (const error of errors) {
+      const message = tidy(error);
+      // One cause failing many checks (an unfinished earlier step) is explained once.
+      if (this.shown.has(message)) this.write(`      ${dim(`(same as above: ${message.split("\n")[0]})`)}`);
+      else this.write(indent(message, "      "));
+      this.shown.add(message);
+    }
+  }
+
+  loadError(error: SerializedErrorLike): void {
+    this.write(loadFailure(error));
+  }
+
+  end(counts: Tally): void {
     this.failed = counts.failed;
-    this.write(summaryLine(counts));
+    this.write(`${summaryLine(counts)} ${dim(`· ${((performance.now() - this.started) / 1000).toFixed(2)} s`)}`);
   }
 }
 

@@ -11,7 +11,7 @@ describe("tools/check.ts", () => {
     const { code, out } = await runCheck("01", "--solution");
     expect(out).toContain("Step 01 · Model configuration  (checking solutions/solution_01.ts)");
     expect(out).toMatch(/✔ defaults are Hugging Face GPT-2 \(124M\)/);
-    expect(out).toMatch(/^\d+ passed, 0 failed$/m);
+    expect(out).toMatch(/^\d+ passed, 0 failed · [\d.]+ s$/m);
     expect(out).toMatch(/✔ types: solutions\/solution_01\.ts type-checks/);
     expect(code).toBe(0);
   });
@@ -21,7 +21,7 @@ describe("tools/check.ts", () => {
     expect(out).toMatch(/✘ shape is \[T, past \+ T\]/);
     expect(out).toMatch(/step 02 not implemented yet/);
     expect(out).not.toMatch(/\n\s+at .*node_modules/);
-    expect(out).toMatch(/^0 passed, \d+ failed$/m);
+    expect(out).toMatch(/^0 passed, \d+ failed · [\d.]+ s$/m);
     expect(code).toBe(1);
   });
 

@@ -1,0 +1,57 @@
+// Runs a step's checks in this process, without starting vitest: the learner's commands
+// (npm run sNN, watch, progress) answer in about a second. The check files are the very ones
+// `npm test` runs under vitest; tests/harness.ts registers their checks here instead.
+import type { StepInfo } from "../curriculum.ts";
+import type { StepReporter } from "../reporters.ts";
+
+export interface RegisteredCheck {
+  name: string;
+  run: () => Promise<void>;
+}
+
+interface InProcessRun {
+  __gpt2Checks?: RegisteredCheck[];
+  __gpt2Version?: number;
+}
+const shared = globalThis as InProcessRun;
+let version = 0;
+
+export interface CheckOutcome {
+  name: string;
+  /** Empty when the check passed. */
+  errors: string[];
+}
+
+/**
+ * Imports step `nn`'s check file afresh (and, through it, the step file), runs every check in
+ * order, and reports each to `reporter`. A file that cannot load is one failure.
+ */
+export async function runChecks(step: StepInfo, target: "steps" | "solutions", reporter?: StepReporter): Promise<{ outcomes: CheckOutcome[]; loadFailed: boolean }> {
+  process.env.GPT2_TARGET = target;
+  const registry: RegisteredCheck[] = [];
+  shared.__gpt2Checks = registry;
+  shared.__gpt2Version = ++version; // a new module URL, so a saved file is read again
+  reporter?.begin();
+  try {
+    await import(`../../tests/step_${step.nn}.test.ts?v=${version}`);
+  } catch (error) {
+    reporter?.loadError(error instanceof Error ? error : { message: String(error) });
+    reporter?.end({ passed: 0, failed: 1, skipped: new Map() });
+    return { outcomes: [], loadFailed: true };
+  }
+  const outcomes: CheckOutcome[] = [];
+  for (const check of registry) {
+    let errors: string[] = [];
+    try {
+      await check.run();
+    } catch (error) {
+      errors = [error instanceof Error ? error.message : String(error)];
+    }
+    reporter?.check(check.name, errors);
+    outcomes.push({ name: check.name, errors });
+  }
+  const failed = outcomes.filter((o) => o.errors.length).length;
+  reporter?.end({ passed: outcomes.length - failed, failed, skipped: new Map() });
+  return { outcomes, loadFailed: false };
+}
+
