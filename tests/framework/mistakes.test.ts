@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkMistake, typeCheckMistake } from "./course-copy.ts";
-import { root } from "./run-tool.ts";
+import { root, runTool } from "./run-tool.ts";
 
 describe("mistakes from the walkthrough are caught by the check that names them", () => {
   it("step 09: splitHeads reshaped straight to [B, H, T, D] fails splitHeads, not mergeHeads; later checks say they follow from it", async () => {
@@ -59,5 +59,11 @@ describe("mistakes from the walkthrough are caught by the check that names them"
     const { out } = await checkMistake("08", ", 1 / Math.sqrt(d)); // [..., Tq, Tk]", ", 1); // [..., Tq, Tk]");
     expect(out).toMatch(/attention output does not match the PyTorch reference[^\n]*\n\s+it matches what PyTorch computes for a classic mistake — scale missing/);
   });
+
+  it("npm run mutants measures the checks: step 03 kills every mutant but the one listed as equivalent", async () => {
+    const { out, code } = await runTool("mutants", ["03"]);
+    expect(out).toMatch(/step 03: (\d+)\/\1 non-equivalent mutants killed \(100\.0%\), 1 equivalent/);
+    expect(code).toBe(0);
+  }, 120_000);
 });
 

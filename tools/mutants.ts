@@ -1,0 +1,52 @@
+// `npm run mutants [-- NN …]`: mutation testing of the step checks (instructors). StrykerJS
+// changes solutions/solution_NN.ts in small ways (a + becomes −, a condition is dropped, …) and
+// runs step NN's checks against each change; a change no check notices ("survived") is a blind
+// spot of the checks, unless it does not change behaviour (an equivalent mutant, listed with
+// its reason in tools/mutants/equivalent.json). Prints the score per step.
+import { readFileSync } from "node:fs";
+import { Stryker } from "@stryker-mutator/core";
+import type { PartialStrykerOptions } from "@stryker-mutator/api/core";
+import { STEPS, findStep } from "./curriculum.ts";
+
+interface Equivalent {
+  /** "solutions/solution_NN.ts:line:column mutator", as printed below. */
+  mutant: string;
+  reason: string;
+}
+
+const equivalent = JSON.parse(readFileSync(new URL("./mutants/equivalent.json", import.meta.url), "utf8")) as Equivalent[];
+const args = process.argv.slice(2);
+const steps = args.length ? args.map((a) => findStep(a)) : STEPS;
+if (steps.some((s) => !s)) {
+  console.error(`usage: npm run mutants [-- NN …]   (NN is one of ${STEPS.map((s) => s.nn).join(", ")})`);
+  process.exit(2);
+}
+
+const rows: string[] = [];
+for (const step of steps as NonNullable<(typeof steps)[number]>[]) {
+  process.env.GPT2_MUTANT_STEP = step.nn;
+  const start = performance.now();
+  const results = await new Stryker({
+    mutate: [`solutions/solution_${step.nn}.ts`],
+    testRunner: "vitest",
+    // related: false — the checks import the solution through a computed path, which vitest cannot trace.
+    vitest: { configFile: "tools/mutants/vitest.config.ts", related: false },
+    coverageAnalysis: "off",
+    concurrency: 2,
+    reporters: [],
+    logLevel: "error" as PartialStrykerOptions["logLevel"],
+    disableTypeChecks: "solutions/**/*.ts",
+    tempDirName: ".stryker-tmp",
+    cleanTempDir: true,
+  }).runMutationTest();
+  const id = (m: (typeof results)[number]) => `${m.fileName.replace(process.cwd() + "/", "")}:${m.location.start.line}:${m.location.start.column + 1} ${m.mutatorName}`;
+  const survivors = results.filter((m) => m.status === "Survived" || m.status === "NoCoverage");
+  const known = survivors.filter((m) => equivalent.some((e) => e.mutant === id(m)));
+  const counted = results.filter((m) => !["CompileError", "RuntimeError", "Ignored"].includes(m.status)).length - known.length;
+  const killed = results.filter((m) => m.status === "Killed" || m.status === "Timeout").length;
+  const score = counted ? (100 * killed) / counted : 100;
+  rows.push(`step ${step.nn}: ${killed}/${counted} non-equivalent mutants killed (${score.toFixed(1)}%), ${known.length} equivalent, ${((performance.now() - start) / 1000).toFixed(0)} s`);
+  console.log(rows.at(-1));
+  for (const m of survivors.filter((s) => !known.includes(s))) console.log(`  survived: ${id(m)}  ${JSON.stringify(m.replacement ?? "")}`);
+}
+console.log(`\n${rows.join("\n")}`);
