@@ -222,6 +222,7 @@ def step_05() -> Fixture:
     y = f.add("y", F.embedding(ids.long(), table))
     f.mistake("off by one", "looks up id + 1", [(y, F.embedding((ids.long() + 1) % TINY["vocab_size"], table))])
     f.mistake("columns instead of rows", "reads table[:, id] as if the table were [n_embd, vocab_size]", [(y, table.t().reshape(TINY["vocab_size"], TINY["n_embd"])[ids.long()])])
+    f.mistake("scaled by sqrt(n_embd)", "multiplies the rows by sqrt(n_embd), as the original Transformer paper does; GPT-2 does not", [(y, F.embedding(ids.long(), table) * math.sqrt(TINY["n_embd"]))])
     return f
 
 
@@ -232,7 +233,17 @@ def step_06() -> Fixture:
     y0 = f.add("y_past0", table[0:5])
     f.mistake("past ignored", "positions 0…T-1 even after past tokens", [(y, table[0:5])])
     f.mistake("off by one", "positions past+1 … past+T", [(y, table[4:9]), (y0, table[1:6])])
+    f.mistake("sinusoidal positions", "the original Transformer's fixed sin/cos encodings; GPT-2 learns its wpe table", [(y, sinusoidal(TINY["n_embd"], 3, 8)), (y0, sinusoidal(TINY["n_embd"], 0, 5))])
     return f
+
+
+def sinusoidal(dim: int, start: int, end: int) -> torch.Tensor:
+    """The fixed position encodings of 'Attention Is All You Need' for positions start … end - 1."""
+    positions = torch.arange(start, end, dtype=torch.float32).unsqueeze(1)
+    rates = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32) * (-math.log(10000.0) / dim))
+    out = torch.zeros(end - start, dim)
+    out[:, 0::2], out[:, 1::2] = torch.sin(positions * rates), torch.cos(positions * rates)
+    return out
 
 
 # ---------------------------------------------------------------- steps 07 and 08: attention
@@ -546,6 +557,7 @@ def step_15() -> Fixture:
         f.add("greedy", torch.tensor(greedy(model, [1, 2, 3], 8), dtype=torch.int32))
         f.mistake("Conv1D weights not transposed", "reads [in, out] as [out, in] (for a square c_proj this even has the right shape)", [(logits, model_with(model, lambda n, p: p.t().reshape(p.shape) if n.endswith(CONV1D) else p)(ids.long()))])
         f.mistake("untied head", "lm_head left at its random initialisation", [(logits, model.transformer(ids.long()) @ (0.02 * torch.randn(64, 16)).t())])
+        f.mistake("c_attn.bias skipped as a buffer", "keys ending in attn.bias dropped, so h.N.attn.c_attn.bias stays zero", [(logits, model_with(model, lambda n, p: torch.zeros_like(p) if n.endswith("attn.c_attn.bias") else p)(ids.long()))])
     return f
 
 

@@ -190,3 +190,15 @@ describe("chapters introduce what their tasks use", () => {
   });
 });
 
+describe("Common mistakes", () => {
+  it("each chapter lists every classic mistake its fixture is built to catch (and the checker names)", () => {
+    const manifest = JSON.parse(readFileSync(path.join(root, "tests", "fixtures", "manifest.json"), "utf8")) as { steps: Record<string, { mistakes: { name: string }[] }> };
+    for (const [step, entry] of Object.entries(manifest.steps)) {
+      const text = readFileSync(path.join(root, "book", "src", `${step}.md`), "utf8");
+      const section = /^## Common mistakes\n([\s\S]*?)(?=\n## )/m.exec(text)?.[1] ?? "";
+      expect(section, `${step}.md has a "Common mistakes" section`).not.toBe("");
+      for (const { name } of entry.mistakes) expect(section, `${step}.md lists "${name}"`).toContain(`| ${name} |`);
+    }
+  });
+});
+
