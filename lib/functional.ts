@@ -56,6 +56,7 @@ type BinaryOp = "add" | "sub" | "mul" | "div";
 function elementwise(a: Operand, b: Operand, op: BinaryOp): Tensor {
   const ta = typeof a === "number" ? fromData(Float32Array.of(a), []) : a;
   const tb = typeof b === "number" ? fromData(Float32Array.of(b), []) : b;
+  if (isContiguous(ta) && isContiguous(tb) && isTrailing(tb.shape, ta.shape)) return repeating(ta, tb.data, op);
   const shape = broadcastShapes(ta.shape, tb.shape, op);
   const out = new Float32Array(numel(shape));
   const sa = broadcastStrides(ta, shape);
@@ -88,6 +89,39 @@ function elementwise(a: Operand, b: Operand, op: BinaryOp): Tensor {
     }
   }
   return fromData(out, shape);
+}
+
+/** True when `small`, leading 1s aside, is the last axes of `shape`: a number, a row like a bias, or the same shape. */
+function isTrailing(small: Shape, shape: Shape): boolean {
+  if (small.length > shape.length) return false; // the result would gain axes
+  const first = small.findIndex((d) => d !== 1);
+  const own = first < 0 ? [] : small.slice(first);
+  return own.every((d, i) => d === shape[shape.length - own.length + i]);
+}
+
+/** The common case without any index arithmetic: `a` row-major, `b` repeating along it (a row, or a single number). */
+function repeating(a: Tensor, B: Float32Array, op: BinaryOp): Tensor {
+  const A = a.data;
+  const n = A.length;
+  const m = B.length;
+  const out = new Float32Array(n);
+  for (let base = 0; base < n; base += m) {
+    switch (op) {
+      case "add":
+        for (let j = 0; j < m; j++) out[base + j] = A[base + j] + B[j];
+        break;
+      case "sub":
+        for (let j = 0; j < m; j++) out[base + j] = A[base + j] - B[j];
+        break;
+      case "mul":
+        for (let j = 0; j < m; j++) out[base + j] = A[base + j] * B[j];
+        break;
+      case "div":
+        for (let j = 0; j < m; j++) out[base + j] = A[base + j] / B[j];
+        break;
+    }
+  }
+  return fromData(out, a.shape);
 }
 
 export const add = (a: Operand, b: Operand): Tensor => elementwise(a, b, "add");

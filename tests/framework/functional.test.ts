@@ -189,3 +189,13 @@ describe("embedding lookup", () => {
     expect(() => F.embedding(zeros([3, 2]), intTensor([-1]))).toThrow(RangeError);
   });
 });
+
+describe("elementwise fast path", () => {
+  it("gives broadcasting's shape and values when one operand repeats along the other", () => {
+    expect(F.add(tensor([1, 2]), tensor([[[10, 20]]])).shape).toEqual([1, 1, 2]);
+    expect(toNested(F.add(tensor([[1, 2], [3, 4]]), tensor([[10, 20]])))).toEqual([[11, 22], [13, 24]]);
+    expect(toNested(F.sub(tensor([[1, 2], [3, 4]]), 1))).toEqual([[0, 1], [2, 3]]);
+    expect(toNested(F.div(tensor([[2, 4]]), tensor([[2, 4]])))).toEqual([[1, 1]]);
+    expect(F.mul(zeros([0, 3]), tensor([1, 2, 3])).shape).toEqual([0, 3]);
+  });
+});
