@@ -44,6 +44,8 @@ check("an id outside the vocabulary gives an error naming the id and the vocabul
   const wte = new TokenEmbedding(tiny);
   await expectError("forward([[1, 70]]) with a vocabulary of 64", () => wte.forward(intTensor([[1, 70]])), [/\b70\b/, /\b64\b/]);
   await expectError("forward([[-1]])", () => wte.forward(intTensor([[-1]])), [/-1\b/]);
+  // The first id past the end: the table's rows are 0 … 63.
+  await expectError("forward([[64]]) with a vocabulary of 64 (ids 0…63)", () => wte.forward(intTensor([[64]])), [/\b64\b/]);
 });
 
 check("rejects ids that are not a [B, T] tensor", { section: "Shapes", hint: "Check ids.shape.length === 2 and name the shape you got, e.g. [5]." }, async () => {

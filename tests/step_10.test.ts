@@ -52,4 +52,6 @@ check("does not modify its input", { section: "The residual stream", hint: "Buil
 check("rejects a sublayer output of another shape", { section: "The residual stream", hint: "The update must have x's shape to be added; name both shapes in the error." }, async () => {
   const { ln } = parts();
   await expectError("a sublayer returning [2, 3, 8] for x [2, 3, 16]", () => preNormResidual(randn([2, 3, 16], new Random(1)), ln, () => zeros([2, 3, 8])), [/\b8\b/, /\b16\b/]);
+  // A shape that would broadcast silently is just as wrong: the stream must keep x's shape.
+  await expectError("a sublayer returning [2, 3, 1] for x [2, 3, 16]", () => preNormResidual(randn([2, 3, 16], new Random(1)), ln, () => zeros([2, 3, 1])), [/\[2, 3, 1\]/, /\[2, 3, 16\]/]);
 });
