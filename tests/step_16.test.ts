@@ -2,6 +2,7 @@
 import { GPT2Config } from "../solutions/solution_01.ts";
 import { GPT2LMHeadModel } from "../solutions/solution_13.ts";
 import { generate } from "../solutions/solution_14.ts";
+import * as F from "../lib/functional.ts";
 import type { IntTensor, Tensor } from "../lib/tensor.ts";
 import { loadFixture } from "./fixtures.ts";
 import { checksFor, expectClose, expectEqual, expectError, expectShape, expectTrue, loadStep, values } from "./harness.ts";
@@ -82,6 +83,36 @@ check("generateWithCache samples exactly the tokens step 14's generate samples w
     const options = { maxNewTokens: 20, temperature: 1.3, seed };
     expectEqual(`generateWithCache(model, [${prompt}], { maxNewTokens: 20, temperature: 1.3, seed: ${seed} })`, generateWithCache(model, prompt, options), generate(model, prompt, options));
   }
+});
+
+check("generateWithCache checks its arguments as step 14 does, and stops at <|endoftext|> only when asked", { section: "Generating with the cache", hint: "Validate the prompt (non-empty, at most n_positions), maxNewTokens (an integer ≥ 0) and temperature (≥ 0) first; after pushing a token, stop if stopAtEndOfText and it is END_OF_TEXT." }, async () => {
+  const tooLong = Array.from({ length: config.n_positions + 1 }, () => 1);
+  await expectError("generateWithCache(model, [], …)", () => generateWithCache(model, [], { maxNewTokens: 1 }), [/empty/i]);
+  await expectError(`generateWithCache with a ${tooLong.length}-token prompt`, () => generateWithCache(model, tooLong, { maxNewTokens: 1 }), [new RegExp(String(tooLong.length)), new RegExp(String(config.n_positions))]);
+  await expectError("maxNewTokens: -1", () => generateWithCache(model, [1], { maxNewTokens: -1 }), [/maxNewTokens/]);
+  await expectError("maxNewTokens: 1.5", () => generateWithCache(model, [1], { maxNewTokens: 1.5 }), [/maxNewTokens/]);
+  await expectError("temperature: -1", () => generateWithCache(model, [1], { maxNewTokens: 1, temperature: -1 }), [/temperature/]);
+  await expectError("temperature: NaN", () => generateWithCache(model, [1], { maxNewTokens: 1, temperature: NaN }), [/temperature/]);
+  expectEqual("maxNewTokens: 0 returns the prompt", generateWithCache(model, [3, 17], { maxNewTokens: 0 }), [3, 17]);
+  const full = Array.from({ length: config.n_positions }, (_, i) => i % config.vocab_size);
+  expectEqual(`a prompt of exactly n_positions = ${config.n_positions} tokens is fine: new tokens`, generateWithCache(model, full, { maxNewTokens: 2, temperature: 0 }).length - full.length, 2);
+  expectEqual("stopAtEndOfText with a model that never writes it: all 3 tokens", generateWithCache(model, [3], { maxNewTokens: 3, temperature: 0, stopAtEndOfText: true }).length, 4);
+  // A model with GPT-2's vocabulary whose every prediction is <|endoftext|> (50256).
+  const eot = new GPT2LMHeadModel(new GPT2Config({ ...fx.config, vocab_size: 50257 }));
+  eot.transformer.ln_f.weight.data.fill(0);
+  eot.transformer.ln_f.bias.data.fill(1); // every final hidden state is all ones …
+  for (let c = 0; c < config.n_embd; c++) eot.transformer.wte.weight.set(50256, c, 10); // … so the tied head scores 50256 highest
+  expectEqual("stopAtEndOfText: true", generateWithCache(eot, [464], { maxNewTokens: 5, temperature: 0, stopAtEndOfText: true }), [464, 50256]);
+  expectEqual("stopAtEndOfText left out (false)", generateWithCache(eot, [464], { maxNewTokens: 3, temperature: 0 }), [464, 50256, 50256, 50256]);
+});
+
+check("a cache whose keys or values alone have another shape is refused too", { section: "Growing the cache", hint: "Check both key and value of every layer against [B, n_head, T_past, head_dim]." }, async () => {
+  const { cache } = forwardWithCache(model, positions(ids, 0, 2), null);
+  const broken = cache.map((layer, i) => (i === 0 ? { key: layer.key, value: F.reshape(layer.value, [2, config.n_head * 2, 1, headDim]) } : layer));
+  await expectError("forwardWithCache with cache[0].value of shape [2, 8, 1, 4]", () => forwardWithCache(model, positions(ids, 2, 1), broken), [/model/i]);
+  // Same length (2 cached tokens), other head layout: only the key's shape is wrong.
+  const badKey = cache.map((layer, i) => (i === 0 ? { key: F.reshape(layer.key, [2, config.n_head / 2, 2, headDim * 2]), value: layer.value } : layer));
+  await expectError("forwardWithCache with cache[0].key of shape [2, 2, 2, 8]", () => forwardWithCache(model, positions(ids, 2, 1), badKey), [/model/i]);
 });
 
 check("after the prompt, each new token runs one position through the model, not the whole sequence", { section: "Generating with the cache", hint: "Pass only ids.slice(-1) with the cache; the whole window only when there is no cache." }, () => {
