@@ -6,19 +6,17 @@ import { splitQKV } from "./solution_07.ts";
 import { attention } from "./solution_08.ts";
 import * as F from "../lib/functional.ts";
 import { Linear, Module } from "../lib/nn.ts";
-import { ShapeError, fmtShape, type Tensor } from "../lib/tensor.ts";
+import type { Tensor } from "../lib/tensor.ts";
 import type { GPT2Config } from "./solution_01.ts";
 
 /** [B, T, C] → [B, H, T, C/H]: cut each vector into H heads, then move the head axis forward. */
 export function splitHeads(x: Tensor, n_head: number): Tensor {
   const [B, T, C] = x.shape;
-  if (x.shape.length !== 3 || C % n_head !== 0) throw new ShapeError(`splitHeads: expected [B, T, C] with C divisible by ${n_head}, got ${fmtShape(x.shape)}`);
   return F.permute(F.reshape(x, [B, T, n_head, C / n_head]), [0, 2, 1, 3]);
 }
 
 /** [B, H, T, D] → [B, T, H·D]: the inverse of splitHeads. */
 export function mergeHeads(x: Tensor): Tensor {
-  if (x.shape.length !== 4) throw new ShapeError(`mergeHeads: expected [B, H, T, D], got ${fmtShape(x.shape)}`);
   const [B, H, T, D] = x.shape;
   return F.reshape(F.permute(x, [0, 2, 1, 3]), [B, T, H * D]);
 }
