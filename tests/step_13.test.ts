@@ -17,9 +17,9 @@ function loaded() {
   return model;
 }
 
-// Built on first use (inside a check), so a skeleton's error is reported per check.
-let full: InstanceType<typeof GPT2LMHeadModel> | undefined;
-const gpt2 = () => (full ??= withoutInit(() => new GPT2LMHeadModel(new GPT2Config())));
+// Built inside each check (cheap without random init), so a skeleton's error is reported per
+// check and no check sees a model another check built.
+const gpt2 = () => withoutInit(() => new GPT2LMHeadModel(new GPT2Config()));
 /** Sizes a wrong count may be off by, so the message can name them. */
 const SIZES = { vocab_size: 50_257, n_embd: 768, "vocab_size × n_embd (a second, untied head weight)": 38_597_376 };
 const HEAD = "lm_head: ";
