@@ -19,9 +19,11 @@ export class PositionEmbedding extends Module {
 
   /** Embeddings of positions past … past+T−1: [T, n_embd]. */
   forward(T: number, past = 0): Tensor {
-    // TODO: 1. throw a RangeError when past + T is larger than the number of rows (n_positions),
+    // TODO: 1. throw a RangeError naming the value when T is not an integer ≥ 1 or past is not
+    //          an integer ≥ 0
+    //       2. throw a RangeError when past + T is larger than the number of rows (n_positions),
     //          naming past + T and n_positions
-    //       2. return rows past … past+T−1 of the table
+    //       3. return rows past … past+T−1 of the table
     // Hint: F.embedding(table, arangeInt(start, end)) picks rows start … end−1.
     throw notImplemented("06", `PositionEmbedding.forward(${T}, ${past}): return rows ${past}…${past + T - 1} of the table`);
   }

@@ -34,6 +34,14 @@ check("shape [T, n_embd] for several lengths, up to the full context", { section
   for (const [T, past] of [[1, 0], [7, 2], [16, 0], [1, 15]]) expectShape(`forward(${T}, ${past})`, wpe.forward(T, past), [T, 16]);
 });
 
+check("T must be an integer ≥ 1 and past an integer ≥ 0", { section: "Which rows", hint: "Check Number.isInteger(T) && T >= 1 and Number.isInteger(past) && past >= 0 first; throw a RangeError that names the value." }, async () => {
+  const wpe = loaded();
+  await expectError("forward(0)", () => wpe.forward(0), [/\b0\b/], "RangeError");
+  await expectError("forward(2.5)", () => wpe.forward(2.5), [/2\.5/], "RangeError");
+  await expectError("forward(3, -1)", () => wpe.forward(3, -1), [/-1\b/], "RangeError");
+  await expectError("forward(3, 1.5)", () => wpe.forward(3, 1.5), [/1\.5/], "RangeError");
+});
+
 check("past + T beyond n_positions gives a clear error", { section: "The context limit", hint: "GPT-2 has no row for position n_positions or beyond; throw an error that names past + T and n_positions." }, async () => {
   const wpe = loaded();
   await expectError("forward(10, 7) with n_positions 16", () => wpe.forward(10, 7), [/\b17\b/, /\b16\b/]);
