@@ -66,6 +66,7 @@ check("a temperature near 0 behaves like greedy", { section: "Sampling with a te
 check("stops at <|endoftext|> (50256) only when asked", { section: "Stopping", hint: "After pushing a token, break if stopAtEndOfText and the token is END_OF_TEXT." }, () => {
   expectEqual("stopAtEndOfText: true", generate(alwaysEndOfText, [464], { maxNewTokens: 5, temperature: 0, stopAtEndOfText: true }), [464, END_OF_TEXT]);
   expectEqual("stopAtEndOfText: false", generate(alwaysEndOfText, [464], { maxNewTokens: 3, temperature: 0 }), [464, END_OF_TEXT, END_OF_TEXT, END_OF_TEXT]);
+  expectEqual("stopAtEndOfText: true with a model that never writes it: all 3 new tokens", generate(model, [3], { maxNewTokens: 3, temperature: 0, stopAtEndOfText: true }).length, 4);
 });
 
 check("keeps generating past the context window by looking at the last n_positions tokens", { section: "The context window", hint: "Feed the model ids.slice(-n_positions) once the sequence is longer than the context." }, () => {
@@ -77,4 +78,13 @@ check("rejects a negative temperature, an empty prompt and a prompt longer than 
   await expectError("temperature -1", () => generate(model, [1], { maxNewTokens: 1, temperature: -1 }), [/-1/]);
   await expectError("an empty prompt", () => generate(model, [], { maxNewTokens: 1 }), [/empty|no token|at least one/i]);
   await expectError("a 17-token prompt with n_positions 16", () => generate(model, Array.from({ length: 17 }, () => 1), { maxNewTokens: 1 }), [/\b17\b/, /\b16\b/]);
+  expectEqual("a prompt of exactly n_positions = 16 tokens is fine: new tokens", generate(model, Array.from({ length: 16 }, () => 1), { maxNewTokens: 1, temperature: 0 }).length, 17);
+});
+
+check("rejects a maxNewTokens that is not a whole number ≥ 0, and sampleNextToken a bad temperature", { section: "The context window", hint: "Check Number.isInteger(maxNewTokens) && maxNewTokens >= 0 (0 returns the prompt); sampleNextToken refuses a temperature that is negative or NaN." }, async () => {
+  await expectError("maxNewTokens: -1", () => generate(model, [1], { maxNewTokens: -1 }), [/maxNewTokens/]);
+  await expectError("maxNewTokens: 1.5", () => generate(model, [1], { maxNewTokens: 1.5 }), [/maxNewTokens/]);
+  expectEqual("maxNewTokens: 0 returns the prompt", generate(model, [3, 17], { maxNewTokens: 0 }), [3, 17]);
+  await expectError("sampleNextToken(logits, -1, rng)", () => sampleNextToken(tensor([1, 2]), -1, new Random(0)), [/temperature/], "RangeError");
+  await expectError("sampleNextToken(logits, NaN, rng)", () => sampleNextToken(tensor([1, 2]), NaN, new Random(0)), [/temperature/], "RangeError");
 });
