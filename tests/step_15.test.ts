@@ -39,6 +39,9 @@ check("the attention mask buffers are skipped and reported", { section: "Four di
   const { skipped } = convertHFStateDict(readCheckpoint(prefixedDir).weights.tensors);
   for (const key of ["transformer.h.0.attn.bias", "transformer.h.1.attn.masked_bias"]) expectTrue(`skipped should mention ${key}`, skipped.some((s) => s.startsWith(key)), `skipped: ${JSON.stringify(skipped)}`);
   expectTrue("c_attn.bias is a parameter, not a buffer: it must not be skipped", !skipped.some((s) => s.includes("c_attn.bias")));
+  expectTrue("skipped should also name lm_head.weight (tied to wte, not loaded)", skipped.some((s) => s.startsWith("lm_head.weight ")), `skipped: ${JSON.stringify(skipped)}`);
+  // Exactly what was left out: two buffers in each of the 2 layers, and the head.
+  expectEqual("skipped.length (attn.bias and attn.masked_bias × 2 layers, lm_head.weight)", skipped.length, 5);
 });
 
 check("Conv1D weights are transposed views, not copies; lm_head is wte itself", { section: "Conv1D weights", hint: "F.transpose(t, 0, 1) swaps the axes without copying; tie by assigning the same tensor." }, () => {
@@ -72,6 +75,11 @@ check("greedy generation with the loaded model continues [1, 2, 3] as PyTorch do
   const model = loadPretrained(tinyDir);
   expectTrue("after loading, lm_head.weight should still be transformer.wte.weight", model.lm_head.weight === model.transformer.wte.weight);
   expectEqual("generate(model, [1, 2, 3], { maxNewTokens: 8, temperature: 0 })", generate(model, [1, 2, 3], { maxNewTokens: 8, temperature: 0 }), values(fx.i32("greedy")));
+});
+
+check("a checkpoint without wte.weight is refused, saying so", { section: "Four differences", hint: "The head is tied to wte: without it there is nothing to tie, so throw an error naming wte.weight." }, async () => {
+  const { ["wte.weight"]: _wte, ...rest } = hf();
+  await expectError("convertHFStateDict(a checkpoint without wte.weight)", () => convertHFStateDict(rest), [/wte\.weight/]);
 });
 
 check("a checkpoint with a missing weight is refused, naming the key", { section: "Loading", hint: "Load with strict key checking (the default), so a missing key is an error, not a silent zero." }, async () => {
