@@ -67,6 +67,13 @@ check("rejects sizes that are not positive integers", { section: "Validation", h
   await expectError("a string where a number belongs", () => new GPT2Config({ n_embd: "768" as unknown as number }), [/n_embd/], "ConfigError");
 });
 
+check("rejects an n_inner that is not a positive integer or null, and a layer_norm_epsilon that is not a positive number", { section: "Validation", hint: "n_inner: null or Number.isInteger(n) && n > 0; layer_norm_epsilon: typeof eps === \"number\" && eps > 0 (NaN fails that too). Name the field." }, async () => {
+  for (const n_inner of [0, -4, 1.5]) await expectError(`new GPT2Config({ n_inner: ${n_inner} })`, () => new GPT2Config({ n_inner }), [/n_inner/], "ConfigError");
+  expectEqual("new GPT2Config({ n_inner: 3000 }).innerDim", new GPT2Config({ n_inner: 3000 }).innerDim, 3000);
+  for (const eps of [0, -1e-5, Number.NaN]) await expectError(`new GPT2Config({ layer_norm_epsilon: ${eps} })`, () => new GPT2Config({ layer_norm_epsilon: eps }), [/layer_norm_epsilon/], "ConfigError");
+  await expectError('new GPT2Config({ layer_norm_epsilon: "1e-5" })', () => new GPT2Config({ layer_norm_epsilon: "1e-5" as unknown as number }), [/layer_norm_epsilon/], "ConfigError");
+});
+
 check("fromJSON reads Hugging Face config.json for all four GPT-2 sizes", { section: "Reading config.json", hint: "Pick the known keys out of the object and pass them to the constructor; ignore the rest." }, () => {
   const expected: Record<string, number[]> = {
     gpt2: [768, 12, 12],
@@ -82,7 +89,9 @@ check("fromJSON reads Hugging Face config.json for all four GPT-2 sizes", { sect
 
 check("fromJSON accepts the older key n_ctx and rejects what is not a config", { section: "Reading config.json", hint: "Use n_ctx when n_positions is absent; throw a ConfigError for null, arrays and non-objects." }, async () => {
   expectEqual("fromJSON({ n_ctx: 2048 }).n_positions", GPT2Config.fromJSON({ n_ctx: 2048 }).n_positions, 2048);
-  await expectError("fromJSON(null)", () => GPT2Config.fromJSON(null), [/object/i], "ConfigError");
-  await expectError('fromJSON("gpt2")', () => GPT2Config.fromJSON("gpt2"), [/object/i], "ConfigError");
+  expectEqual("fromJSON({ n_positions: 1024, n_ctx: 2048 }).n_positions (n_positions wins)", GPT2Config.fromJSON({ n_positions: 1024, n_ctx: 2048 }).n_positions, 1024);
+  await expectError("fromJSON(null)", () => GPT2Config.fromJSON(null), [/object/i, /null/], "ConfigError");
+  await expectError("fromJSON([])", () => GPT2Config.fromJSON([]), [/object/i, /array/i], "ConfigError");
+  await expectError('fromJSON("gpt2")', () => GPT2Config.fromJSON("gpt2"), [/object/i, /string/i], "ConfigError");
   await expectError("fromJSON({ n_embd: 770 }) (770 is not divisible by 12)", () => GPT2Config.fromJSON({ n_embd: 770 }), [/770/], "ConfigError");
 });
