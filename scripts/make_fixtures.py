@@ -490,7 +490,8 @@ def greedy(model, prompt, steps, position=-1, extend_context=True):
     ids = list(prompt)
     for _ in range(steps):
         context = ids if extend_context else list(prompt)
-        logits = model(torch.tensor([context]))[0, position]
+        # A negative position past the start reads the first one (a one-token context has only it).
+        logits = model(torch.tensor([context]))[0, max(position, -len(context)) if position < 0 else position]
         ids.append(int(torch.argmax(logits)))
     return ids
 
@@ -505,8 +506,10 @@ def step_14() -> Fixture:
             out = f.add(f"greedy_{i}", torch.tensor(greedy(model, prompt, NEW_TOKENS), dtype=torch.int32))
             outs.append((prompt, out))
         f.add("last_logits_0", model(torch.tensor([PROMPTS[0]]))[0, -1])
-        f.mistake("first position's logits", "predicts from logits[:, 0] instead of the last position", [(o.float(), torch.tensor(greedy(model, p, NEW_TOKENS, position=0)).float()) for p, o in outs])
-        f.mistake("context not extended", "predicts every new token from the prompt alone", [(o.float(), torch.tensor(greedy(model, p, NEW_TOKENS, extend_context=False)).float()) for p, o in outs])
+        ids32 = lambda xs: torch.tensor(xs, dtype=torch.int32)
+        f.mistake("first position's logits", "predicts from logits[:, 0] instead of the last position", [(o, ids32(greedy(model, p, NEW_TOKENS, position=0))) for p, o in outs])
+        f.mistake("context not extended", "predicts every new token from the prompt alone", [(o, ids32(greedy(model, p, NEW_TOKENS, extend_context=False))) for p, o in outs])
+        f.mistake("logits one position early", "predicts from logits[:, T − 2], the prediction for the token already there", [(o, ids32(greedy(model, p, NEW_TOKENS, position=-2))) for p, o in outs])
     return f
 
 

@@ -144,6 +144,14 @@ export function expectEqual(what: string, got: unknown, expected: unknown): void
   if (identity(got) !== identity(expected)) throw new CheckFailure(`${what}\n  expected: ${show(expected)}\n  got:      ${show(got)}`);
 }
 
+/** Token ids equal to a fixture's; on a mismatch, names the recorded mistake they match, if any. */
+export function expectIds(what: string, got: readonly number[], expected: AnyTensor): void {
+  const want = values(expected);
+  if (show(got) === show(want)) return;
+  const known = got.length === want.length ? recognisedMistake(expected, got) : null;
+  throw new CheckFailure(`${what}\n  expected: ${show(want)}\n  got:      ${show(got)}${known ? `\n  it matches what PyTorch computes for a classic mistake — ${known}` : ""}`);
+}
+
 export function expectTrue(what: string, condition: boolean, detail = ""): void {
   if (!condition) throw new CheckFailure(`${what}${detail ? `\n  ${detail}` : ""}`);
 }
@@ -175,7 +183,9 @@ export interface Tolerance {
 
 /** "does not match" or, for a plural subject ("row variances", "outputs at …"), "do not match". */
 function doesNotMatch(what: string): string {
-  const phrase = what.split(": ").at(-1)!.split(/ of | at | after | for | over |\(/)[0].trim();
+  const tail = what.split(": ").at(-1)!;
+  if (/^[\w.]+\(/.test(tail)) return "does not match"; // a call's result, e.g. nextTokenLogits(model, ids)
+  const phrase = tail.split(/ of | at | after | for | over |\(/)[0].trim();
   const noun = phrase.split(" ").at(-1) ?? "";
   return /s$/.test(noun) && !/(ss|us|is|as)$/.test(noun) ? "do not match" : "does not match";
 }

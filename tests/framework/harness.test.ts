@@ -50,6 +50,7 @@ describe("failure wording", () => {
     expect(fail("logits for positions 4…4")).toMatch(/do not match/);
     expect(fail("GPT2Attention.forward(x)")).toMatch(/does not match/);
     expect(fail("c_attn.bias")).toMatch(/does not match/);
+    expect(fail("nextTokenLogits(model, [1,2,3])")).toMatch(/does not match/);
   });
 
   it("a causality check compares with the learner's own unchanged run, and says so", () => {
