@@ -86,7 +86,7 @@ describe("npm run watch", () => {
       mkdirSync(path.join(root, "test-results"), { recursive: true });
       writeFileSync(path.join(root, "test-results", "watch-transcript.txt"), session.output);
     }
-    expect(readFileSync(path.join(work, ".progress"), "utf8")).toMatch(/^01 passed 8\/8 [0-9a-f]{40}\n02 passed 6\/6 /m);
+    expect(readFileSync(path.join(work, ".progress"), "utf8")).toMatch(/^01 passed 9\/9 [0-9a-f]{40}\n02 passed 6\/6 /m);
   });
 
   it("falls back to polling when asked, and still notices a save", async () => {
@@ -139,7 +139,7 @@ describe("npm run progress", () => {
     writeFileSync(path.join(repo, "steps", "step_03.ts"), readFileSync(path.join(root, "solutions", "solution_03.ts"), "utf8").replace("F.variance(x)", "F.variance(x, { unbiased: true })"));
     const { code, out } = await tool(repo, "progress");
     expect(code).toBe(0);
-    expect(out).toMatch(/01\s+Model configuration\s+✔ passed\s+8\/8/);
+    expect(out).toMatch(/01\s+Model configuration\s+✔ passed\s+9\/9/);
     expect(out).toMatch(/02\s+Causal masking\s+✔ passed\s+6\/6/);
     expect(out).toMatch(/03\s+Layer normalization\s+✘ failing\s+\d\/6/);
     expect(out).toMatch(/04\s+Feed-forward network\s+· not started\s+0\/6/);
