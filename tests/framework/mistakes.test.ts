@@ -65,5 +65,13 @@ describe("mistakes from the walkthrough are caught by the check that names them"
     expect(out).toMatch(/step 03: (\d+)\/\1 non-equivalent mutants killed \(100\.0%\), 1 equivalent/);
     expect(code).toBe(0);
   }, 120_000);
+
+  it("a syntax error in the step file is reported as such, with file and line, and no stack trace", async () => {
+    const { out, code } = await checkMistake("03", "forward(x: Tensor): Tensor {", "forward(x: Tensor: Tensor {");
+    expect(out).toMatch(/✘ could not load steps\/step_03\.ts \(line \d+, column \d+\)/);
+    expect(out).toMatch(/fix the error above, save, and run the check again/);
+    expect(out).not.toMatch(/\n\s+at .*node_modules/);
+    expect(code).toBe(1);
+  });
 });
 
