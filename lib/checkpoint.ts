@@ -2,7 +2,6 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { kernels } from "./kernels/index.ts";
-import { ARENA_LIMIT } from "./kernels/wasm.ts";
 import { readSafetensors, type SafetensorsFile } from "./safetensors.ts";
 
 export class CheckpointError extends Error {
@@ -56,7 +55,7 @@ export function readCheckpoint(dir: string): CheckpointFiles {
   try {
     // Straight into the kernels' memory, in blocks each memory can hold.
     const memory = kernels();
-    return { dir, configJSON, weights: readSafetensors(weightsPath, (bytes) => memory.allocate(bytes), ARENA_LIMIT) };
+    return { dir, configJSON, weights: readSafetensors(weightsPath, (bytes) => memory.allocate(bytes), memory.allocationLimit) };
   } catch (error) {
     throw new CheckpointError(`${weightsPath}: ${(error as Error).message}`);
   }

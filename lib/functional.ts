@@ -62,7 +62,7 @@ function elementwise(a: Operand, b: Operand, op: BinaryOp): Tensor {
   const sa = broadcastStrides(ta, shape);
   const sb = broadcastStrides(tb, shape);
   const rank = shape.length;
-  // Row by row, with the last axis in a tight loop per operation (no function call per element).
+  // Row by row, each row's last axis in one tight loop.
   const n = rank ? shape[rank - 1] : 1;
   const ia = rank ? sa[rank - 1] : 0;
   const ib = rank ? sb[rank - 1] : 0;
@@ -70,24 +70,7 @@ function elementwise(a: Operand, b: Operand, op: BinaryOp): Tensor {
   const B = tb.data;
   const startsA = rowStarts(shape, sa, ta.offset);
   const startsB = rowStarts(shape, sb, tb.offset);
-  for (let r = 0, o = 0; r < startsA.length; r++, o += n) {
-    const pa = startsA[r];
-    const pb = startsB[r];
-    switch (op) {
-      case "add":
-        for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] + B[pb + j * ib];
-        break;
-      case "sub":
-        for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] - B[pb + j * ib];
-        break;
-      case "mul":
-        for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] * B[pb + j * ib];
-        break;
-      case "div":
-        for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] / B[pb + j * ib];
-        break;
-    }
-  }
+  for (let r = 0; r < startsA.length; r++) combine(op, out, r * n, A, startsA[r], ia, B, startsB[r], ib, n);
   return fromData(out, shape);
 }
 
@@ -101,27 +84,29 @@ function isTrailing(small: Shape, shape: Shape): boolean {
 
 /** The common case without any index arithmetic: `a` row-major, `b` repeating along it (a row, or a single number). */
 function repeating(a: Tensor, B: Float32Array, op: BinaryOp): Tensor {
-  const A = a.data;
-  const n = A.length;
-  const m = B.length;
-  const out = new Float32Array(n);
-  for (let base = 0; base < n; base += m) {
-    switch (op) {
-      case "add":
-        for (let j = 0; j < m; j++) out[base + j] = A[base + j] + B[j];
-        break;
-      case "sub":
-        for (let j = 0; j < m; j++) out[base + j] = A[base + j] - B[j];
-        break;
-      case "mul":
-        for (let j = 0; j < m; j++) out[base + j] = A[base + j] * B[j];
-        break;
-      case "div":
-        for (let j = 0; j < m; j++) out[base + j] = A[base + j] / B[j];
-        break;
-    }
-  }
+  const out = new Float32Array(a.data.length);
+  // A single number is one long row with a step of 0 in B; a row repeats once per row of `a`.
+  if (B.length === 1) combine(op, out, 0, a.data, 0, 1, B, 0, 0, out.length);
+  else for (let base = 0; base < out.length; base += B.length) combine(op, out, base, a.data, base, 1, B, 0, 1, B.length);
   return fromData(out, a.shape);
+}
+
+/** out[o + j] = A[pa + j·ia] op B[pb + j·ib] for j < n: one row, in a tight loop per operation (no call per element). */
+function combine(op: BinaryOp, out: Float32Array, o: number, A: Float32Array, pa: number, ia: number, B: Float32Array, pb: number, ib: number, n: number): void {
+  switch (op) {
+    case "add":
+      for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] + B[pb + j * ib];
+      break;
+    case "sub":
+      for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] - B[pb + j * ib];
+      break;
+    case "mul":
+      for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] * B[pb + j * ib];
+      break;
+    case "div":
+      for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] / B[pb + j * ib];
+      break;
+  }
 }
 
 export const add = (a: Operand, b: Operand): Tensor => elementwise(a, b, "add");
@@ -260,9 +245,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const conv1d = weight.stride[0] === 1 && outF > 1;
   const job = conv1d
     ? { kind: "nn" as const, w: weight.data, wOffset: weight.offset, ldw: weight.stride[1] }
-    : isContiguous(weight)
-      ? { kind: "nt" as const, w: weight.data, wOffset: 0, ldw: inF }
-      : { kind: "nt" as const, w: contiguousData(weight), wOffset: 0, ldw: inF };
+    : { kind: "nt" as const, w: contiguousData(weight), wOffset: 0, ldw: inF };
   const out = kernels().gemm({ ...job, x: X, wBatchStride: 0, M: rows, K: inF, N: outF, batch: 1 });
   if (bias) {
     const B = contiguousData(bias);

@@ -7,20 +7,14 @@
 //   GPT2_AUDIT=skeleton           instructor mode: every check must FAIL with "not implemented"
 //                                 on the untouched skeleton (so no check is toothless)
 import { isNotImplemented } from "../lib/todo.ts";
+import type { InProcessRun } from "../tools/runner/inprocess.ts";
 import { recognisedMistake } from "./fixtures.ts";
 import { fmtShape, forEachIndex, isTensor, type AnyTensor, type Tensor } from "../lib/tensor.ts";
 
 export const target = process.env.GPT2_TARGET === "solutions" ? "solutions" : "steps";
 
-/**
- * Set by the learner's in-process runner (tools/runner/inprocess.ts), which runs these very
- * checks without starting vitest: where to register them, and a number that makes each run
- * import the step file afresh. Under vitest (npm test) neither is set.
- */
-interface InProcessRun {
-  __gpt2Checks?: { name: string; run: () => Promise<void> }[];
-  __gpt2Version?: number;
-}
+// Set by the learner's in-process runner (tools/runner/inprocess.ts), which runs these very
+// checks without starting vitest. Under vitest (npm test) it is not set.
 const inProcess = globalThis as InProcessRun;
 const vitestIt = inProcess.__gpt2Checks ? undefined : (await import("vitest")).it;
 

@@ -1,11 +1,11 @@
-// Vitest reporters.
+// How results are printed.
 // - StepReporter: what a learner sees from `npm run sNN` — one ✔/✘ line per check, and for a
 //   failure the expected value, what came out and a hint; no stack traces.
-// - SummaryReporter: added after vitest's default reporter in `npm test`, it ends the output
-//   with the plain line "N passed, N failed" that CI reads.
+// - SummaryReporter (a vitest reporter): added after vitest's default reporter in `npm test`, it
+//   ends the output with the plain line "N passed, N failed" that CI reads.
 import path from "node:path";
 import { stripVTControlCharacters } from "node:util";
-import type { Reporter, TestCase, TestModule } from "vitest/node";
+import type { Reporter, TestModule } from "vitest/node";
 import { dim, green, red } from "./colors.ts";
 
 interface SerializedErrorLike {
@@ -80,7 +80,8 @@ function loadFailure(error: SerializedErrorLike): string {
   return `${red("✘")} ${head}\n${indent(message, "    ")}\n    ${dim("fix the error above, save, and run the check again")}`;
 }
 
-export class StepReporter implements Reporter {
+/** What a learner sees from `npm run sNN`, watch and progress (tools/runner/inprocess.ts drives it). */
+export class StepReporter {
   /** Set when the run ends: the number of failed checks (a file that could not load counts as one). */
   failed = 0;
   /** Failure messages already printed in full. */
@@ -92,24 +93,6 @@ export class StepReporter implements Reporter {
     /** Where lines go; watch mode collects them to redraw the screen in one go. */
     private readonly write: (line: string) => void = console.log,
   ) {}
-
-  onTestRunStart(): void {
-    this.begin();
-  }
-
-  onTestCaseResult(test: TestCase): void {
-    const result = test.result();
-    if (result.state === "passed") this.check(test.name, []);
-    else if (result.state === "failed") this.check(test.name, (result.errors ?? []).map((e) => e.message ?? String(e)));
-  }
-
-  onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedErrorLike>): void {
-    for (const module of modules) for (const error of module.errors()) this.loadError(error);
-    for (const error of unhandled) this.loadError(error);
-    this.end(tally(modules, unhandled));
-  }
-
-  // The same lines, for runs without vitest (tools/runner/inprocess.ts).
 
   begin(): void {
     this.shown.clear();

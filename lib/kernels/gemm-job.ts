@@ -28,6 +28,8 @@ export interface Kernels {
   gemm(job: GemmJob): Float32Array;
   /** Zeroed bytes where the kernels read fastest (a checkpoint's weights are read into them). */
   allocate(bytes: number): Uint8Array;
+  /** The most bytes one allocate() can give (a checkpoint is read in blocks of at most this). */
+  readonly allocationLimit: number;
   /** Stops the helper threads (tensors already in its memory stay readable). */
   close(): void;
 }

@@ -6,6 +6,7 @@ export const jsKernels: Kernels = {
   name: "js",
   threads: 1,
   allocate: (bytes) => new Uint8Array(bytes),
+  allocationLimit: 2 ** 31 - 1, // a typed array's length stays below 2³¹ on every Node this course runs on
   close: () => {},
   gemm(job) {
     const { M, K, N, batch } = job;

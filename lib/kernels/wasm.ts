@@ -18,7 +18,7 @@ import type { GemmJob, Kernels } from "./gemm-job.ts";
 
 const PAGE = 65536;
 /** Bytes of permanent data (weights) one arena takes, leaving room below 4 GiB for scratch. */
-export const ARENA_LIMIT = 3 * 2 ** 30;
+const ARENA_LIMIT = 3 * 2 ** 30;
 /** wasm32's ceiling: 65536 pages of 64 KiB. */
 const MAX_PAGES = 65536;
 /** The job header sits at address 0 (see assembly/gemm.ts); allocations start above it. */
@@ -153,6 +153,7 @@ export function createWasmKernels(threads: number, { arenaLimit = ARENA_LIMIT, t
   return {
     name: "wasm",
     threads,
+    allocationLimit: arenaLimit,
 
     allocate(bytes) {
       if (bytes > arenaLimit) throw new RangeError(`wasm kernels: one tensor of ${bytes} bytes is larger than an arena (${arenaLimit} bytes)`);

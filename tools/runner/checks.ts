@@ -20,15 +20,14 @@ function useChain(chain: Chain): void {
 }
 
 /** Runs one step's checks with the learner-facing reporter (one line per check), in this process. */
-export async function checkStep(step: StepInfo, options: { solution?: boolean; chain?: Chain; write?: (line: string) => void } = {}): Promise<StepOutcome & { failed: number; seconds: number }> {
-  const start = performance.now();
+export async function checkStep(step: StepInfo, options: { solution?: boolean; chain?: Chain; write?: (line: string) => void } = {}): Promise<StepOutcome & { failed: number }> {
   useChain(options.chain ?? "reference");
   const file = options.solution ? `solutions/solution_${step.nn}.ts` : `steps/step_${step.nn}.ts`;
   // Solutions import solutions directly, so the chain only changes what a step file imports.
   const chainNote = options.chain === "mine" && !options.solution ? ", earlier steps from your steps/" : "";
   const reporter = new StepReporter(`Step ${step.nn} · ${step.title}  (checking ${file}${chainNote})`, options.write);
   const run = await runChecks(step, options.solution ? "solutions" : "steps", reporter);
-  return { ...outcome(step.nn, run), failed: reporter.failed, seconds: (performance.now() - start) / 1000 };
+  return { ...outcome(step.nn, run), failed: reporter.failed };
 }
 
 /** Classifies a step's results: all pass, all fail with "not implemented" (untouched), or in between. */

@@ -9,8 +9,11 @@ export interface RegisteredCheck {
   run: () => Promise<void>;
 }
 
-interface InProcessRun {
+/** What this runner shares with tests/harness.ts through globalThis. */
+export interface InProcessRun {
+  /** Where the harness registers each check. */
   __gpt2Checks?: RegisteredCheck[];
+  /** Appended to the step file's URL, so each run imports it afresh. */
   __gpt2Version?: number;
 }
 const shared = globalThis as InProcessRun;
