@@ -1,6 +1,7 @@
 // Step 01 · Model configuration
 // Read book/src/step_01.md, then replace each `throw notImplemented(...)` with your code.
 // Check your work with:  npm run s01
+// Stuck? npm run hint -- 01 gives three hints, each giving more away.
 import { notImplemented } from "../lib/todo.ts";
 
 /** The fields of a Hugging Face GPT-2 config.json that decide the model's shape. */
@@ -32,7 +33,6 @@ export class GPT2Config {
     // TODO: copy each option into its field, falling back to Hugging Face's defaults:
     //   vocab_size 50257, n_positions 1024, n_embd 768, n_layer 12, n_head 12,
     //   n_inner null, layer_norm_epsilon 1e-5.
-    // Hint: `options.n_embd ?? 768` keeps an explicit value and fills in a missing one.
     // TODO: throw a ConfigError when a size is not a positive integer, and when
     //   n_embd is not divisible by n_head (name both numbers in the message).
     throw notImplemented("01", `GPT2Config constructor: fill in the fields from ${JSON.stringify(options)} and Hugging Face's defaults`);

@@ -1,6 +1,7 @@
 // Step 02 · Causal masking
 // Read book/src/step_02.md, then replace the `throw notImplemented(...)` with your code.
 // Check your work with:  npm run s02
+// Stuck? npm run hint -- 02 gives three hints, each giving more away.
 import { notImplemented } from "../lib/todo.ts";
 import { zeros, type Tensor } from "../lib/tensor.ts";
 
@@ -13,6 +14,5 @@ export function causalMask(T: number, past = 0): Tensor {
   //   (throw a RangeError that names the bad value).
   // TODO: start from zeros([T, past + T]) and set -Infinity where key j comes after
   //   query i's absolute position past + i.
-  // Hint: mask.set(i, j, -Infinity) writes one element.
   throw notImplemented("02", `causalMask(${T}, ${past}): build the [T, past + T] mask of 0 and -Infinity`);
 }

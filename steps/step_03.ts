@@ -1,6 +1,7 @@
 // Step 03 · Layer normalization
 // Read book/src/step_03.md, then replace each `throw notImplemented(...)` with your code.
 // Check your work with:  npm run s03
+// Stuck? npm run hint -- 03 gives three hints, each giving more away.
 import * as F from "../lib/functional.ts";
 import { Module } from "../lib/nn.ts";
 import { ones, zeros, type Tensor } from "../lib/tensor.ts";

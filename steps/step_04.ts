@@ -1,16 +1,16 @@
 // Step 04 · Feed-forward network
 // Read book/src/step_04.md, then replace each `throw notImplemented(...)` with your code.
 // Check your work with:  npm run s04
+// Stuck? npm run hint -- 04 gives three hints, each giving more away.
 import * as F from "../lib/functional.ts";
 import { Linear, Module } from "../lib/nn.ts";
 import type { Tensor } from "../lib/tensor.ts";
 import { notImplemented } from "../lib/todo.ts";
-import type { GPT2Config } from "../solutions/solution_01.ts";
+import type { GPT2Config } from "#chain/step_01";
 
 /** GELU, tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
 export function gelu(x: Tensor): Tensor {
-  // TODO: apply the formula to every element.
-  // Hint: F.map(x, (v) => ...) applies a function to each element; Math.tanh and Math.sqrt help.
+  // TODO: gelu(x) = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) for every element; same shape as x.
   throw notImplemented("04", "gelu: apply the tanh-approximate GELU to every element");
 }
 

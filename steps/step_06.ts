@@ -1,12 +1,13 @@
 // Step 06 · Position embeddings
 // Read book/src/step_06.md, then replace each `throw notImplemented(...)` with your code.
 // Check your work with:  npm run s06
+// Stuck? npm run hint -- 06 gives three hints, each giving more away.
 import * as F from "../lib/functional.ts";
 import { Module } from "../lib/nn.ts";
 import { defaultRandom, randn } from "../lib/random.ts";
 import { arangeInt, type Tensor } from "../lib/tensor.ts";
 import { notImplemented } from "../lib/todo.ts";
-import type { GPT2Config } from "../solutions/solution_01.ts";
+import type { GPT2Config } from "#chain/step_01";
 
 export class PositionEmbedding extends Module {
   weight!: Tensor;
@@ -24,7 +25,6 @@ export class PositionEmbedding extends Module {
     //       2. throw a RangeError when past + T is larger than the number of rows (n_positions),
     //          naming past + T and n_positions
     //       3. return rows past … past+T−1 of the table
-    // Hint: F.embedding(table, arangeInt(start, end)) picks rows start … end−1.
     throw notImplemented("06", `PositionEmbedding.forward(${T}, ${past}): return rows ${past}…${past + T - 1} of the table`);
   }
 }

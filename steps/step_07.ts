@@ -1,11 +1,12 @@
 // Step 07 · Q/K/V projections
 // Read book/src/step_07.md, then replace each `throw notImplemented(...)` with your code.
 // Check your work with:  npm run s07
+// Stuck? npm run hint -- 07 gives three hints, each giving more away.
 import * as F from "../lib/functional.ts";
 import { Linear, Module } from "../lib/nn.ts";
 import type { Tensor } from "../lib/tensor.ts";
 import { notImplemented } from "../lib/todo.ts";
-import type { GPT2Config } from "../solutions/solution_01.ts";
+import type { GPT2Config } from "#chain/step_01";
 
 export interface QKV {
   q: Tensor;
@@ -17,7 +18,6 @@ export interface QKV {
 export function splitQKV(qkv: Tensor, n_embd: number): QKV {
   // TODO: check that the last dimension is 3 * n_embd (throw naming both numbers), then cut
   //   it into three consecutive blocks of n_embd: q first, then k, then v.
-  // Hint: F.split(qkv, [n_embd, n_embd, n_embd], -1) returns the three pieces as views.
   throw notImplemented("07", `splitQKV: cut [${qkv.shape}] into q, k, v of width ${n_embd}`);
 }
 

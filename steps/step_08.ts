@@ -1,8 +1,9 @@
 // Step 08 · Attention
 // Read book/src/step_08.md, then replace the `throw notImplemented(...)` with your code.
 // Check your work with:  npm run s08
+// Stuck? npm run hint -- 08 gives three hints, each giving more away.
 import * as F from "../lib/functional.ts";
-import { causalMask } from "../lib/chain/step_02.ts";
+import { causalMask } from "#chain/step_02";
 import type { Tensor } from "../lib/tensor.ts";
 import { notImplemented } from "../lib/todo.ts";
 
@@ -18,7 +19,7 @@ export interface AttentionResult {
  * When Tk > Tq the first Tk − Tq keys are earlier (cached) tokens that every query may see.
  */
 export function attention(q: Tensor, k: Tensor, v: Tensor): AttentionResult {
-  // TODO: 1. scores = q · kᵀ / √d        (F.matmul, F.transpose(k, -2, -1), F.mul)
+  // TODO: 1. scores = q · kᵀ / √d        ([..., Tq, d] · [..., d, Tk] → [..., Tq, Tk])
   //       2. add causalMask(Tq, Tk − Tq)  (it broadcasts over the leading axes)
   //       3. weights = softmax over the last axis (F.softmax)
   //       4. output = weights · v

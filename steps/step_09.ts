@@ -1,23 +1,24 @@
 // Step 09 · Multi-head attention
 // Read book/src/step_09.md, then replace each `throw notImplemented(...)` with your code.
 // Check your work with:  npm run s09
-import { splitQKV } from "../lib/chain/step_07.ts";
-import { attention } from "../lib/chain/step_08.ts";
+// Stuck? npm run hint -- 09 gives three hints, each giving more away.
+import { splitQKV } from "#chain/step_07";
+import { attention } from "#chain/step_08";
 import * as F from "../lib/functional.ts";
 import { Linear, Module } from "../lib/nn.ts";
 import type { Tensor } from "../lib/tensor.ts";
 import { notImplemented } from "../lib/todo.ts";
-import type { GPT2Config } from "../solutions/solution_01.ts";
+import type { GPT2Config } from "#chain/step_01";
 
 /** [B, T, C] → [B, H, T, C/H]: cut each vector into H heads, then move the head axis forward. */
 export function splitHeads(x: Tensor, n_head: number): Tensor {
-  // TODO: F.reshape to [B, T, n_head, C / n_head], then F.permute to [B, n_head, T, C / n_head].
+  // TODO: [B, T, C] → [B, n_head, T, C / n_head]: head h gets features h·D … (h+1)·D − 1 of every position.
   throw notImplemented("09", `splitHeads: [${x.shape}] → [B, ${n_head}, T, D]`);
 }
 
 /** [B, H, T, D] → [B, T, H·D]: the inverse of splitHeads. */
 export function mergeHeads(x: Tensor): Tensor {
-  // TODO: F.permute back to [B, T, H, D], then F.reshape to [B, T, H * D].
+  // TODO: [B, H, T, D] → [B, T, H·D], the exact inverse of splitHeads.
   throw notImplemented("09", `mergeHeads: [${x.shape}] → [B, T, H·D]`);
 }
 

@@ -1,6 +1,7 @@
 // Step 10 · Residual connections and layer norm
 // Read book/src/step_10.md, then replace the `throw notImplemented(...)` with your code.
 // Check your work with:  npm run s10
+// Stuck? npm run hint -- 10 gives three hints, each giving more away.
 import * as F from "../lib/functional.ts";
 import type { Tensor } from "../lib/tensor.ts";
 import { notImplemented } from "../lib/todo.ts";

@@ -1,14 +1,15 @@
 // Step 11 · Transformer block
 // Read book/src/step_11.md, then replace each `throw notImplemented(...)` with your code.
 // Check your work with:  npm run s11
-import { LayerNorm } from "../lib/chain/step_03.ts";
-import { GPT2MLP } from "../lib/chain/step_04.ts";
-import { GPT2Attention } from "../lib/chain/step_09.ts";
-import { preNormResidual } from "../lib/chain/step_10.ts";
+// Stuck? npm run hint -- 11 gives three hints, each giving more away.
+import { LayerNorm } from "#chain/step_03";
+import { GPT2MLP } from "#chain/step_04";
+import { GPT2Attention } from "#chain/step_09";
+import { preNormResidual } from "#chain/step_10";
 import { Module } from "../lib/nn.ts";
 import type { Tensor } from "../lib/tensor.ts";
 import { notImplemented } from "../lib/todo.ts";
-import type { GPT2Config } from "../solutions/solution_01.ts";
+import type { GPT2Config } from "#chain/step_01";
 
 export class GPT2Block extends Module {
   ln_1!: LayerNorm;

@@ -1,15 +1,16 @@
 // Step 12 · Stacking blocks
 // Read book/src/step_12.md, then replace each `throw notImplemented(...)` with your code.
 // Check your work with:  npm run s12
-import { LayerNorm } from "../lib/chain/step_03.ts";
-import { TokenEmbedding } from "../lib/chain/step_05.ts";
-import { PositionEmbedding } from "../lib/chain/step_06.ts";
-import { GPT2Block } from "../lib/chain/step_11.ts";
+// Stuck? npm run hint -- 12 gives three hints, each giving more away.
+import { LayerNorm } from "#chain/step_03";
+import { TokenEmbedding } from "#chain/step_05";
+import { PositionEmbedding } from "#chain/step_06";
+import { GPT2Block } from "#chain/step_11";
 import * as F from "../lib/functional.ts";
 import { Module, ModuleList } from "../lib/nn.ts";
 import type { IntTensor, Tensor } from "../lib/tensor.ts";
 import { notImplemented } from "../lib/todo.ts";
-import type { GPT2Config } from "../solutions/solution_01.ts";
+import type { GPT2Config } from "#chain/step_01";
 
 export class GPT2Model extends Module {
   wte!: TokenEmbedding;

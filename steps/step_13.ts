@@ -1,12 +1,13 @@
 // Step 13 · Language model head
 // Read book/src/step_13.md, then replace each `throw notImplemented(...)` with your code.
 // Check your work with:  npm run s13
-import { GPT2Model } from "../lib/chain/step_12.ts";
+// Stuck? npm run hint -- 13 gives three hints, each giving more away.
+import { GPT2Model } from "#chain/step_12";
 import { Linear, Module } from "../lib/nn.ts";
 import { withoutInit } from "../lib/random.ts";
 import type { IntTensor, Tensor } from "../lib/tensor.ts";
 import { notImplemented } from "../lib/todo.ts";
-import type { GPT2Config } from "../solutions/solution_01.ts";
+import type { GPT2Config } from "#chain/step_01";
 
 export class GPT2LMHeadModel extends Module {
   transformer!: GPT2Model;
@@ -20,7 +21,6 @@ export class GPT2LMHeadModel extends Module {
     // TODO: 1. transformer: a GPT2Model
     //       2. lm_head: Linear(n_embd → vocab_size) without a bias
     //       3. if tieWeights, make lm_head.weight the very same tensor as transformer.wte.weight
-    // Hint: withoutInit(() => new Linear(...)) skips drawing random numbers you are about to replace.
     throw notImplemented("13", `GPT2LMHeadModel constructor: transformer + lm_head (${config.n_embd}→${config.vocab_size}), tied: ${tieWeights}`);
   }
 

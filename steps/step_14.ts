@@ -1,11 +1,12 @@
 // Step 14 · Text generation
 // Read book/src/step_14.md, then replace each `throw notImplemented(...)` with your code.
 // Check your work with:  npm run s14
+// Stuck? npm run hint -- 14 gives three hints, each giving more away.
 import * as F from "../lib/functional.ts";
 import { Random } from "../lib/random.ts";
 import { fromData, intTensor, type IntTensor, type Tensor } from "../lib/tensor.ts";
 import { notImplemented } from "../lib/todo.ts";
-import type { GPT2Config } from "../solutions/solution_01.ts";
+import type { GPT2Config } from "#chain/step_01";
 
 /** GPT-2's <|endoftext|> token. */
 export const END_OF_TEXT = 50256;
@@ -18,14 +19,14 @@ export interface LanguageModel {
 
 /** Logits [vocab_size] for the token after `ids`: the model's output at the last position. */
 export function nextTokenLogits(model: LanguageModel, ids: readonly number[]): Tensor {
-  // TODO: run model.forward(intTensor([[...ids]])) → [1, T, vocab] and copy out row T − 1 as a [vocab] tensor.
+  // TODO: the model's logits for ids as one sequence ([1, T, vocab]); return position T − 1's as a [vocab] tensor.
   throw notImplemented("14", `nextTokenLogits: the logits after ${ids.length} tokens`);
 }
 
 /** Picks a token id from logits [vocab]: argmax when temperature is 0, else a draw from softmax(logits / temperature). */
 export function sampleNextToken(logits: Tensor, temperature: number, rng: Random): number {
   // TODO: 1. reject temperature < 0 (or NaN) with a RangeError naming it
-  //       2. temperature 0: return the argmax (F.argmax(logits).data[0])
+  //       2. temperature 0: return the index of the largest logit
   //       3. otherwise: probs = F.softmax(F.div(logits, temperature)); draw r = rng.uniform() and
   //          return the first index where the running sum of probs exceeds r
   throw notImplemented("14", `sampleNextToken: pick a token at temperature ${temperature}`);

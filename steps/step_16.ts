@@ -1,13 +1,14 @@
 // Step 16 · The KV cache
 // Read book/src/step_16.md, then replace each `throw notImplemented(...)` with your code.
 // Check your work with:  npm run s16
-import { splitQKV } from "../lib/chain/step_07.ts";
-import { attention } from "../lib/chain/step_08.ts";
-import { mergeHeads, splitHeads, type GPT2Attention } from "../lib/chain/step_09.ts";
-import { preNormResidual } from "../lib/chain/step_10.ts";
-import type { GPT2Block } from "../lib/chain/step_11.ts";
-import type { GPT2LMHeadModel } from "../lib/chain/step_13.ts";
-import { sampleNextToken, END_OF_TEXT, type GenerateOptions } from "../lib/chain/step_14.ts";
+// Stuck? npm run hint -- 16 gives three hints, each giving more away.
+import { splitQKV } from "#chain/step_07";
+import { attention } from "#chain/step_08";
+import { mergeHeads, splitHeads, type GPT2Attention } from "#chain/step_09";
+import { preNormResidual } from "#chain/step_10";
+import type { GPT2Block } from "#chain/step_11";
+import type { GPT2LMHeadModel } from "#chain/step_13";
+import { sampleNextToken, END_OF_TEXT, type GenerateOptions } from "#chain/step_14";
 import * as F from "../lib/functional.ts";
 import { Random } from "../lib/random.ts";
 import { fmtShape, intTensor, type IntTensor, type Tensor } from "../lib/tensor.ts";

@@ -8,6 +8,7 @@ import { useKernels } from "../lib/kernels/index.ts";
 import { toNpy } from "../lib/npy.ts";
 import { fromData, intTensor } from "../lib/tensor.ts";
 import { isNotImplemented } from "../lib/todo.ts";
+import { runOnChain, type Chain } from "./runner/chain.ts";
 import { StreamingDecoder, decode, encode } from "../lib/tokenizer.ts";
 
 const USAGE = `usage: npm run main -- "prompt" [options]      (the reference model)
@@ -54,12 +55,13 @@ function parse(argv: string[]) {
     if (raw.trim() === "" || !check(n)) throw new UsageError(`--${name} must be ${what}, got ${JSON.stringify(raw)}`);
     return n;
   };
-  if (values.chain !== "reference" && values.chain !== "mine") throw new UsageError(`--chain must be "reference" or "mine", got ${JSON.stringify(values.chain)}`);
+  const chain = values.chain;
+  if (chain !== "reference" && chain !== "mine") throw new UsageError(`--chain must be "reference" or "mine", got ${JSON.stringify(chain)}`);
   const prompt = positionals.join(" ");
   if (!values.help && values.ids === undefined && prompt === "") throw new UsageError("give a prompt (or --ids)");
   return {
     help: values.help,
-    chain: values.chain,
+    chain: chain as Chain, // checked above
     model: values.model,
     prompt,
     ids: values.ids === undefined ? undefined : values.ids.split(",").map((s) => number("ids", s, (n) => Number.isInteger(n) && n >= 0, "comma-separated token ids (integers ≥ 0)")),
@@ -86,12 +88,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  // Chosen before the model code is imported: lib/chain/ reads it at import time.
-  if (args.chain === "mine") process.env.GPT2_CHAIN = "mine";
+  runOnChain(args.chain); // "#chain/..." resolves once per process: this one, or this command again on the other chain
   if (args.threads !== undefined) useKernels("wasm", args.threads); // before loading: weights go into the kernels' memory
-  const { loadPretrained } = await import("../lib/chain/step_15.ts");
-  const { generate } = await import("../lib/chain/step_14.ts");
-  const { generateWithCache } = await import("../lib/chain/step_16.ts");
+  const { loadPretrained } = await import("#chain/step_15");
+  const { generate } = await import("#chain/step_14");
+  const { generateWithCache } = await import("#chain/step_16");
   if (args.chain === "mine") {
     // Your steps first, on the tiny checkpoint the course ships: an unfinished step should be
     // named before anything is said about downloading 548 MB of weights.

@@ -9,6 +9,7 @@ import { BookError } from "../../tools/book/errors.ts";
 import { expandIncludes } from "../../tools/book/include.ts";
 import { mdbookMath } from "../../tools/book/render.ts";
 import { STEPS } from "../../tools/curriculum.ts";
+import { readHints } from "../../tools/runner/hints.ts";
 import { pages, parseSummary } from "../../tools/book/summary.ts";
 
 
@@ -155,6 +156,15 @@ describe("step chapters", () => {
     const sections = new Set([...readFileSync(path.join(root, "tests", `step_${nn}.test.ts`), "utf8").matchAll(/section: "([^"]+)"/g)].map((m) => m[1]));
     expect(sections.size).toBeGreaterThan(0);
     for (const section of sections) expect([...headings], `section "${section}" of book/src/step_${nn}.md`).toContain(section);
+  });
+
+  it.each(steps)("step %s: the first hint sends the learner to a section of the chapter", (nn) => {
+    const chapter = readFileSync(path.join(root, "book", "src", `step_${nn}.md`), "utf8");
+    const headings = [...chapter.matchAll(/^#{2,3} (.+)$/gm)].map((m) => m[1].trim());
+    const idea = readHints(nn)[0]?.text ?? "";
+    const section = new RegExp(`Read: section "([^"]+)" of book/src/step_${nn}\\.md`).exec(idea)?.[1];
+    expect(section, `hint 1 of step ${nn} names a section: Read: section "…" of book/src/step_${nn}.md`).toBeDefined();
+    expect(headings).toContain(section);
   });
 
   it.each(steps)("step %s: the chapter includes its skeleton and solution and names its check command", (nn) => {

@@ -16,7 +16,7 @@ export function courseCopy(nn: string, find: string | RegExp, replace: string): 
   const work = mkdtempSync(path.join(tmpdir(), "check-mistake-"));
   for (const entry of ["lib", "steps", "solutions", "tests", "tools", "book", "package.json", "tsconfig.json", "vitest.config.ts"]) cpSync(path.join(root, entry), path.join(work, entry), { recursive: true });
   symlinkSync(path.join(root, "node_modules"), path.join(work, "node_modules"));
-  const solution = readFileSync(path.join(root, "solutions", `solution_${nn}.ts`), "utf8").replace(/from "\.\/solution_(\d\d)\.ts"/g, 'from "../lib/chain/step_$1.ts"');
+  const solution = readFileSync(path.join(root, "solutions", `solution_${nn}.ts`), "utf8").replace(/from "\.\/solution_(\d\d)\.ts"/g, 'from "#chain/step_$1"');
   if (typeof find === "string" ? !solution.includes(find) : !find.test(solution)) throw new Error(`the edit ${find} does not apply to solution_${nn}.ts`);
   const wrong = solution.replace(find, replace);
   writeFileSync(path.join(work, "steps", `step_${nn}.ts`), wrong);

@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { STEPS } from "../../tools/curriculum.ts";
-import { readHints } from "../../tools/runner/hints.ts";
+import { HINT_TITLES, readHints } from "../../tools/runner/hints.ts";
 import { loadFixture } from "../fixtures.ts";
 import { values } from "../harness.ts";
 import { TMUX, requireProgram } from "../system-programs.ts";
@@ -31,9 +31,9 @@ function learnerRepo(): string {
   return learner;
 }
 
-/** The reference solution as a learner would write it in steps/ (imports of earlier steps go through lib/chain). */
+/** The reference solution as a learner would write it in steps/ (imports of earlier steps go through "#chain/step_NN"). */
 function solve(repo: string, nn: string): void {
-  const text = readFileSync(path.join(root, "solutions", `solution_${nn}.ts`), "utf8").replace(/from "\.\/solution_(\d\d)\.ts"/g, 'from "../lib/chain/step_$1.ts"');
+  const text = readFileSync(path.join(root, "solutions", `solution_${nn}.ts`), "utf8").replace(/from "\.\/solution_(\d\d)\.ts"/g, 'from "#chain/step_$1"');
   writeFileSync(path.join(repo, "steps", `step_${nn}.ts`), text);
 }
 
@@ -119,7 +119,7 @@ describe("npm run watch", () => {
     try {
       await waitScreen(/keys: h hint · n next step · l list · r re-run · q quit/);
       tmux("send-keys", "-t", name, "h");
-      await waitScreen(/Hint 1 of 4 for step 01: Start with the defaults/);
+      await waitScreen(/Hint 1 of 3 for step 01: The idea/);
       tmux("send-keys", "-t", name, "l");
       await waitScreen(/Step\s+Chapter\s+Status\s+Checks/);
       tmux("send-keys", "-t", name, "n");
@@ -187,16 +187,14 @@ describe("the learner's commands agree with each other", () => {
 });
 
 describe("npm run hint", () => {
-  it("gives each step's hints in order, the last pointing at the solution", async () => {
-    for (const step of STEPS) {
-      const hints = readHints(step.nn);
-      expect(hints.length, `steps/step_${step.nn}.hints.md`).toBeGreaterThanOrEqual(3);
-      expect(hints.at(-1)!.text).toContain(`solutions/solution_${step.nn}.ts`);
-    }
-    const titles = [];
-    for (const k of [1, 2, 3]) titles.push(/Hint (\d) of 3 for step 05: (.*)/.exec((await tool(repo, "hint", ["05", String(k)])).out)!.slice(1));
-    expect(titles).toEqual([["1", "The table"], ["2", "The lookup"], ["3", "The solution"]]);
-    expect((await tool(repo, "hint", ["05"])).out).toMatch(/More help: npm run hint -- 05 2/);
+  it("gives each step's three hints in order, the last followed by where the solution is", async () => {
+    for (const step of STEPS) expect(readHints(step.nn).map((h) => h.title), `steps/step_${step.nn}.hints.md`).toEqual([...HINT_TITLES]);
+    const hints = [];
+    for (const k of [1, 2, 3]) hints.push((await tool(repo, "hint", ["05", String(k)])).out);
+    expect(hints.map((out) => /Hint (\d) of 3 for step 05: (.*)/.exec(out)!.slice(1))).toEqual([["1", "The idea"], ["2", "The pieces"], ["3", "The code"]]);
+    expect(hints[0]).toMatch(/More help \(gives more away\): npm run hint -- 05 2/);
+    expect(hints[0]).not.toMatch(/solutions\//);
+    expect(hints[2]).toMatch(/Still stuck\? The reference is solutions\/solution_05\.ts; npm run s05 -- --solution/);
   });
 });
 
@@ -238,5 +236,20 @@ describe("--chain=mine", () => {
     expect(mine.out).toMatch(/earlier steps from your steps\//);
     expect(mine.code).toBe(1);
     expect(existsSync(path.join(repo, "steps", "step_02.ts"))).toBe(true);
+  });
+
+  it("in watch mode, re-reads an earlier step saved while watching", async () => {
+    const work = learnerRepo();
+    solve(work, "08");
+    const broken = readFileSync(path.join(root, "solutions", "solution_02.ts"), "utf8").replace("j = past + i + 1", "j = past + i");
+    writeFileSync(path.join(work, "steps", "step_02.ts"), broken);
+    const session = new Session(work, ["08", "--chain=mine"]);
+    try {
+      await session.waitFor(/Step 08 · Attention[\s\S]*✘[\s\S]*Watching steps\/ for saves/);
+      solve(work, "02"); // the mistake in step 02 fixed: step 08 must now pass on the learner's chain
+      await session.waitFor(/✔ Step 08 passes!/);
+    } finally {
+      session.stop();
+    }
   });
 });

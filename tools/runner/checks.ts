@@ -1,9 +1,11 @@
 // Runs step checks in this process (without vitest), for the checker, watch mode and the progress table.
+import { fork } from "node:child_process";
 import { StepReporter } from "../reporters.ts";
-import { runChecks } from "./inprocess.ts";
+import { runChecks, type CheckListener, type CheckRun } from "./inprocess.ts";
 import { STEPS, type StepInfo } from "../curriculum.ts";
+import { activeChain, nodeOptionsFor, type Chain } from "./chain.ts";
 
-export type Chain = "reference" | "mine";
+export type { Chain };
 export type Status = "passed" | "failing" | "not started";
 
 export interface StepOutcome {
@@ -13,25 +15,48 @@ export interface StepOutcome {
   total: number;
 }
 
-/** Earlier steps come from solutions/ ("reference") or from your own steps/ ("mine"). */
-function useChain(chain: Chain): void {
-  if (chain === "mine") process.env.GPT2_CHAIN = "mine";
-  else delete process.env.GPT2_CHAIN;
+/**
+ * Runs a step's checks on `chain`: in this process when it runs on that chain, else in a child
+ * process started on it (tools/runner/chain-child.ts), whose reporter events come back here.
+ * A child also reads every step file afresh, which an ES module cache in this process would not.
+ */
+function runOnChain(step: StepInfo, target: "steps" | "solutions", chain: Chain, listener?: CheckListener): Promise<CheckRun> {
+  if (activeChain() === chain) return runChecks(step, target, listener);
+  const child = fork(new URL("./chain-child.ts", import.meta.url), [step.nn, target], nodeOptionsFor(chain));
+  return new Promise((resolve, reject) => {
+    let run: CheckRun | undefined;
+    child.on("message", (message: ChildMessage) => {
+      if ("run" in message) run = message.run;
+      else if (message.event === "begin") listener?.begin();
+      else if (message.event === "check") listener?.check(...message.args);
+      else if (message.event === "loadError") listener?.loadError(...message.args);
+      else listener?.end({ ...message.tally, skipped: new Map() });
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => (run ? resolve(run) : reject(new Error(`the checks of step ${step.nn} on your chain stopped (exit code ${code})`))));
+  });
 }
+
+/** What tools/runner/chain-child.ts sends: reporter events, then the run's outcome. */
+export type ChildMessage =
+  | { event: "begin" }
+  | { event: "check"; args: Parameters<CheckListener["check"]> }
+  | { event: "loadError"; args: Parameters<CheckListener["loadError"]> }
+  | { event: "end"; tally: { passed: number; failed: number } }
+  | { run: CheckRun };
 
 /** Runs one step's checks with the learner-facing reporter (one line per check), in this process. */
 export async function checkStep(step: StepInfo, options: { solution?: boolean; chain?: Chain; write?: (line: string) => void } = {}): Promise<StepOutcome & { failed: number }> {
-  useChain(options.chain ?? "reference");
   const file = options.solution ? `solutions/solution_${step.nn}.ts` : `steps/step_${step.nn}.ts`;
   // Solutions import solutions directly, so the chain only changes what a step file imports.
   const chainNote = options.chain === "mine" && !options.solution ? ", earlier steps from your steps/" : "";
   const reporter = new StepReporter(`Step ${step.nn} · ${step.title}  (checking ${file}${chainNote})`, options.write);
-  const run = await runChecks(step, options.solution ? "solutions" : "steps", reporter);
+  const run = await runOnChain(step, options.solution ? "solutions" : "steps", options.chain ?? "reference", reporter);
   return { ...outcome(step.nn, run), failed: reporter.failed };
 }
 
 /** Classifies a step's results: all pass, all fail with "not implemented" (untouched), or in between. */
-function outcome(nn: string, { outcomes, loadFailed }: Awaited<ReturnType<typeof runChecks>>): StepOutcome {
+function outcome(nn: string, { outcomes, loadFailed }: CheckRun): StepOutcome {
   if (loadFailed) return { nn, status: "failing", passed: 0, total: 0 };
   const passed = outcomes.filter((o) => o.errors.length === 0).length;
   const untouched = passed === 0 && outcomes.every((o) => o.errors.some((e) => /not implemented yet/.test(e)));
@@ -41,8 +66,7 @@ function outcome(nn: string, { outcomes, loadFailed }: Awaited<ReturnType<typeof
 
 /** Runs the checks of several steps quietly and classifies each. */
 export async function surveySteps(steps: readonly StepInfo[] = STEPS, chain: Chain = "reference"): Promise<StepOutcome[]> {
-  useChain(chain);
   const outcomes: StepOutcome[] = [];
-  for (const step of steps) outcomes.push(outcome(step.nn, await runChecks(step, "steps")));
+  for (const step of steps) outcomes.push(outcome(step.nn, await runOnChain(step, "steps", chain)));
   return outcomes;
 }

@@ -1,6 +1,10 @@
-// A step's hints live beside it, in steps/step_NN.hints.md: one "## Title" section per hint,
-// in order of increasing help; the last points at the reference solution.
+// A step's hints live beside it, in steps/step_NN.hints.md: three "## " sections that build up —
+// 1 the idea and the book section to read, 2 which framework functions and shapes, 3 code.
+// The runner adds what every step shares: the heading line, the next command, and, after the
+// last hint, where the reference solution is.
 import { existsSync, readFileSync } from "node:fs";
+
+export const HINT_TITLES = ["The idea", "The pieces", "The code"] as const;
 
 export interface Hint {
   title: string;
@@ -25,7 +29,10 @@ export function formatHint(nn: string, k: number): string {
   if (hints.length === 0) return `step ${nn} has no hints file (steps/step_${nn}.hints.md)`;
   const index = Math.min(Math.max(k, 1), hints.length) - 1;
   const { title, text } = hints[index];
-  const more = index + 1 < hints.length ? `\n\nMore help: npm run hint -- ${nn} ${index + 2}` : "";
+  const last = index + 1 === hints.length;
+  const next = last
+    ? `\n\nStill stuck? The reference is solutions/solution_${nn}.ts; npm run s${nn} -- --solution shows it passing every check.`
+    : `\n\nMore help (gives more away): npm run hint -- ${nn} ${index + 2}`;
   const past = k > hints.length ? `Step ${nn} has ${hints.length} hints; here is the last.\n\n` : "";
-  return `${past}Hint ${index + 1} of ${hints.length} for step ${nn}: ${title}\n\n${text}${more}`;
+  return `${past}Hint ${index + 1} of ${hints.length} for step ${nn}: ${title}\n\n${text}${next}`;
 }

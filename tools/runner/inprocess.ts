@@ -19,6 +19,14 @@ export interface InProcessRun {
 const shared = globalThis as InProcessRun;
 let version = 0;
 
+/** The reporter calls a run makes (StepReporter's, or a child process's messages to its parent). */
+export type CheckListener = Pick<StepReporter, "begin" | "check" | "loadError" | "end">;
+
+export interface CheckRun {
+  outcomes: CheckOutcome[];
+  loadFailed: boolean;
+}
+
 export interface CheckOutcome {
   name: string;
   /** Empty when the check passed. */
@@ -29,7 +37,7 @@ export interface CheckOutcome {
  * Imports step `nn`'s check file afresh (and, through it, the step file), runs every check in
  * order, and reports each to `reporter`. A file that cannot load is one failure.
  */
-export async function runChecks(step: StepInfo, target: "steps" | "solutions", reporter?: StepReporter): Promise<{ outcomes: CheckOutcome[]; loadFailed: boolean }> {
+export async function runChecks(step: StepInfo, target: "steps" | "solutions", reporter?: CheckListener): Promise<CheckRun> {
   process.env.GPT2_TARGET = target;
   const registry: RegisteredCheck[] = [];
   shared.__gpt2Checks = registry;

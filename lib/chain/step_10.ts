@@ -1,6 +1,0 @@
-// Step 10 for the steps that build on it: the reference solution by default,
-// or your own steps/step_10.ts when GPT2_CHAIN=mine ("your GPT-2, entirely your code").
-import * as reference from "../../solutions/solution_10.ts";
-
-const chosen: typeof reference = process.env.GPT2_CHAIN === "mine" ? await import("../../steps/step_10.ts") : reference;
-export const { preNormResidual } = chosen;

@@ -1,6 +1,0 @@
-// Step 15 for the tools that build on it: the reference solution by default,
-// or your own steps/step_15.ts when GPT2_CHAIN=mine ("your GPT-2, entirely your code").
-import * as reference from "../../solutions/solution_15.ts";
-
-const chosen: typeof reference = process.env.GPT2_CHAIN === "mine" ? await import("../../steps/step_15.ts") : reference;
-export const { convertHFStateDict, loadPretrained } = chosen;

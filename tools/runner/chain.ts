@@ -1,0 +1,31 @@
+// Which earlier steps a step file builds on. package.json maps "#chain/step_NN" to
+// solutions/solution_NN.ts by default and to your steps/step_NN.ts under Node's "mine"
+// condition (node --conditions=mine), so a process runs on one chain from start to end.
+import { spawnSync } from "node:child_process";
+
+export type Chain = "reference" | "mine";
+const MINE = "--conditions=mine";
+
+/** The chain this process resolves "#chain/..." to. */
+export function activeChain(): Chain {
+  return import.meta.resolve("#chain/step_01").includes("/steps/") ? "mine" : "reference";
+}
+
+/** Node options (this process's own, e.g. tsx's loader) for a process that runs on `chain`. */
+export function nodeOptionsFor(chain: Chain): { execArgv: string[]; env: NodeJS.ProcessEnv } {
+  const execArgv = process.execArgv.filter((a) => a !== MINE);
+  const inherited = (process.env.NODE_OPTIONS ?? "").split(/\s+/).filter((a) => a && a !== MINE);
+  const env = { ...process.env, NODE_OPTIONS: inherited.join(" ") };
+  return { execArgv: chain === "mine" ? [...execArgv, MINE] : execArgv, env };
+}
+
+/**
+ * Runs this very command again on `chain` when this process runs on the other one, and exits
+ * with its exit code; returns when this process already runs on `chain`.
+ */
+export function runOnChain(chain: Chain): void {
+  if (activeChain() === chain) return;
+  const { execArgv, env } = nodeOptionsFor(chain);
+  const child = spawnSync(process.execPath, [...execArgv, ...process.argv.slice(1)], { stdio: "inherit", env });
+  process.exit(child.status ?? 1);
+}
