@@ -6,23 +6,13 @@ import { readSafetensors, type SafetensorsFile } from "./safetensors.ts";
 
 export class CheckpointError extends Error {
   override name = "CheckpointError";
-}
-
-/** Where `npm run download -- NAME` puts a model. */
-export const MODELS_DIR = "models";
-
-/** The GPT-2 sizes on the Hugging Face hub, by the names the course uses. */
-export const HUB_MODELS: Record<string, string> = {
-  gpt2: "openai-community/gpt2",
-  "gpt2-medium": "openai-community/gpt2-medium",
-  "gpt2-large": "openai-community/gpt2-large",
-  "gpt2-xl": "openai-community/gpt2-xl",
-};
-
-/** `--model` accepts a downloaded name (gpt2, …) or any folder with config.json + model.safetensors. */
-export function resolveModelDir(model: string, root = process.cwd()): string {
-  if (model in HUB_MODELS) return path.join(root, MODELS_DIR, model);
-  return path.resolve(root, model);
+  constructor(
+    message: string,
+    /** True when files are not there at all (a model not downloaded yet), false when they are bad. */
+    readonly missing = false,
+  ) {
+    super(message);
+  }
 }
 
 export interface CheckpointFiles {
@@ -32,19 +22,13 @@ export interface CheckpointFiles {
   weights: SafetensorsFile;
 }
 
-/** The command that fetches a model (given by name or by its folder, e.g. models/gpt2-xl), for error messages. */
-export function downloadHint(model: string): string {
-  const name = path.basename(model);
-  return name in HUB_MODELS ? `npm run download -- ${name}` : `npm run download -- gpt2   (or point --model at a folder with config.json and model.safetensors)`;
-}
-
 /** Reads config.json and model.safetensors from `dir`, with errors that say what to do. */
 export function readCheckpoint(dir: string): CheckpointFiles {
   const configPath = path.join(dir, "config.json");
   const weightsPath = path.join(dir, "model.safetensors");
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CheckpointError(`no model at ${dir}. Download it with:\n  ${downloadHint(dir)}`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CheckpointError(`no model at ${dir}.`, true);
   for (const file of [configPath, weightsPath]) {
-    if (!existsSync(file)) throw new CheckpointError(`${file} is missing (an interrupted download?). Fetch it with:\n  ${downloadHint(dir)}`);
+    if (!existsSync(file)) throw new CheckpointError(`${file} is missing (an interrupted download?).`, true);
   }
   let configJSON: unknown;
   try {

@@ -29,7 +29,7 @@ function normAxis(axis: number, rank: number, op: string): number {
 // ---------------------------------------------------------------- broadcasting
 
 /** NumPy/PyTorch broadcasting: align shapes on the right; sizes must match or be 1. */
-export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
+function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
   const rank = Math.max(a.length, b.length);
   const out: number[] = [];
   for (let i = 0; i < rank; i++) {

@@ -63,17 +63,5 @@ export function randn(shape: Shape, rng: Random, std = 1): Tensor {
   return fromData(data, shape);
 }
 
-/** A tensor of uniform samples in [low, high). */
-export function rand(shape: Shape, rng: Random, low = 0, high = 1): Tensor {
-  const data = new Float32Array(numel(shape));
-  if (skipping) return fromData(data, shape);
-  for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * rng.uniform();
-  return fromData(data, shape);
-}
-
-/** The generator layers use when none is passed; `manualSeed` resets it (like torch.manual_seed). */
-export let defaultRandom = new Random(0);
-
-export function manualSeed(seed: number): void {
-  defaultRandom = new Random(seed);
-}
+/** The generator layers use when none is passed. */
+export const defaultRandom = new Random(0);

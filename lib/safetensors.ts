@@ -13,7 +13,7 @@ export class SafetensorsError extends Error {
 }
 
 /** Headers larger than this are refused (real GPT-2 headers are ~15 KB). */
-export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
 const BYTES_PER_ELEMENT: Record<string, number> = { F32: 4, F16: 2, BF16: 2, I32: 4, I64: 8 };
 

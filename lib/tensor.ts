@@ -24,7 +24,7 @@ export function numel(shape: Shape): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-export function checkShape(shape: Shape, op: string): void {
+function checkShape(shape: Shape, op: string): void {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: invalid shape ${fmtShape(shape)}: sizes must be whole numbers ≥ 0`);
   }

@@ -1,6 +1,6 @@
 // What an untouched skeleton throws. The checker recognises it and says "not implemented yet"
 // instead of printing a stack trace.
-export class NotImplementedError extends Error {
+class NotImplementedError extends Error {
   override name = "NotImplementedError";
 }
 

@@ -2,7 +2,7 @@
 // gpt-tokenizer package, which ships the vocabulary and works offline.
 import { decode as bpeDecode, encode as bpeEncode } from "gpt-tokenizer/encoding/r50k_base";
 
-export const VOCAB_SIZE = 50257;
+const VOCAB_SIZE = 50257;
 /** <|endoftext|>, which GPT-2 saw between documents. */
 export const END_OF_TEXT = 50256;
 

@@ -4,7 +4,7 @@
 // where the next layer works well, however the previous layer scaled them.
 import * as F from "../lib/functional.ts";
 import { Module } from "../lib/nn.ts";
-import { ShapeError, fmtShape, ones, zeros, type Tensor } from "../lib/tensor.ts";
+import { ones, zeros, type Tensor } from "../lib/tensor.ts";
 
 export class LayerNorm extends Module {
   weight: Tensor;
@@ -21,8 +21,6 @@ export class LayerNorm extends Module {
 
   /** x: [..., dim] → [..., dim], normalised over the last axis. */
   forward(x: Tensor): Tensor {
-    const width = x.shape[x.shape.length - 1];
-    if (width !== this.dim) throw new ShapeError(`LayerNorm: expected input [..., ${this.dim}], got ${fmtShape(x.shape)}`);
     const mean = F.mean(x); // [..., 1]
     const variance = F.variance(x); // biased: divides by dim, as PyTorch's LayerNorm does
     const normalized = F.div(F.sub(x, mean), F.sqrt(F.add(variance, this.eps)));

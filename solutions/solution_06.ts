@@ -17,13 +17,17 @@ export class PositionEmbedding extends Module {
 
   /** Embeddings of positions past … past+T−1: [T, n_embd] (they broadcast over the batch). */
   forward(T: number, past = 0): Tensor {
-    const maxPositions = this.weight.shape[0];
-    if (!Number.isInteger(T) || T < 1 || !Number.isInteger(past) || past < 0) {
-      throw new RangeError(`PositionEmbedding: T must be a positive integer and past an integer ≥ 0, got T=${T}, past=${past}`);
-    }
-    if (past + T > maxPositions) {
-      throw new RangeError(`PositionEmbedding: positions ${past}…${past + T - 1} do not fit; the model has ${maxPositions} positions (past + T = ${past + T} > n_positions = ${maxPositions})`);
-    }
+    checkPositions(T, past, this.weight.shape[0]);
     return F.embedding(this.weight, arangeInt(past, past + T));
+  }
+}
+
+/** The new tokens' positions past … past+T−1 must be rows of the table: the context limit. */
+function checkPositions(T: number, past: number, n_positions: number): void {
+  if (!Number.isInteger(T) || T < 1 || !Number.isInteger(past) || past < 0) {
+    throw new RangeError(`PositionEmbedding: T must be a positive integer and past an integer ≥ 0, got T=${T}, past=${past}`);
+  }
+  if (past + T > n_positions) {
+    throw new RangeError(`PositionEmbedding: positions ${past}…${past + T - 1} do not fit; the model has ${n_positions} positions (past + T = ${past + T} > n_positions = ${n_positions})`);
   }
 }

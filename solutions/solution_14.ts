@@ -56,10 +56,7 @@ export interface GenerateOptions {
 export function generate(model: LanguageModel, prompt: readonly number[], options: GenerateOptions): number[] {
   const { maxNewTokens, temperature = 1, seed = 0, stopAtEndOfText = false, onToken } = options;
   const context = model.config.n_positions;
-  if (prompt.length === 0) throw new RangeError("generate: the prompt is empty; give at least one token id");
-  if (prompt.length > context) throw new RangeError(`generate: the prompt has ${prompt.length} tokens but the model reads at most n_positions = ${context}`);
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`generate: maxNewTokens must be an integer ≥ 0, got ${maxNewTokens}`);
-  if (!(temperature >= 0)) throw new RangeError(`generate: temperature must be ≥ 0, got ${temperature}`);
+  checkArguments(prompt, context, maxNewTokens, temperature);
 
   const rng = new Random(seed);
   const ids = [...prompt];
@@ -71,4 +68,12 @@ export function generate(model: LanguageModel, prompt: readonly number[], option
     if (stopAtEndOfText && next === END_OF_TEXT) break;
   }
   return ids;
+}
+
+/** A prompt the model can read, a whole number of new tokens, and a temperature of at least 0. */
+function checkArguments(prompt: readonly number[], context: number, maxNewTokens: number, temperature: number): void {
+  if (prompt.length === 0) throw new RangeError("generate: the prompt is empty; give at least one token id");
+  if (prompt.length > context) throw new RangeError(`generate: the prompt has ${prompt.length} tokens but the model reads at most n_positions = ${context}`);
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`generate: maxNewTokens must be an integer ≥ 0, got ${maxNewTokens}`);
+  if (!(temperature >= 0)) throw new RangeError(`generate: temperature must be ≥ 0, got ${temperature}`);
 }

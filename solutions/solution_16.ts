@@ -89,10 +89,7 @@ function checkCache(model: GPT2LMHeadModel, cache: KVCache, batch: number): void
 export function generateWithCache(model: GPT2LMHeadModel, prompt: readonly number[], options: GenerateOptions): number[] {
   const { maxNewTokens, temperature = 1, seed = 0, stopAtEndOfText = false, onToken } = options;
   const context = model.config.n_positions;
-  if (prompt.length === 0) throw new RangeError("generateWithCache: the prompt is empty; give at least one token id");
-  if (prompt.length > context) throw new RangeError(`generateWithCache: the prompt has ${prompt.length} tokens but the model reads at most n_positions = ${context}`);
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`generateWithCache: maxNewTokens must be an integer ≥ 0, got ${maxNewTokens}`);
-  if (!(temperature >= 0)) throw new RangeError(`generateWithCache: temperature must be ≥ 0, got ${temperature}`);
+  checkArguments(prompt, context, maxNewTokens, temperature);
 
   const rng = new Random(seed);
   const ids = [...prompt];
@@ -111,4 +108,12 @@ export function generateWithCache(model: GPT2LMHeadModel, prompt: readonly numbe
     if (stopAtEndOfText && next === END_OF_TEXT) break;
   }
   return ids;
+}
+
+/** A prompt the model can read, a whole number of new tokens, and a temperature of at least 0. */
+function checkArguments(prompt: readonly number[], context: number, maxNewTokens: number, temperature: number): void {
+  if (prompt.length === 0) throw new RangeError("generateWithCache: the prompt is empty; give at least one token id");
+  if (prompt.length > context) throw new RangeError(`generateWithCache: the prompt has ${prompt.length} tokens but the model reads at most n_positions = ${context}`);
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`generateWithCache: maxNewTokens must be an integer ≥ 0, got ${maxNewTokens}`);
+  if (!(temperature >= 0)) throw new RangeError(`generateWithCache: temperature must be ≥ 0, got ${temperature}`);
 }

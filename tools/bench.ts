@@ -12,7 +12,7 @@ import { existsSync, statSync } from "node:fs";
 import { cpus } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { resolveModelDir } from "../lib/checkpoint.ts";
+import { resolveModelDir } from "./models/registry.ts";
 import { kernels, useKernels, type Kernels } from "../lib/kernels/index.ts";
 import { createWasmKernels, defaultThreads } from "../lib/kernels/wasm.ts";
 import * as F from "../lib/functional.ts";

@@ -3,9 +3,10 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { CheckpointError, resolveModelDir } from "../lib/checkpoint.ts";
+import { CheckpointError } from "../lib/checkpoint.ts";
 import { useKernels } from "../lib/kernels/index.ts";
-import { toNpy } from "../lib/npy.ts";
+import { downloadHint, resolveModelDir } from "./models/registry.ts";
+import { toNpy } from "./npy.ts";
 import { fromData, intTensor } from "../lib/tensor.ts";
 import { isNotImplemented } from "../lib/todo.ts";
 import { runOnChain, type Chain } from "./runner/chain.ts";
@@ -76,6 +77,16 @@ function parse(argv: string[]) {
   };
 }
 
+/** Loads a checkpoint; when its files are not there, says which command fetches them. */
+function loadModel<M>(loadPretrained: (dir: string) => M, dir: string): M {
+  try {
+    return loadPretrained(dir);
+  } catch (error) {
+    if (error instanceof CheckpointError && error.missing) throw new CheckpointError(`${error.message} Download it with:\n  ${downloadHint(dir)}`, true);
+    throw error;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   let args: ReturnType<typeof parse>;
   try {
@@ -99,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
     generate(loadPretrained(fileURLToPath(new URL("../tests/fixtures/tiny-gpt2", import.meta.url))), [1], { maxNewTokens: 1, temperature: 0 });
   }
 
-  const model = loadPretrained(resolveModelDir(args.model));
+  const model = loadModel(loadPretrained, resolveModelDir(args.model));
   const { vocab_size, n_positions } = model.config;
   const promptIds = args.ids ?? encode(args.prompt);
   const bad = promptIds.find((id) => id >= vocab_size);
