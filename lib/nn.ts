@@ -94,7 +94,9 @@ export class ModuleList<M extends Module> extends Module {
 
   constructor(modules: readonly M[]) {
     super();
-    modules.forEach((m, i) => (this[i] = m));
+    modules.forEach((m, i) => {
+      this[i] = m;
+    });
     // Not enumerable, so it is not mistaken for a parameter or child.
     this.length = modules.length;
     Object.defineProperty(this, "length", { enumerable: false });

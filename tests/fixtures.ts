@@ -65,7 +65,7 @@ export function loadFixture(step: string): Fixture {
   const entry = manifest.steps[step];
   if (!entry) throw new Error(`no fixture "${step}" in tests/fixtures/manifest.json; run /usr/bin/python3 scripts/make_fixtures.py`);
   const { tensors } = parseSafetensors(readFileSync(new URL(`fixtures/${entry.file}`, import.meta.url)));
-  const get = (name: string, kind: Function) => {
+  const get = (name: string, kind: typeof Float32Array | typeof Int32Array) => {
     const t = tensors[name];
     if (!t || !(t.data instanceof kind)) throw new Error(`fixture ${entry.file} has no ${kind.name} tensor "${name}"`);
     origins.set(t.data, { entry, name, tensors });

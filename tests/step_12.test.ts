@@ -35,7 +35,7 @@ check(`GPT-2 124M: Hugging Face's parameter paths, ${count(124_439_808)} paramet
 check("hidden states after the embeddings and after each block match PyTorch", { section: "Hidden states", hint: "Start from wte(ids) + wpe(T), then feed each block the previous block's output." }, () => {
   const states = loaded().hiddenStates(fx.i32("ids"));
   expectEqual("number of hidden states (embeddings + one per block)", states.length, tiny.n_layer + 1);
-  states.forEach((state, i) => expectClose(i === 0 ? "embeddings (wte + wpe)" : `output of block ${i - 1}`, state, fx.f32(`hidden_${i}`), fx.tolerance));
+  for (const [i, state] of states.entries()) expectClose(i === 0 ? "embeddings (wte + wpe)" : `output of block ${i - 1}`, state, fx.f32(`hidden_${i}`), fx.tolerance);
 });
 
 check("final output (after ln_f) matches PyTorch", { section: "The final layer norm", after: ["hidden states"], hint: "forward(ids) is ln_f applied to the last hidden state." }, () => {

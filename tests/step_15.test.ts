@@ -78,7 +78,7 @@ check("greedy generation with the loaded model continues [1, 2, 3] as PyTorch do
 });
 
 check("a checkpoint without wte.weight is refused, saying so", { section: "Four differences", hint: "The head is tied to wte: without it there is nothing to tie, so throw an error naming wte.weight." }, async () => {
-  const { ["wte.weight"]: _wte, ...rest } = hf();
+  const { "wte.weight": _wte, ...rest } = hf();
   await expectError("convertHFStateDict(a checkpoint without wte.weight)", () => convertHFStateDict(rest), [/wte\.weight/]);
 });
 

@@ -12,7 +12,7 @@ import { existsSync, statSync } from "node:fs";
 import { cpus } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { resolveModelDir } from "./models/registry.ts";
+import { resolveModelDir } from "./hub/models.ts";
 import { kernels, useKernels, type Kernels } from "../lib/kernels/index.ts";
 import { createWasmKernels, defaultThreads } from "../lib/kernels/wasm.ts";
 import * as F from "../lib/functional.ts";
@@ -86,7 +86,7 @@ function kernelFigures(): void {
     const alone = createWasmKernels(1);
     const shared = createWasmKernels(threads, { threadedMinWork: 0 });
     const handOffUs = perCall(shared) - perCall(alone);
-    [alone, shared].forEach((k) => k.close());
+    for (const k of [alone, shared]) k.close();
     console.log(`kernel  hand-off to ${threads} threads: ${handOffUs.toFixed(1)} µs per product (Atomics, no messages)`);
   }
   const head = placed([50257, 768], rng);

@@ -3,8 +3,8 @@
 // resume after an interruption, and SHA-256 verification before the file gets its final name.
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { HubError, downloadFile, type Progress } from "./models/hub.ts";
-import { HUB_MODELS, MODELS_DIR } from "./models/registry.ts";
+import { HubError, downloadFile, type Progress } from "./hub/download.ts";
+import { HUB_MODELS, MODELS_DIR } from "./hub/models.ts";
 
 const USAGE = `usage: npm run download -- NAME [--dir FOLDER]
   NAME is one of ${Object.keys(HUB_MODELS).join(", ")}; files go to FOLDER/NAME (default ${MODELS_DIR}/NAME)`;

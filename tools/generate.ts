@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { CheckpointError } from "../lib/checkpoint.ts";
 import { useKernels } from "../lib/kernels/index.ts";
-import { downloadHint, resolveModelDir } from "./models/registry.ts";
+import { downloadHint, resolveModelDir } from "./hub/models.ts";
 import { toNpy } from "./npy.ts";
 import { fromData, intTensor } from "../lib/tensor.ts";
 import { isNotImplemented } from "../lib/todo.ts";

@@ -39,7 +39,7 @@ for (const step of steps as NonNullable<(typeof steps)[number]>[]) {
     tempDirName: ".stryker-tmp",
     cleanTempDir: true,
   }).runMutationTest();
-  const id = (m: (typeof results)[number]) => `${m.fileName.replace(process.cwd() + "/", "")}:${m.location.start.line}:${m.location.start.column + 1} ${m.mutatorName}`;
+  const id = (m: (typeof results)[number]) => `${m.fileName.replace(`${process.cwd()}/`, "")}:${m.location.start.line}:${m.location.start.column + 1} ${m.mutatorName}`;
   const survivors = results.filter((m) => m.status === "Survived" || m.status === "NoCoverage");
   const known = survivors.filter((m) => equivalent.some((e) => e.mutant === id(m)));
   const counted = results.filter((m) => !["CompileError", "RuntimeError", "Ignored"].includes(m.status)).length - known.length;

@@ -7,7 +7,7 @@ export function toNpy(t: Tensor): Uint8Array {
   const shape = t.shape.length === 1 ? `(${t.shape[0]},)` : `(${t.shape.join(", ")})`;
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
   const unpadded = 10 + header.length + 1;
-  header += " ".repeat((64 - (unpadded % 64)) % 64) + "\n";
+  header += `${" ".repeat((64 - (unpadded % 64)) % 64)}\n`;
   const out = new Uint8Array(10 + header.length + 4 * t.size);
   out.set([0x93, ...new TextEncoder().encode("NUMPY"), 1, 0]);
   new DataView(out.buffer).setUint16(8, header.length, true);

@@ -41,7 +41,7 @@ function tally(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<unkn
 /** "N passed, N failed" (", N skipped" when any were), the closing line CI reads. */
 export function summaryLine({ passed, failed, skipped }: Tally): string {
   const nSkipped = [...skipped.values()].reduce((a, b) => a + b, 0);
-  return `${passed} passed, ${failed} failed` + (nSkipped ? `, ${nSkipped} skipped` : "");
+  return `${passed} passed, ${failed} failed${nSkipped ? `, ${nSkipped} skipped` : ""}`;
 }
 
 /** One line per reason tests were skipped: "skipped 4 tests: needs Chromium …: apt-get install chromium". */

@@ -1,6 +1,6 @@
 // The plain JavaScript matrix products: no SIMD, one thread. The reference the WebAssembly
 // kernels are tested against, and the path to step through in a debugger (GPT2_KERNELS=js).
-import type { GemmJob, Kernels } from "./gemm-job.ts";
+import type { Kernels } from "./gemm-job.ts";
 
 export const jsKernels: Kernels = {
   name: "js",

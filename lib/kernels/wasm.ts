@@ -14,7 +14,7 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
-import type { GemmJob, Kernels } from "./gemm-job.ts";
+import type { Kernels } from "./gemm-job.ts";
 
 const PAGE = 65536;
 /** Bytes of permanent data (weights) one arena takes, leaving room below 4 GiB for scratch. */

@@ -70,7 +70,7 @@ describe("the book in Chromium", () => {
   });
 
   it("opens the home page and follows the sidebar to step 13", async () => {
-    await page.goto(base + "/");
+    await page.goto(`${base}/`);
     await expect(page.title()).resolves.toMatch(/Introduction · GPT-2 from Scratch in TypeScript/);
     await page.click("#sidebar >> text=Language model head");
     await page.waitForURL(/step_13\.html$/);
@@ -105,7 +105,7 @@ describe("the book in Chromium", () => {
   });
 
   it("reloads the page when a chapter changes", async () => {
-    await page.goto(base + "/step_13.html");
+    await page.goto(`${base}/step_13.html`);
     const reloaded = page.waitForEvent("load", { timeout: 20_000 });
     appendFileSync(path.join(work, "book", "src", "step_13.md"), "\nA sentence added while the server runs.\n");
     await reloaded;

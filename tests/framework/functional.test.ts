@@ -8,7 +8,7 @@ const close = (got: unknown, expected: unknown) => {
   const g = flat(got);
   const e = flat(expected);
   expect(g.length).toBe(e.length);
-  g.forEach((v, i) => expect(v).toBeCloseTo(e[i], 5));
+  for (const [i, v] of g.entries()) expect(v).toBeCloseTo(e[i], 5);
 };
 
 describe("elementwise ops", () => {

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { HubError, downloadFile } from "../../tools/models/hub.ts";
+import { HubError, downloadFile } from "../../tools/hub/download.ts";
 
 const payload = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 31 + 7) % 256));
 const sha = createHash("sha256").update(payload).digest("hex");

@@ -46,7 +46,9 @@ function jobs(M: number, K: number, N: number, batch: number): GemmJob[] {
 }
 
 const pools: Kernels[] = [];
-afterAll(() => pools.forEach((k) => k.close()));
+afterAll(() => {
+  for (const k of pools) k.close();
+});
 
 describe("WebAssembly kernels", () => {
   for (const threads of [1, 2, 3]) {
@@ -85,7 +87,7 @@ describe("WebAssembly kernels", () => {
     const expected = run();
     pools.push(useKernels("wasm", 2));
     const got = run();
-    got.forEach((g, i) => expect(relativeError(g.data, (expected[i] as Tensor).data)).toBeLessThan(1e-5));
+    for (const [i, g] of got.entries()) expect(relativeError(g.data, (expected[i] as Tensor).data)).toBeLessThan(1e-5);
   });
 
   it("are built from their source: npm run kernels:build reproduces lib/kernels/gemm.wasm byte for byte", () => {

@@ -52,7 +52,7 @@ if (values.build) {
   let watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;
   const rewatch = (inputs: string[]) => {
-    watchers.forEach((w) => w.close());
+    for (const w of watchers) w.close();
     watchers = [...new Set(inputs.map((f) => path.dirname(f)))].map((dir) =>
       watch(dir, (_event, name) => {
         if (!name || !inputs.some((f) => path.basename(f) === String(name))) return;

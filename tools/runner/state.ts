@@ -79,7 +79,7 @@ export function progressTable(progress: Progress): string {
 export async function refresh(all: boolean): Promise<Progress> {
   const progress = readProgress();
   const stale = STEPS.filter((s) => all || !cached(progress, s.nn));
-  if (stale.length) (await surveySteps(stale)).forEach((o: StepOutcome) => record(progress, o));
+  for (const outcome of stale.length ? await surveySteps(stale) : []) record(progress, outcome);
   const everyStepPasses = STEPS.every((s) => progress.steps.get(s.nn)?.status === "passed");
   if (everyStepPasses && (all || progress.chain === "unknown")) {
     const mine = await surveySteps(STEPS, "mine");
