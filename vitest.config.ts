@@ -15,7 +15,10 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: "framework", include: ["tests/framework/**/*.test.ts"] } },
       { extends: true, test: { name: "solutions", include: stepTests, env: { GPT2_TARGET: "solutions" } } },
-      { extends: true, test: { name: "skeletons", include: stepTests, env: { GPT2_TARGET: "steps", GPT2_AUDIT: "skeleton" } } },
+      {
+        extends: true,
+        test: { name: "skeletons", include: stepTests, env: { GPT2_TARGET: "steps", GPT2_AUDIT: "skeleton" } },
+      },
       { extends: true, test: { name: "steps", include: stepTests, env: { GPT2_TARGET: "steps" } } },
     ],
   },

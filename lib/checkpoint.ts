@@ -39,7 +39,11 @@ export function readCheckpoint(dir: string): CheckpointFiles {
   try {
     // Straight into the kernels' memory, in blocks each memory can hold.
     const memory = kernels();
-    return { dir, configJSON, weights: readSafetensors(weightsPath, (bytes) => memory.allocate(bytes), memory.allocationLimit) };
+    return {
+      dir,
+      configJSON,
+      weights: readSafetensors(weightsPath, (bytes) => memory.allocate(bytes), memory.allocationLimit),
+    };
   } catch (error) {
     throw new CheckpointError(`${weightsPath}: ${(error as Error).message}`);
   }

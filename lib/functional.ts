@@ -17,12 +17,14 @@ import {
 import { kernels } from "./kernels/index.ts";
 
 function requireRank(x: Tensor, min: number, op: string, name = "input"): void {
-  if (x.shape.length < min) throw new ShapeError(`${op}: ${name} must have at least ${min} dimension(s), got shape ${fmtShape(x.shape)}`);
+  if (x.shape.length < min)
+    throw new ShapeError(`${op}: ${name} must have at least ${min} dimension(s), got shape ${fmtShape(x.shape)}`);
 }
 
 function normAxis(axis: number, rank: number, op: string): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (!Number.isInteger(a) || a < 0 || a >= rank) throw new ShapeError(`${op}: axis ${axis} is out of range for a tensor of rank ${rank}`);
+  if (!Number.isInteger(a) || a < 0 || a >= rank)
+    throw new ShapeError(`${op}: axis ${axis} is out of range for a tensor of rank ${rank}`);
   return a;
 }
 
@@ -36,7 +38,9 @@ function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
     const da = a[a.length - rank + i] ?? 1;
     const db = b[b.length - rank + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw new ShapeError(`${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast together (size ${da} vs ${db} in dimension ${i} of the result)`);
+      throw new ShapeError(
+        `${op}: shapes ${fmtShape(a)} and ${fmtShape(b)} cannot be broadcast together (size ${da} vs ${db} in dimension ${i} of the result)`,
+      );
     }
     out.push(da === 1 ? db : da);
   }
@@ -87,12 +91,24 @@ function repeating(a: Tensor, B: Float32Array, op: BinaryOp): Tensor {
   const out = new Float32Array(a.data.length);
   // A single number is one long row with a step of 0 in B; a row repeats once per row of `a`.
   if (B.length === 1) combine(op, out, 0, a.data, 0, 1, B, 0, 0, out.length);
-  else for (let base = 0; base < out.length; base += B.length) combine(op, out, base, a.data, base, 1, B, 0, 1, B.length);
+  else
+    for (let base = 0; base < out.length; base += B.length) combine(op, out, base, a.data, base, 1, B, 0, 1, B.length);
   return fromData(out, a.shape);
 }
 
 /** out[o + j] = A[pa + j·ia] op B[pb + j·ib] for j < n: one row, in a tight loop per operation (no call per element). */
-function combine(op: BinaryOp, out: Float32Array, o: number, A: Float32Array, pa: number, ia: number, B: Float32Array, pb: number, ib: number, n: number): void {
+function combine(
+  op: BinaryOp,
+  out: Float32Array,
+  o: number,
+  A: Float32Array,
+  pa: number,
+  ia: number,
+  B: Float32Array,
+  pb: number,
+  ib: number,
+  n: number,
+): void {
   switch (op) {
     case "add":
       for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] + B[pb + j * ib];
@@ -163,7 +179,8 @@ export function variance(x: Tensor, { unbiased = false } = {}): Tensor {
 }
 
 export const sum = (x: Tensor): Tensor => reduceLast(x, "sum", rowSum);
-export const max = (x: Tensor): Tensor => reduceLast(x, "max", (row) => row.reduce((a, b) => Math.max(a, b), -Infinity));
+export const max = (x: Tensor): Tensor =>
+  reduceLast(x, "max", (row) => row.reduce((a, b) => Math.max(a, b), -Infinity));
 
 /** Softmax over the last axis; subtracts the row max first so exp never overflows. */
 export function softmax(x: Tensor): Tensor {
@@ -202,7 +219,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const [n, k] = a.shape.slice(-2);
   const [k2, m] = b.shape.slice(-2);
   if (k !== k2) {
-    throw new ShapeError(`matmul: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)}: inner sizes ${k} and ${k2} differ`);
+    throw new ShapeError(
+      `matmul: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)}: inner sizes ${k} and ${k2} differ`,
+    );
   }
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul (batch dimensions)");
   const A = contiguousData(expandBatch(a, batch));
@@ -210,7 +229,18 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   // from, with dot products ("nt"); any other is made row-major and read row by row ("nn").
   const transposedView = b.stride[b.shape.length - 2] === 1 && m > 1;
   const B = contiguousData(expandBatch(transposedView ? transpose(b, -2, -1) : b, batch));
-  const out = kernels().gemm({ kind: transposedView ? "nt" : "nn", x: A, w: B, wOffset: 0, ldw: m, wBatchStride: k * m, M: n, K: k, N: m, batch: numel(batch) });
+  const out = kernels().gemm({
+    kind: transposedView ? "nt" : "nn",
+    x: A,
+    w: B,
+    wOffset: 0,
+    ldw: m,
+    wBatchStride: k * m,
+    M: n,
+    K: k,
+    N: m,
+    batch: numel(batch),
+  });
   return fromData(out, [...batch, n, m]);
 }
 
@@ -230,11 +260,14 @@ function expandBatch(t: Tensor, batch: Shape): Tensor {
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   requireRank(x, 1, "linear");
-  if (weight.shape.length !== 2) throw new ShapeError(`linear: weight must be [out, in], got ${fmtShape(weight.shape)}`);
+  if (weight.shape.length !== 2)
+    throw new ShapeError(`linear: weight must be [out, in], got ${fmtShape(weight.shape)}`);
   const [outF, inF] = weight.shape;
   const xin = x.shape[x.shape.length - 1];
   if (xin !== inF) {
-    throw new ShapeError(`linear: input's last dimension is ${xin} (shape ${fmtShape(x.shape)}) but the weight ${fmtShape(weight.shape)} expects ${inF}`);
+    throw new ShapeError(
+      `linear: input's last dimension is ${xin} (shape ${fmtShape(x.shape)}) but the weight ${fmtShape(weight.shape)} expects ${inF}`,
+    );
   }
   if (bias && (bias.shape.length !== 1 || bias.shape[0] !== outF)) {
     throw new ShapeError(`linear: bias must be [${outF}], got ${fmtShape(bias.shape)}`);
@@ -273,7 +306,9 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   const rank = x.shape.length;
   const sorted = [...axes].map((a) => normAxis(a, rank, "permute")).sort((p, q) => p - q);
   if (axes.length !== rank || sorted.some((a, i) => a !== i)) {
-    throw new ShapeError(`permute: axes ${fmtShape(axes)} are not a permutation of the ${rank} axes of ${fmtShape(x.shape)}`);
+    throw new ShapeError(
+      `permute: axes ${fmtShape(axes)} are not a permutation of the ${rank} axes of ${fmtShape(x.shape)}`,
+    );
   }
   return x.transpose(...axes.map((a) => normAxis(a, rank, "permute")));
 }
@@ -295,13 +330,17 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = -1): 
   let parts: number[];
   if (typeof sizes === "number") {
     if (!Number.isInteger(sizes) || sizes <= 0 || total % sizes !== 0) {
-      throw new ShapeError(`split: cannot split size ${total} (axis ${axis} of ${fmtShape(x.shape)}) into ${sizes} equal parts`);
+      throw new ShapeError(
+        `split: cannot split size ${total} (axis ${axis} of ${fmtShape(x.shape)}) into ${sizes} equal parts`,
+      );
     }
     parts = new Array<number>(sizes).fill(total / sizes);
   } else {
     parts = [...sizes];
     if (parts.reduce((s, p) => s + p, 0) !== total) {
-      throw new ShapeError(`split: sizes ${fmtShape(parts)} do not add up to ${total} (axis ${axis} of ${fmtShape(x.shape)})`);
+      throw new ShapeError(
+        `split: sizes ${fmtShape(parts)} do not add up to ${total} (axis ${axis} of ${fmtShape(x.shape)})`,
+      );
     }
   }
   const out: Tensor[] = [];
@@ -341,7 +380,8 @@ export function concat(xs: readonly Tensor[], axis = -1): Tensor {
 
 /** Embedding lookup: rows of `table` [n, d] picked by integer `ids` of any shape → [...ids.shape, d]. */
 export function embedding(table: Tensor, ids: IntTensor): Tensor {
-  if (table.shape.length !== 2) throw new ShapeError(`embedding: table must be [rows, dim], got ${fmtShape(table.shape)}`);
+  if (table.shape.length !== 2)
+    throw new ShapeError(`embedding: table must be [rows, dim], got ${fmtShape(table.shape)}`);
   const [n, d] = table.shape;
   const T = contiguousData(table);
   const out = new Float32Array(ids.size * d);

@@ -75,8 +75,12 @@ export abstract class Module {
     const problems: string[] = [];
     if (wrongShape.length) problems.push(`wrong shape (${wrongShape.length}):\n    ${wrongShape.join("\n    ")}`);
     if (strict && missing.length) problems.push(`missing keys (${missing.length}):\n    ${missing.join("\n    ")}`);
-    if (strict && unexpected.length) problems.push(`unexpected keys (${unexpected.length}):\n    ${unexpected.join("\n    ")}`);
-    if (problems.length) throw new StateDictError(`loadStateDict: the state dict does not fit ${this.constructor.name}:\n  ${problems.join("\n  ")}`);
+    if (strict && unexpected.length)
+      problems.push(`unexpected keys (${unexpected.length}):\n    ${unexpected.join("\n    ")}`);
+    if (problems.length)
+      throw new StateDictError(
+        `loadStateDict: the state dict does not fit ${this.constructor.name}:\n  ${problems.join("\n  ")}`,
+      );
 
     for (const slot of slots) {
       const source = state[slot.name];
@@ -148,7 +152,8 @@ export class Embedding extends Module {
   }
 
   forward(ids: IntTensor): Tensor {
-    if (!(ids.data instanceof Int32Array)) throw new ShapeError("Embedding: ids must be an integer tensor (use intTensor)");
+    if (!(ids.data instanceof Int32Array))
+      throw new ShapeError("Embedding: ids must be an integer tensor (use intTensor)");
     return embedding(this.weight, ids);
   }
 }

@@ -27,7 +27,9 @@ function fail(message: string): never {
 }
 
 function unsupportedDtype(name: string, dtype: string): never {
-  return fail(`tensor "${name}" has unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(BYTES_PER_ELEMENT).join(", ")})`);
+  return fail(
+    `tensor "${name}" has unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(BYTES_PER_ELEMENT).join(", ")})`,
+  );
 }
 
 /** IEEE half precision → number (Node 20 has no Float16Array). */
@@ -87,13 +89,18 @@ interface Entry {
 function headerLengthOf(prefix: Uint8Array, fileBytes: number): number {
   if (fileBytes < 8) fail(`file is ${fileBytes} bytes, too short for the 8-byte header length`);
   const headerLength = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
-  if (headerLength > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLength} exceeds the limit of ${MAX_HEADER_BYTES} bytes`);
-  if (headerLength > BigInt(fileBytes - 8)) fail(`header length ${headerLength} is larger than the ${fileBytes - 8} bytes after it (truncated file?)`);
+  if (headerLength > BigInt(MAX_HEADER_BYTES))
+    fail(`header length ${headerLength} exceeds the limit of ${MAX_HEADER_BYTES} bytes`);
+  if (headerLength > BigInt(fileBytes - 8))
+    fail(`header length ${headerLength} is larger than the ${fileBytes - 8} bytes after it (truncated file?)`);
   return Number(headerLength);
 }
 
 /** Validates the JSON header against a data section of `dataLength` bytes, before anything is allocated for it. */
-function parseHeader(headerBytes: Uint8Array, dataLength: number): { entries: Entry[]; metadata: Record<string, string> } {
+function parseHeader(
+  headerBytes: Uint8Array,
+  dataLength: number,
+): { entries: Entry[]; metadata: Record<string, string> } {
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(headerBytes));
@@ -106,30 +113,44 @@ function parseHeader(headerBytes: Uint8Array, dataLength: number): { entries: En
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
-      if (typeof entry !== "object" || entry === null || Object.values(entry).some((v) => typeof v !== "string")) fail("__metadata__ must map strings to strings");
+      if (typeof entry !== "object" || entry === null || Object.values(entry).some((v) => typeof v !== "string"))
+        fail("__metadata__ must map strings to strings");
       metadata = entry as Record<string, string>;
       continue;
     }
-    const { dtype, shape, data_offsets } = (entry ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const { dtype, shape, data_offsets } = (entry ?? {}) as {
+      dtype?: unknown;
+      shape?: unknown;
+      data_offsets?: unknown;
+    };
     if (typeof dtype !== "string") fail(`tensor "${name}" has no dtype`);
     const width = BYTES_PER_ELEMENT[dtype];
     if (width === undefined) unsupportedDtype(name, dtype);
-    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
-    if (!Array.isArray(data_offsets) || data_offsets.length !== 2 || data_offsets.some((o) => !Number.isSafeInteger(o) || o < 0)) {
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0))
+      fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
+    if (
+      !Array.isArray(data_offsets) ||
+      data_offsets.length !== 2 ||
+      data_offsets.some((o) => !Number.isSafeInteger(o) || o < 0)
+    ) {
       fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(data_offsets)}`);
     }
     const [begin, end] = data_offsets as [number, number];
-    if (begin > end || end > dataLength) fail(`tensor "${name}" spans bytes ${begin}…${end}, outside the ${dataLength} data bytes (truncated file?)`);
+    if (begin > end || end > dataLength)
+      fail(`tensor "${name}" spans bytes ${begin}…${end}, outside the ${dataLength} data bytes (truncated file?)`);
     const count = numel(shape as number[]);
     if (count * width !== end - begin) {
-      fail(`tensor "${name}": shape ${fmtShape(shape as number[])} of ${dtype} needs ${count * width} bytes, but data_offsets give ${end - begin}`);
+      fail(
+        `tensor "${name}": shape ${fmtShape(shape as number[])} of ${dtype} needs ${count * width} bytes, but data_offsets give ${end - begin}`,
+      );
     }
     entries.push({ name, dtype, shape: [...(shape as number[])], begin, end });
   }
 
   entries.sort((a, b) => a.begin - b.begin);
   for (let i = 1; i < entries.length; i++) {
-    if (entries[i].begin < entries[i - 1].end) fail(`tensors "${entries[i - 1].name}" and "${entries[i].name}" overlap`);
+    if (entries[i].begin < entries[i - 1].end)
+      fail(`tensors "${entries[i - 1].name}" and "${entries[i].name}" overlap`);
   }
   return { entries, metadata };
 }
@@ -158,10 +179,14 @@ export interface Segment {
  * Groups tensors, in file order, into runs of at most `limit` bytes each, so that a file larger
  * than one block of memory (gpt2-xl is 6.2 GB; a wasm32 memory holds 4 GiB) still loads whole.
  */
-export function planSegments(entries: readonly { name: string; begin: number; end: number }[], limit: number): Segment[] {
+export function planSegments(
+  entries: readonly { name: string; begin: number; end: number }[],
+  limit: number,
+): Segment[] {
   const segments: Segment[] = [];
   for (const e of [...entries].sort((a, b) => a.begin - b.begin)) {
-    if (e.end - e.begin > limit) fail(`tensor "${e.name}" is ${e.end - e.begin} bytes, more than one block of memory holds (${limit} bytes)`);
+    if (e.end - e.begin > limit)
+      fail(`tensor "${e.name}" is ${e.end - e.begin} bytes, more than one block of memory holds (${limit} bytes)`);
     const last = segments[segments.length - 1];
     if (last && e.end - last.begin <= limit) {
       last.end = e.end;
@@ -187,7 +212,11 @@ function readFully(fd: number, target: Uint8Array, position: number): void {
  * Reads a safetensors file from disk straight into memory from `allocate` (the kernels' memory,
  * so weights are read once and never copied), one allocation per segment of at most `limit` bytes.
  */
-export function readSafetensors(file: string, allocate: (bytes: number) => Uint8Array, limit = Number.MAX_SAFE_INTEGER): SafetensorsFile {
+export function readSafetensors(
+  file: string,
+  allocate: (bytes: number) => Uint8Array,
+  limit = Number.MAX_SAFE_INTEGER,
+): SafetensorsFile {
   const fd = openSync(file, "r");
   try {
     const fileBytes = fstatSync(fd).size;

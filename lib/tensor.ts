@@ -26,19 +26,27 @@ export function numel(shape: Shape): number {
 
 function checkShape(shape: Shape, op: string): void {
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: invalid shape ${fmtShape(shape)}: sizes must be whole numbers ≥ 0`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new ShapeError(`${op}: invalid shape ${fmtShape(shape)}: sizes must be whole numbers ≥ 0`);
   }
 }
 
 export function isTensor(value: unknown): value is Tensor {
-  return typeof value === "object" && value !== null && (value as Tensor).data instanceof Float32Array && Array.isArray((value as Tensor).shape);
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Tensor).data instanceof Float32Array &&
+    Array.isArray((value as Tensor).shape)
+  );
 }
 
 /** Wraps existing float32 data (no copy) as a row-major tensor of `shape`. */
 export function fromData(data: Float32Array, shape: Shape): Tensor {
   checkShape(shape, "fromData");
   if (data.length !== numel(shape)) {
-    throw new ShapeError(`fromData: ${data.length} values cannot fill shape ${fmtShape(shape)} (${numel(shape)} values)`);
+    throw new ShapeError(
+      `fromData: ${data.length} values cannot fill shape ${fmtShape(shape)} (${numel(shape)} values)`,
+    );
   }
   return ndarray(data, [...shape]);
 }
@@ -60,11 +68,17 @@ export function ones(shape: Shape): Tensor {
 
 /** 0, 1, …, n−1 as float32 (use `arangeInt` for token positions). */
 export function arange(n: number): Tensor {
-  return fromData(Float32Array.from({ length: n }, (_, i) => i), [n]);
+  return fromData(
+    Float32Array.from({ length: n }, (_, i) => i),
+    [n],
+  );
 }
 
 export function arangeInt(start: number, end: number): IntTensor {
-  return ndarray(Int32Array.from({ length: Math.max(0, end - start) }, (_, i) => start + i), [Math.max(0, end - start)]);
+  return ndarray(
+    Int32Array.from({ length: Math.max(0, end - start) }, (_, i) => start + i),
+    [Math.max(0, end - start)],
+  );
 }
 
 function nestedShape(value: Nested, op: string): number[] {
@@ -73,7 +87,8 @@ function nestedShape(value: Nested, op: string): number[] {
   const inner = nestedShape(value[0], op);
   for (const item of value) {
     const s = nestedShape(item, op);
-    if (fmtShape(s) !== fmtShape(inner)) throw new ShapeError(`${op}: ragged nested array: rows of shape ${fmtShape(inner)} and ${fmtShape(s)}`);
+    if (fmtShape(s) !== fmtShape(inner))
+      throw new ShapeError(`${op}: ragged nested array: rows of shape ${fmtShape(inner)} and ${fmtShape(s)}`);
   }
   return [value.length, ...inner];
 }
@@ -106,7 +121,12 @@ export function isContiguous(t: AnyTensor): boolean {
 }
 
 /** Visits every multi-index of `shape` in row-major order, passing the flat positions for each stride set. */
-export function forEachIndex(shape: Shape, strides: number[][], offsets: number[], visit: (positions: number[]) => void): void {
+export function forEachIndex(
+  shape: Shape,
+  strides: number[][],
+  offsets: number[],
+  visit: (positions: number[]) => void,
+): void {
   const n = numel(shape);
   if (n === 0) return;
   const rank = shape.length;
@@ -168,6 +188,8 @@ export function clone(t: Tensor): Tensor {
 /** Nested JavaScript arrays, handy for printing and small comparisons. */
 export function toNested(t: AnyTensor): Nested {
   const walk = (dim: number, offset: number): Nested =>
-    dim === t.shape.length ? t.data[offset] : Array.from({ length: t.shape[dim] }, (_, i) => walk(dim + 1, offset + i * t.stride[dim]));
+    dim === t.shape.length
+      ? t.data[offset]
+      : Array.from({ length: t.shape[dim] }, (_, i) => walk(dim + 1, offset + i * t.stride[dim]));
   return walk(0, t.offset);
 }

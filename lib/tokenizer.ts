@@ -14,7 +14,8 @@ export function encode(text: string): number[] {
 /** Token ids → text. Throws a RangeError naming the first id outside the vocabulary. */
 export function decode(ids: readonly number[]): string {
   const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= VOCAB_SIZE);
-  if (bad !== undefined) throw new RangeError(`decode: token id ${bad} is outside GPT-2's vocabulary (0…${VOCAB_SIZE - 1})`);
+  if (bad !== undefined)
+    throw new RangeError(`decode: token id ${bad} is outside GPT-2's vocabulary (0…${VOCAB_SIZE - 1})`);
   return bpeDecode(ids);
 }
 

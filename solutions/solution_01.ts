@@ -51,10 +51,14 @@ export class GPT2Config {
       }
     }
     if (this.n_inner !== null && (!Number.isInteger(this.n_inner) || this.n_inner <= 0)) {
-      throw new ConfigError(`GPT2Config: n_inner must be a positive integer or null, got ${JSON.stringify(this.n_inner)}`);
+      throw new ConfigError(
+        `GPT2Config: n_inner must be a positive integer or null, got ${JSON.stringify(this.n_inner)}`,
+      );
     }
     if (typeof this.layer_norm_epsilon !== "number" || !(this.layer_norm_epsilon > 0)) {
-      throw new ConfigError(`GPT2Config: layer_norm_epsilon must be a positive number, got ${JSON.stringify(this.layer_norm_epsilon)}`);
+      throw new ConfigError(
+        `GPT2Config: layer_norm_epsilon must be a positive number, got ${JSON.stringify(this.layer_norm_epsilon)}`,
+      );
     }
     // Every head gets an equal slice of the hidden vector, so n_embd must split evenly.
     if (this.n_embd % this.n_head !== 0) {
@@ -80,7 +84,9 @@ export class GPT2Config {
    */
   static fromJSON(json: unknown): GPT2Config {
     if (typeof json !== "object" || json === null || Array.isArray(json)) {
-      throw new ConfigError(`GPT2Config.fromJSON: expected a JSON object, got ${json === null ? "null" : Array.isArray(json) ? "an array" : typeof json}`);
+      throw new ConfigError(
+        `GPT2Config.fromJSON: expected a JSON object, got ${json === null ? "null" : Array.isArray(json) ? "an array" : typeof json}`,
+      );
     }
     const source = json as Record<string, unknown>;
     const options: Record<string, unknown> = {};

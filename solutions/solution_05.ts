@@ -17,7 +17,9 @@ export class TokenEmbedding extends Module {
   /** ids: [B, T] integer token ids → [B, T, n_embd], row `id` of the table for each id. */
   forward(ids: IntTensor): Tensor {
     if (!(ids.data instanceof Int32Array) || ids.shape.length !== 2) {
-      throw new ShapeError(`TokenEmbedding: expected integer ids of shape [B, T], got ${ids.data instanceof Int32Array ? fmtShape(ids.shape) : "a non-integer tensor"}`);
+      throw new ShapeError(
+        `TokenEmbedding: expected integer ids of shape [B, T], got ${ids.data instanceof Int32Array ? fmtShape(ids.shape) : "a non-integer tensor"}`,
+      );
     }
     const [vocab, dim] = this.weight.shape;
     const [B, T] = ids.shape;
@@ -26,7 +28,9 @@ export class TokenEmbedding extends Module {
       for (let t = 0; t < T; t++) {
         const id = ids.get(b, t);
         if (id < 0 || id >= vocab) {
-          throw new RangeError(`TokenEmbedding: token id ${id} at [${b}, ${t}] is out of range; the vocabulary has ${vocab} tokens (ids 0…${vocab - 1})`);
+          throw new RangeError(
+            `TokenEmbedding: token id ${id} at [${b}, ${t}] is out of range; the vocabulary has ${vocab} tokens (ids 0…${vocab - 1})`,
+          );
         }
         // Copy row `id` of the table into output position (b, t).
         for (let c = 0; c < dim; c++) out[(b * T + t) * dim + c] = this.weight.get(id, c);

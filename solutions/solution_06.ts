@@ -25,9 +25,13 @@ export class PositionEmbedding extends Module {
 /** The new tokens' positions past … past+T−1 must be rows of the table: the context limit. */
 function checkPositions(T: number, past: number, n_positions: number): void {
   if (!Number.isInteger(T) || T < 1 || !Number.isInteger(past) || past < 0) {
-    throw new RangeError(`PositionEmbedding: T must be a positive integer and past an integer ≥ 0, got T=${T}, past=${past}`);
+    throw new RangeError(
+      `PositionEmbedding: T must be a positive integer and past an integer ≥ 0, got T=${T}, past=${past}`,
+    );
   }
   if (past + T > n_positions) {
-    throw new RangeError(`PositionEmbedding: positions ${past}…${past + T - 1} do not fit; the model has ${n_positions} positions (past + T = ${past + T} > n_positions = ${n_positions})`);
+    throw new RangeError(
+      `PositionEmbedding: positions ${past}…${past + T - 1} do not fit; the model has ${n_positions} positions (past + T = ${past + T} > n_positions = ${n_positions})`,
+    );
   }
 }

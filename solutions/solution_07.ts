@@ -16,7 +16,10 @@ export interface QKV {
 /** Cuts [..., 3·C] into q, k, v of [..., C] each (views, no copies). */
 export function splitQKV(qkv: Tensor, n_embd: number): QKV {
   const width = qkv.shape[qkv.shape.length - 1];
-  if (width !== 3 * n_embd) throw new ShapeError(`splitQKV: expected a last dimension of 3 × ${n_embd} = ${3 * n_embd}, got ${fmtShape(qkv.shape)}`);
+  if (width !== 3 * n_embd)
+    throw new ShapeError(
+      `splitQKV: expected a last dimension of 3 × ${n_embd} = ${3 * n_embd}, got ${fmtShape(qkv.shape)}`,
+    );
   const [q, k, v] = F.split(qkv, [n_embd, n_embd, n_embd], -1);
   return { q, k, v };
 }

@@ -14,7 +14,9 @@ export interface Norm {
 export function preNormResidual(x: Tensor, norm: Norm, sublayer: (h: Tensor) => Tensor): Tensor {
   const update = sublayer(norm.forward(x));
   if (fmtShape(update.shape) !== fmtShape(x.shape)) {
-    throw new ShapeError(`preNormResidual: the sublayer returned ${fmtShape(update.shape)} but the residual stream is ${fmtShape(x.shape)}; they must match to be added`);
+    throw new ShapeError(
+      `preNormResidual: the sublayer returned ${fmtShape(update.shape)} but the residual stream is ${fmtShape(x.shape)}; they must match to be added`,
+    );
   }
   return F.add(x, update);
 }

@@ -19,7 +19,10 @@ export interface LanguageModel {
 export function nextTokenLogits(model: LanguageModel, ids: readonly number[]): Tensor {
   const logits = model.forward(intTensor([[...ids]])); // [1, T, vocab]
   const [, T, vocab] = logits.shape;
-  return fromData(Float32Array.from({ length: vocab }, (_, i) => logits.get(0, T - 1, i)), [vocab]);
+  return fromData(
+    Float32Array.from({ length: vocab }, (_, i) => logits.get(0, T - 1, i)),
+    [vocab],
+  );
 }
 
 /** Picks a token id from logits [vocab]: argmax when temperature is 0, else a draw from softmax(logits / temperature). */
@@ -73,7 +76,11 @@ export function generate(model: LanguageModel, prompt: readonly number[], option
 /** A prompt the model can read, a whole number of new tokens, and a temperature of at least 0. */
 function checkArguments(prompt: readonly number[], context: number, maxNewTokens: number, temperature: number): void {
   if (prompt.length === 0) throw new RangeError("generate: the prompt is empty; give at least one token id");
-  if (prompt.length > context) throw new RangeError(`generate: the prompt has ${prompt.length} tokens but the model reads at most n_positions = ${context}`);
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`generate: maxNewTokens must be an integer ≥ 0, got ${maxNewTokens}`);
+  if (prompt.length > context)
+    throw new RangeError(
+      `generate: the prompt has ${prompt.length} tokens but the model reads at most n_positions = ${context}`,
+    );
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0)
+    throw new RangeError(`generate: maxNewTokens must be an integer ≥ 0, got ${maxNewTokens}`);
   if (!(temperature >= 0)) throw new RangeError(`generate: temperature must be ≥ 0, got ${temperature}`);
 }

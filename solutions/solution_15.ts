@@ -43,7 +43,10 @@ export function convertHFStateDict(hf: Record<string, Tensor | IntTensor>): Conv
     state[name] = CONV1D_SUFFIXES.some((suffix) => key.endsWith(suffix)) ? F.transpose(tensor, 0, 1) : tensor;
   }
   const wte = state["transformer.wte.weight"];
-  if (!wte) throw new Error(`convertHFStateDict: the checkpoint has no wte.weight (keys: ${Object.keys(hf).slice(0, 5).join(", ")}, …)`);
+  if (!wte)
+    throw new Error(
+      `convertHFStateDict: the checkpoint has no wte.weight (keys: ${Object.keys(hf).slice(0, 5).join(", ")}, …)`,
+    );
   state["lm_head.weight"] = wte; // weight tying: the same tensor object
   return { state, skipped };
 }
@@ -57,7 +60,9 @@ export function loadPretrained(dir: string): GPT2LMHeadModel {
   const { state } = convertHFStateDict(weights.tensors);
   const wte = state["transformer.wte.weight"];
   if (wte.shape[0] !== config.vocab_size || wte.shape[1] !== config.n_embd) {
-    throw new Error(`loadPretrained: wte.weight is ${fmtShape(wte.shape)} but config.json says [${config.vocab_size}, ${config.n_embd}]`);
+    throw new Error(
+      `loadPretrained: wte.weight is ${fmtShape(wte.shape)} but config.json says [${config.vocab_size}, ${config.n_embd}]`,
+    );
   }
   model.loadStateDict(state, { assign: true }); // strict: lists every missing, unexpected or misshapen key
   return model;

@@ -24,7 +24,11 @@ export interface LayerCache {
 export type KVCache = LayerCache[];
 
 /** Attention over the cached tokens and the new ones; returns the output and the grown cache. */
-export function attendWithCache(attn: GPT2Attention, x: Tensor, past?: LayerCache): { output: Tensor; present: LayerCache } {
+export function attendWithCache(
+  attn: GPT2Attention,
+  x: Tensor,
+  past?: LayerCache,
+): { output: Tensor; present: LayerCache } {
   const { q, k, v } = splitQKV(attn.c_attn.forward(x), attn.config.n_embd);
   const heads = (t: Tensor) => splitHeads(t, attn.config.n_head);
   // Append along the time axis: [B, H, T_past, D] + [B, H, T, D] → [B, H, T_past + T, D].
@@ -36,7 +40,11 @@ export function attendWithCache(attn: GPT2Attention, x: Tensor, past?: LayerCach
 }
 
 /** A GPT-2 block that reads and grows one layer's cache. */
-export function blockWithCache(block: GPT2Block, x: Tensor, past?: LayerCache): { output: Tensor; present: LayerCache } {
+export function blockWithCache(
+  block: GPT2Block,
+  x: Tensor,
+  past?: LayerCache,
+): { output: Tensor; present: LayerCache } {
   let present: LayerCache | undefined;
   const afterAttention = preNormResidual(x, block.ln_1, (h) => {
     const result = attendWithCache(block.attn, h, past);
@@ -55,7 +63,12 @@ export interface CachedForwardOptions {
  * Logits for the new `ids` [B, T] given the cache of the tokens before them (null for none),
  * and the cache grown by these T tokens. Positions continue from the cache's length.
  */
-export function forwardWithCache(model: GPT2LMHeadModel, ids: IntTensor, cache: KVCache | null, { lastOnly = false }: CachedForwardOptions = {}): { logits: Tensor; cache: KVCache } {
+export function forwardWithCache(
+  model: GPT2LMHeadModel,
+  ids: IntTensor,
+  cache: KVCache | null,
+  { lastOnly = false }: CachedForwardOptions = {},
+): { logits: Tensor; cache: KVCache } {
   const { transformer, config } = model;
   if (cache) checkCache(model, cache, ids.shape[0]);
   const past = cache ? cache[0].key.shape[2] : 0;
@@ -75,18 +88,27 @@ export function forwardWithCache(model: GPT2LMHeadModel, ids: IntTensor, cache: 
 /** A cache must come from this model: one entry per layer, each [B, n_head, T_past, head_dim]. */
 function checkCache(model: GPT2LMHeadModel, cache: KVCache, batch: number): void {
   const { n_layer, n_head, n_embd } = model.config;
-  if (cache.length !== n_layer) throw new RangeError(`forwardWithCache: the cache has ${cache.length} layers but this model has n_layer = ${n_layer}: was it made by another model?`);
+  if (cache.length !== n_layer)
+    throw new RangeError(
+      `forwardWithCache: the cache has ${cache.length} layers but this model has n_layer = ${n_layer}: was it made by another model?`,
+    );
   const T = cache[0].key.shape[2];
   const want = fmtShape([batch, n_head, T, n_embd / n_head]);
   cache.forEach(({ key, value }, i) => {
     if (fmtShape(key.shape) !== want || fmtShape(value.shape) !== want) {
-      throw new RangeError(`forwardWithCache: layer ${i}'s cached key ${fmtShape(key.shape)} and value ${fmtShape(value.shape)} should both be ${want} ([B, n_head, T_past, head_dim]): was the cache made by another model?`);
+      throw new RangeError(
+        `forwardWithCache: layer ${i}'s cached key ${fmtShape(key.shape)} and value ${fmtShape(value.shape)} should both be ${want} ([B, n_head, T_past, head_dim]): was the cache made by another model?`,
+      );
     }
   });
 }
 
 /** Step 14's generate, with the cache: the prompt runs once, then one token per step. Same arguments, same tokens. */
-export function generateWithCache(model: GPT2LMHeadModel, prompt: readonly number[], options: GenerateOptions): number[] {
+export function generateWithCache(
+  model: GPT2LMHeadModel,
+  prompt: readonly number[],
+  options: GenerateOptions,
+): number[] {
   const { maxNewTokens, temperature = 1, seed = 0, stopAtEndOfText = false, onToken } = options;
   const context = model.config.n_positions;
   checkArguments(prompt, context, maxNewTokens, temperature);
@@ -113,7 +135,11 @@ export function generateWithCache(model: GPT2LMHeadModel, prompt: readonly numbe
 /** A prompt the model can read, a whole number of new tokens, and a temperature of at least 0. */
 function checkArguments(prompt: readonly number[], context: number, maxNewTokens: number, temperature: number): void {
   if (prompt.length === 0) throw new RangeError("generateWithCache: the prompt is empty; give at least one token id");
-  if (prompt.length > context) throw new RangeError(`generateWithCache: the prompt has ${prompt.length} tokens but the model reads at most n_positions = ${context}`);
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`generateWithCache: maxNewTokens must be an integer ≥ 0, got ${maxNewTokens}`);
+  if (prompt.length > context)
+    throw new RangeError(
+      `generateWithCache: the prompt has ${prompt.length} tokens but the model reads at most n_positions = ${context}`,
+    );
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0)
+    throw new RangeError(`generateWithCache: maxNewTokens must be an integer ≥ 0, got ${maxNewTokens}`);
   if (!(temperature >= 0)) throw new RangeError(`generateWithCache: temperature must be ≥ 0, got ${temperature}`);
 }

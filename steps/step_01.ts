@@ -35,7 +35,10 @@ export class GPT2Config {
     //   n_inner null, layer_norm_epsilon 1e-5.
     // TODO: throw a ConfigError when a size is not a positive integer, and when
     //   n_embd is not divisible by n_head (name both numbers in the message).
-    throw notImplemented("01", `GPT2Config constructor: fill in the fields from ${JSON.stringify(options)} and Hugging Face's defaults`);
+    throw notImplemented(
+      "01",
+      `GPT2Config constructor: fill in the fields from ${JSON.stringify(options)} and Hugging Face's defaults`,
+    );
   }
 
   /** Width of one attention head (n_embd / n_head). */
@@ -54,6 +57,9 @@ export class GPT2Config {
   static fromJSON(json: unknown): GPT2Config {
     // TODO: check that `json` is an object, pick out the fields above (ignore the other keys),
     //   accept the older name "n_ctx" for n_positions, and call the constructor.
-    throw notImplemented("01", `GPT2Config.fromJSON: build a config from ${typeof json === "object" ? "the object" : typeof json} you were given`);
+    throw notImplemented(
+      "01",
+      `GPT2Config.fromJSON: build a config from ${typeof json === "object" ? "the object" : typeof json} you were given`,
+    );
   }
 }

@@ -18,7 +18,10 @@ export class LayerNorm extends Module {
     super();
     // TODO: create the learned scale `weight` (ones, shape [dim]) and shift `bias` (zeros, shape [dim]).
     // Hint: fields that hold a tensor become parameters automatically, named after the field.
-    throw notImplemented("03", `LayerNorm(${dim}) constructor: create weight (ones [${dim}]) and bias (zeros [${dim}])`);
+    throw notImplemented(
+      "03",
+      `LayerNorm(${dim}) constructor: create weight (ones [${dim}]) and bias (zeros [${dim}])`,
+    );
   }
 
   /** x: [..., dim] → [..., dim], normalised over the last axis. */

@@ -21,7 +21,10 @@ export class GPT2MLP extends Module {
   constructor(config: GPT2Config) {
     super();
     // TODO: c_fc expands n_embd → config.innerDim; c_proj projects innerDim → n_embd.
-    throw notImplemented("04", `GPT2MLP constructor: create c_fc (${config.n_embd}→${config.innerDim}) and c_proj (${config.innerDim}→${config.n_embd})`);
+    throw notImplemented(
+      "04",
+      `GPT2MLP constructor: create c_fc (${config.n_embd}→${config.innerDim}) and c_proj (${config.innerDim}→${config.n_embd})`,
+    );
   }
 
   /** x: [..., n_embd] → [..., n_embd]. */

@@ -15,7 +15,10 @@ export class PositionEmbedding extends Module {
   constructor(config: GPT2Config) {
     super();
     // TODO: the table: a [n_positions, n_embd] tensor, initialised like the token table.
-    throw notImplemented("06", `PositionEmbedding constructor: create weight [${config.n_positions}, ${config.n_embd}]`);
+    throw notImplemented(
+      "06",
+      `PositionEmbedding constructor: create weight [${config.n_positions}, ${config.n_embd}]`,
+    );
   }
 
   /** Embeddings of positions past … past+T−1: [T, n_embd]. */
@@ -25,6 +28,9 @@ export class PositionEmbedding extends Module {
     //       2. throw a RangeError when past + T is larger than the number of rows (n_positions),
     //          naming past + T and n_positions
     //       3. return rows past … past+T−1 of the table
-    throw notImplemented("06", `PositionEmbedding.forward(${T}, ${past}): return rows ${past}…${past + T - 1} of the table`);
+    throw notImplemented(
+      "06",
+      `PositionEmbedding.forward(${T}, ${past}): return rows ${past}…${past + T - 1} of the table`,
+    );
   }
 }

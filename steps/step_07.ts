@@ -33,6 +33,9 @@ export class QKVProjection extends Module {
   /** x: [B, T, n_embd] → q, k, v, each [B, T, n_embd]. */
   forward(x: Tensor): QKV {
     // TODO: project with c_attn, then split with splitQKV.
-    throw notImplemented("07", `QKVProjection.forward: project x of shape [${x.shape}] and split into q, k, v (n_embd ${this.config.n_embd})`);
+    throw notImplemented(
+      "07",
+      `QKVProjection.forward: project x of shape [${x.shape}] and split into q, k, v (n_embd ${this.config.n_embd})`,
+    );
   }
 }

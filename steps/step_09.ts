@@ -29,7 +29,10 @@ export class GPT2Attention extends Module {
   constructor(readonly config: GPT2Config) {
     super();
     // TODO: c_attn (n_embd → 3·n_embd) and c_proj (n_embd → n_embd).
-    throw notImplemented("09", `GPT2Attention constructor: create c_attn (${config.n_embd}→${3 * config.n_embd}) and c_proj (${config.n_embd}→${config.n_embd})`);
+    throw notImplemented(
+      "09",
+      `GPT2Attention constructor: create c_attn (${config.n_embd}→${3 * config.n_embd}) and c_proj (${config.n_embd}→${config.n_embd})`,
+    );
   }
 
   /** x: [B, T, n_embd] → [B, T, n_embd]. */

@@ -21,7 +21,10 @@ export class GPT2LMHeadModel extends Module {
     // TODO: 1. transformer: a GPT2Model
     //       2. lm_head: Linear(n_embd → vocab_size) without a bias
     //       3. if tieWeights, make lm_head.weight the very same tensor as transformer.wte.weight
-    throw notImplemented("13", `GPT2LMHeadModel constructor: transformer + lm_head (${config.n_embd}→${config.vocab_size}), tied: ${tieWeights}`);
+    throw notImplemented(
+      "13",
+      `GPT2LMHeadModel constructor: transformer + lm_head (${config.n_embd}→${config.vocab_size}), tied: ${tieWeights}`,
+    );
   }
 
   /** ids: [B, T] → logits [B, T, vocab_size]. */

@@ -26,7 +26,10 @@ export function convertHFStateDict(hf: Record<string, Tensor | IntTensor>): Conv
   //   - for the Conv1D weights (attn.c_attn.weight, attn.c_proj.weight, mlp.c_fc.weight,
   //     mlp.c_proj.weight) store them transposed, [in, out] → [out, in], as a view (no copy)
   // Then tie: state["lm_head.weight"] = state["transformer.wte.weight"] (the same object).
-  throw notImplemented("15", `convertHFStateDict: map ${Object.keys(hf).length} Hugging Face keys onto our parameter paths`);
+  throw notImplemented(
+    "15",
+    `convertHFStateDict: map ${Object.keys(hf).length} Hugging Face keys onto our parameter paths`,
+  );
 }
 
 /** Builds GPT-2 from a folder with config.json and model.safetensors (Hugging Face layout). */

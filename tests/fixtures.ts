@@ -12,11 +12,20 @@ export interface FixtureEntry {
   config: Record<string, unknown>;
   tolerance: Tolerance;
   tensors: string[];
-  mistakes: { name: string; description: string; distance_in_tolerances: number | "inf"; outputs: Record<string, string>; tolerance?: string }[];
+  mistakes: {
+    name: string;
+    description: string;
+    distance_in_tolerances: number | "inf";
+    outputs: Record<string, string>;
+    tolerance?: string;
+  }[];
 }
 
 /** Where a fixture tensor's numbers came from (keyed by its array, so views of it count too). */
-const origins = new WeakMap<object, { entry: FixtureEntry; name: string; tensors: Record<string, Tensor | IntTensor> }>();
+const origins = new WeakMap<
+  object,
+  { entry: FixtureEntry; name: string; tensors: Record<string, Tensor | IntTensor> }
+>();
 
 /** Within tolerance everywhere, infinities matching exactly, and NaN where the mistake gives NaN too. */
 function allClose(got: ArrayLike<number>, expected: ArrayLike<number>, { atol, rtol }: Tolerance): boolean {
@@ -48,7 +57,9 @@ export function recognisedMistake(expected: AnyTensor, got: ArrayLike<number>): 
   return null;
 }
 
-const manifest = JSON.parse(readFileSync(new URL("fixtures/manifest.json", import.meta.url), "utf8")) as { steps: Record<string, FixtureEntry> };
+const manifest = JSON.parse(readFileSync(new URL("fixtures/manifest.json", import.meta.url), "utf8")) as {
+  steps: Record<string, FixtureEntry>;
+};
 
 export interface Fixture extends FixtureEntry {
   /** A float32 tensor by name. */
@@ -63,7 +74,10 @@ export interface Fixture extends FixtureEntry {
 
 export function loadFixture(step: string): Fixture {
   const entry = manifest.steps[step];
-  if (!entry) throw new Error(`no fixture "${step}" in tests/fixtures/manifest.json; run /usr/bin/python3 scripts/make_fixtures.py`);
+  if (!entry)
+    throw new Error(
+      `no fixture "${step}" in tests/fixtures/manifest.json; run /usr/bin/python3 scripts/make_fixtures.py`,
+    );
   const { tensors } = parseSafetensors(readFileSync(new URL(`fixtures/${entry.file}`, import.meta.url)));
   const get = (name: string, kind: typeof Float32Array | typeof Int32Array) => {
     const t = tensors[name];
@@ -81,5 +95,11 @@ export function loadFixture(step: string): Fixture {
     const state = Object.fromEntries(Object.entries(module("transformer.")).map(([k, v]) => [`transformer.${k}`, v]));
     return { ...state, "lm_head.weight": state["transformer.wte.weight"] };
   };
-  return { ...entry, f32: (name) => get(name, Float32Array) as Tensor, i32: (name) => get(name, Int32Array) as IntTensor, module, lmHeadModel };
+  return {
+    ...entry,
+    f32: (name) => get(name, Float32Array) as Tensor,
+    i32: (name) => get(name, Int32Array) as IntTensor,
+    module,
+    lmHeadModel,
+  };
 }

@@ -73,14 +73,20 @@ function explain(error: unknown, nn: string, advice: Advice): Error {
   if (isNotImplemented(error)) {
     // With --chain=mine the missing piece may be an earlier step: send the learner to its chapter.
     const other = /^step (\d\d) /.exec((error as Error).message)?.[1];
-    if (other && other !== nn) return new CheckFailure(`${(error as Error).message}\n(step ${nn} runs on your step ${other} here, with --chain=mine)\nread: book/src/step_${other}.md, then npm run s${other}`);
+    if (other && other !== nn)
+      return new CheckFailure(
+        `${(error as Error).message}\n(step ${nn} runs on your step ${other} here, with --chain=mine)\nread: book/src/step_${other}.md, then npm run s${other}`,
+      );
     return new CheckFailure(`${(error as Error).message}\n${read}`);
   }
-  if (error instanceof Diagnosis) return new CheckFailure(`${error.message}\nread: book/src/step_${nn}.md, section "${error.section}"`);
+  if (error instanceof Diagnosis)
+    return new CheckFailure(`${error.message}\nread: book/src/step_${nn}.md, section "${error.section}"`);
   if (error instanceof CheckFailure) return new CheckFailure(`${error.message}\nhint: ${advice.hint}\n${read}`);
   const e = error instanceof Error ? error : new Error(String(error));
   const where = whereInStep(e);
-  return new CheckFailure(`your code threw ${e.name}: ${e.message}${where ? `\n  at ${where}` : ""}\nhint: ${advice.hint}\n${read}`);
+  return new CheckFailure(
+    `your code threw ${e.name}: ${e.message}${where ? `\n  at ${where}` : ""}\nhint: ${advice.hint}\n${read}`,
+  );
 }
 
 /** A failure that follows from an earlier failed check: name that one, keep what went wrong, drop the hint. */
@@ -104,9 +110,13 @@ export function checksFor(nn: string) {
         } catch (error) {
           if (isNotImplemented(error)) return;
           const message = error instanceof Error ? error.message : String(error);
-          throw new CheckFailure(`on the untouched skeleton this check failed for a reason other than "not implemented":\n${message}`);
+          throw new CheckFailure(
+            `on the untouched skeleton this check failed for a reason other than "not implemented":\n${message}`,
+          );
         }
-        throw new CheckFailure(`check "${name}" passed on the untouched skeleton ${stepFile(nn)}: it cannot catch a missing implementation`);
+        throw new CheckFailure(
+          `check "${name}" passed on the untouched skeleton ${stepFile(nn)}: it cannot catch a missing implementation`,
+        );
       });
       return;
     }
@@ -115,7 +125,9 @@ export function checksFor(nn: string) {
         await body();
       } catch (error) {
         failed.push(name);
-        const cause = failed.find((earlier) => earlier !== name && (advice.after ?? []).some((prefix) => earlier.startsWith(prefix)));
+        const cause = failed.find(
+          (earlier) => earlier !== name && (advice.after ?? []).some((prefix) => earlier.startsWith(prefix)),
+        );
         if (cause && !isNotImplemented(error)) throw dependent(error, cause);
         throw explain(error, nn, advice);
       }
@@ -135,7 +147,8 @@ const show = (v: unknown): string => {
 const identity = (v: unknown): string => (isTensor(v) ? `${fmtShape(v.shape)} ${show(values(v))}` : show(v));
 
 export function expectEqual(what: string, got: unknown, expected: unknown): void {
-  if (identity(got) !== identity(expected)) throw new CheckFailure(`${what}\n  expected: ${show(expected)}\n  got:      ${show(got)}`);
+  if (identity(got) !== identity(expected))
+    throw new CheckFailure(`${what}\n  expected: ${show(expected)}\n  got:      ${show(got)}`);
 }
 
 /** Token ids equal to a fixture's; on a mismatch, names the recorded mistake they match, if any. */
@@ -143,7 +156,9 @@ export function expectIds(what: string, got: readonly number[], expected: AnyTen
   const want = values(expected);
   if (show(got) === show(want)) return;
   const known = got.length === want.length ? recognisedMistake(expected, got) : null;
-  throw new CheckFailure(`${what}\n  expected: ${show(want)}\n  got:      ${show(got)}${known ? `\n  it matches what PyTorch computes for a classic mistake — ${known}` : ""}`);
+  throw new CheckFailure(
+    `${what}\n  expected: ${show(want)}\n  got:      ${show(got)}${known ? `\n  it matches what PyTorch computes for a classic mistake — ${known}` : ""}`,
+  );
 }
 
 export function expectTrue(what: string, condition: boolean, detail = ""): void {
@@ -152,14 +167,18 @@ export function expectTrue(what: string, condition: boolean, detail = ""): void 
 
 export function expectTensor(what: string, value: unknown): asserts value is Tensor {
   if (!isTensor(value)) {
-    throw new CheckFailure(`${what}: expected a float32 tensor (an ndarray over a Float32Array)\n  got: ${value === undefined ? "undefined (did you forget to return it?)" : show(value)}`);
+    throw new CheckFailure(
+      `${what}: expected a float32 tensor (an ndarray over a Float32Array)\n  got: ${value === undefined ? "undefined (did you forget to return it?)" : show(value)}`,
+    );
   }
 }
 
 export function expectShape(what: string, value: unknown, shape: readonly number[]): asserts value is Tensor {
   expectTensor(what, value);
   if (fmtShape(value.shape) !== fmtShape(shape)) {
-    throw new CheckFailure(`${what} has the wrong shape\n  expected: ${fmtShape(shape)}\n  got:      ${fmtShape(value.shape)}`);
+    throw new CheckFailure(
+      `${what} has the wrong shape\n  expected: ${fmtShape(shape)}\n  got:      ${fmtShape(value.shape)}`,
+    );
   }
 }
 
@@ -185,7 +204,13 @@ function doesNotMatch(what: string): string {
 }
 
 /** Element-wise |got − expected| ≤ atol + rtol·|expected|, with ±∞ required to match exactly. */
-export function expectClose(what: string, got: unknown, expected: AnyTensor, tol: Tolerance, reference = "the PyTorch reference"): void {
+export function expectClose(
+  what: string,
+  got: unknown,
+  expected: AnyTensor,
+  tol: Tolerance,
+  reference = "the PyTorch reference",
+): void {
   expectShape(what, got, expected.shape);
   const g = values(got);
   const e = values(expected);
@@ -226,17 +251,27 @@ export function expectClose(what: string, got: unknown, expected: AnyTensor, tol
  * Expects `fn` to throw an error (of class `kind`, when given) whose message matches every pattern. A "not implemented"
  * error is passed through untouched, so a skeleton never counts as "threw the right error".
  */
-export async function expectError(what: string, fn: () => unknown, patterns: readonly RegExp[], kind?: string): Promise<void> {
+export async function expectError(
+  what: string,
+  fn: () => unknown,
+  patterns: readonly RegExp[],
+  kind?: string,
+): Promise<void> {
   try {
     await fn();
   } catch (error) {
     if (isNotImplemented(error)) throw error;
     const message = error instanceof Error ? error.message : String(error);
     const name = error instanceof Error ? error.name : typeof error;
-    if (kind && name !== kind) throw new CheckFailure(`${what}: the error should be a ${kind}, as the chapter asks\n  got: ${name}: ${JSON.stringify(message)}`);
+    if (kind && name !== kind)
+      throw new CheckFailure(
+        `${what}: the error should be a ${kind}, as the chapter asks\n  got: ${name}: ${JSON.stringify(message)}`,
+      );
     const missing = patterns.filter((p) => !p.test(message));
     if (missing.length) {
-      throw new CheckFailure(`${what}: the error message should mention ${missing.map(String).join(" and ")}\n  got: ${JSON.stringify(message)}`);
+      throw new CheckFailure(
+        `${what}: the error message should mention ${missing.map(String).join(" and ")}\n  got: ${JSON.stringify(message)}`,
+      );
     }
     return;
   }
@@ -244,7 +279,11 @@ export async function expectError(what: string, fn: () => unknown, patterns: rea
 }
 
 /** The module's parameter paths and shapes must be exactly `expected`, in order. */
-export function expectParameters(what: string, module: { namedParameters(): [string, Tensor][] }, expected: Record<string, readonly number[]>): void {
+export function expectParameters(
+  what: string,
+  module: { namedParameters(): [string, Tensor][] },
+  expected: Record<string, readonly number[]>,
+): void {
   const got = Object.fromEntries(module.namedParameters().map(([name, t]) => [name, fmtShape(t.shape)]));
   const want = Object.fromEntries(Object.entries(expected).map(([name, shape]) => [name, fmtShape(shape)]));
   expectEqual(`${what}: parameter names and shapes`, got, want);
@@ -261,8 +300,12 @@ export function expectCount(what: string, got: number, expected: number, known: 
   if (got === expected) return;
   const diff = got - expected;
   const named = Object.entries(known).find(([, size]) => size === Math.abs(diff));
-  const explained = named ? ` = ${named[0]}: ${diff > 0 ? "an extra" : "a missing"} tensor of ${named[0]} numbers (a bias that should${diff > 0 ? " not" : ""} be there?)` : "";
-  throw new CheckFailure(`${what}\n  expected: ${count(expected)} parameters\n  got:      ${count(got)} (${diff > 0 ? "+" : "−"}${count(Math.abs(diff))}${explained})`);
+  const explained = named
+    ? ` = ${named[0]}: ${diff > 0 ? "an extra" : "a missing"} tensor of ${named[0]} numbers (a bias that should${diff > 0 ? " not" : ""} be there?)`
+    : "";
+  throw new CheckFailure(
+    `${what}\n  expected: ${count(expected)} parameters\n  got:      ${count(got)} (${diff > 0 ? "+" : "−"}${count(Math.abs(diff))}${explained})`,
+  );
 }
 
 /** Hugging Face GPT-2 block parameter names and shapes at width C, under `prefix`. */
@@ -291,7 +334,13 @@ export function expectCausal(what: string, run: (changeAt: number | null) => Ten
   const before = run(null);
   const after = run(t);
   const keep = (x: Tensor) => x.hi(...x.shape.map((s, d) => (d === 1 ? t : s)));
-  expectClose(`${what}: outputs at positions 0…${t - 1} after changing token ${t}`, keep(after), keep(before), { atol: 1e-5, rtol: 1e-5 }, "the same outputs before the change");
+  expectClose(
+    `${what}: outputs at positions 0…${t - 1} after changing token ${t}`,
+    keep(after),
+    keep(before),
+    { atol: 1e-5, rtol: 1e-5 },
+    "the same outputs before the change",
+  );
   const changed = values(after).some((v, i) => v !== values(before)[i]);
   expectTrue(`${what}: changing token ${t} should change some later output (is the input used at all?)`, changed);
 }

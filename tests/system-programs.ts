@@ -69,7 +69,9 @@ export function findProgram(program: SystemProgram, env: NodeJS.ProcessEnv = pro
 
 /** The one line a skipped test shows: what is missing and how to get it. */
 function missingMessage(program: SystemProgram, env: NodeJS.ProcessEnv): string {
-  const where = env[program.envVar] ? `${program.envVar}=${env[program.envVar]}` : `${program.envVar} or the usual places`;
+  const where = env[program.envVar]
+    ? `${program.envVar}=${env[program.envVar]}`
+    : `${program.envVar} or the usual places`;
   return `needs ${program.name} (looked in ${where}): ${program.install}`;
 }
 

@@ -33,8 +33,10 @@ const { values } = parseArgs({
   },
 });
 const threads = values.threads === undefined ? defaultThreads() : Number(values.threads);
-if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be an integer ≥ 1, got ${values.threads}`);
-if (values.kernels !== "wasm" && values.kernels !== "js") throw new Error(`--kernels must be wasm or js, got ${values.kernels}`);
+if (!Number.isInteger(threads) || threads < 1)
+  throw new Error(`--threads must be an integer ≥ 1, got ${values.threads}`);
+if (values.kernels !== "wasm" && values.kernels !== "js")
+  throw new Error(`--kernels must be wasm or js, got ${values.kernels}`);
 useKernels(values.kernels, threads);
 const decodeTokens = Number(values["decode-tokens"]);
 const prefillLengths = values.prefill.split(",").map(Number);
@@ -75,23 +77,46 @@ if (!existsSync(dir)) {
 function kernelFigures(): void {
   const rng = new Random(0);
   const x = randn([64, 768], rng);
-  for (const [layout, weight] of [["[out, in]", placed([3072, 768], rng)], ["Conv1D view of [in, out]", F.transpose(placed([768, 3072], rng), 0, 1)]] as const) {
+  for (const [layout, weight] of [
+    ["[out, in]", placed([3072, 768], rng)],
+    ["Conv1D view of [in, out]", F.transpose(placed([768, 3072], rng), 0, 1)],
+  ] as const) {
     const ms = medianMs(() => F.linear(x, weight), 9);
-    console.log(`kernel  linear 64×768 → 3072, weight ${layout}: ${ms.toFixed(2)} ms, ${((2 * 64 * 768 * 3072) / ms / 1e6).toFixed(1)} GFLOP/s`);
+    console.log(
+      `kernel  linear 64×768 → 3072, weight ${layout}: ${ms.toFixed(2)} ms, ${((2 * 64 * 768 * 3072) / ms / 1e6).toFixed(1)} GFLOP/s`,
+    );
   }
   if (kernels().name === "wasm" && threads > 1) {
     // The cost of sharing a product between threads: a tiny product, alone vs. handed to every thread.
-    const job = { kind: "nt" as const, x: randn([1, 4], rng).data, w: randn([8, 4], rng).data, wOffset: 0, ldw: 4, wBatchStride: 0, M: 1, K: 4, N: 8, batch: 1 };
-    const perCall = (k: Kernels) => medianMs(() => { for (let i = 0; i < 1000; i++) k.gemm(job); }, 5);
+    const job = {
+      kind: "nt" as const,
+      x: randn([1, 4], rng).data,
+      w: randn([8, 4], rng).data,
+      wOffset: 0,
+      ldw: 4,
+      wBatchStride: 0,
+      M: 1,
+      K: 4,
+      N: 8,
+      batch: 1,
+    };
+    const perCall = (k: Kernels) =>
+      medianMs(() => {
+        for (let i = 0; i < 1000; i++) k.gemm(job);
+      }, 5);
     const alone = createWasmKernels(1);
     const shared = createWasmKernels(threads, { threadedMinWork: 0 });
     const handOffUs = perCall(shared) - perCall(alone);
     for (const k of [alone, shared]) k.close();
-    console.log(`kernel  hand-off to ${threads} threads: ${handOffUs.toFixed(1)} µs per product (Atomics, no messages)`);
+    console.log(
+      `kernel  hand-off to ${threads} threads: ${handOffUs.toFixed(1)} µs per product (Atomics, no messages)`,
+    );
   }
   const head = placed([50257, 768], rng);
   const headMs = medianMs(() => F.linear(randn([1, 768], rng), head), 9);
-  console.log(`kernel  head 1×768 → 50257 (decoding): ${headMs.toFixed(2)} ms, ${((50257 * 768 * 4) / headMs / 1e6).toFixed(1)} GB/s of weights`);
+  console.log(
+    `kernel  head 1×768 → 50257 (decoding): ${headMs.toFixed(2)} ms, ${((50257 * 768 * 4) / headMs / 1e6).toFixed(1)} GB/s of weights`,
+  );
 }
 
 interface Figures {
@@ -113,7 +138,9 @@ const prefillMs: Record<string, number> = {};
 for (const T of prefillLengths) {
   const ids = intTensor([Array.from({ length: T }, (_, i) => (i * 97) % vocab)]);
   prefillMs[T] = medianMs(() => forwardWithCache(model, ids, null, { lastOnly: true }), 5);
-  console.log(`prefill T=${T}: ${prefillMs[T].toFixed(0)} ms (the prompt through every block, logits at its last position)`);
+  console.log(
+    `prefill T=${T}: ${prefillMs[T].toFixed(0)} ms (the prompt through every block, logits at its last position)`,
+  );
 }
 
 /** Greedy decoding with the cache after a 4-token prompt: tokens per second, not counting the prompt. */
@@ -128,10 +155,14 @@ function decodeWithCache(): number {
 }
 decodeWithCache();
 const decodeTokensPerS = median([decodeWithCache(), decodeWithCache(), decodeWithCache()]);
-console.log(`decode  with the KV cache: ${decodeTokensPerS.toFixed(1)} tokens/s (greedy, ${decodeTokens} tokens after a 4-token prompt)`);
+console.log(
+  `decode  with the KV cache: ${decodeTokensPerS.toFixed(1)} tokens/s (greedy, ${decodeTokens} tokens after a 4-token prompt)`,
+);
 const uncachedStart = performance.now();
 generate(model, [464, 3290, 318, 257], { maxNewTokens: 8, temperature: 0 });
-console.log(`decode  without it (step 14): ${((1000 * 8) / (performance.now() - uncachedStart)).toFixed(1)} tokens/s (8 tokens, the whole sequence each time, logits at every position)`);
+console.log(
+  `decode  without it (step 14): ${((1000 * 8) / (performance.now() - uncachedStart)).toFixed(1)} tokens/s (8 tokens, the whole sequence each time, logits at every position)`,
+);
 const peak = process.resourceUsage().maxRSS * 1024;
 console.log(`memory  peak RSS ${mib(peak)} = ${(peak / fileBytes).toFixed(2)}× the checkpoint file`);
 
@@ -143,21 +174,47 @@ function compareTorch(ours: Figures): void {
   let theirs: Figures;
   let numpyDecode = 0;
   try {
-    const out = execFileSync(python, ["scripts/bench_torch.py", "--model", dir, "--threads", String(threads), "--decode-tokens", String(decodeTokens), "--prefill", prefillLengths.join(",")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    const raw = JSON.parse(out) as { load_s: number; prefill_ms: Record<string, number>; decode_tokens_per_s: number; numpy_decode_tokens_per_s: number; torch: string };
+    const out = execFileSync(
+      python,
+      [
+        "scripts/bench_torch.py",
+        "--model",
+        dir,
+        "--threads",
+        String(threads),
+        "--decode-tokens",
+        String(decodeTokens),
+        "--prefill",
+        prefillLengths.join(","),
+      ],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const raw = JSON.parse(out) as {
+      load_s: number;
+      prefill_ms: Record<string, number>;
+      decode_tokens_per_s: number;
+      numpy_decode_tokens_per_s: number;
+      torch: string;
+    };
     numpyDecode = raw.numpy_decode_tokens_per_s;
     console.log(`\nPyTorch ${raw.torch} and NumPy, ${threads} thread(s), same checkpoint, same run:`);
     theirs = { loadS: raw.load_s, prefillMs: raw.prefill_ms, decodeTokensPerS: raw.decode_tokens_per_s };
   } catch (error) {
-    console.log(`\n--compare-torch needs Debian's PyTorch (${python} with python3-torch): apt-get install python3-torch python3-numpy libopenblas0-openmp\n${(error as Error).message.split("\n")[0]}`);
+    console.log(
+      `\n--compare-torch needs Debian's PyTorch (${python} with python3-torch): apt-get install python3-torch python3-numpy libopenblas0-openmp\n${(error as Error).message.split("\n")[0]}`,
+    );
     return;
   }
   const row = (what: string, a: number, b: number, unit: string, lowerIsBetter: boolean) => {
     const ratio = lowerIsBetter ? a / b : b / a;
-    console.log(`  ${what.padEnd(26)} ours ${a.toFixed(unit === "s" ? 2 : 1).padStart(8)} ${unit.padEnd(9)} PyTorch ${b.toFixed(unit === "s" ? 2 : 1).padStart(8)} ${unit.padEnd(9)} ours takes ${ratio.toFixed(2)}× PyTorch's time`);
+    console.log(
+      `  ${what.padEnd(26)} ours ${a.toFixed(unit === "s" ? 2 : 1).padStart(8)} ${unit.padEnd(9)} PyTorch ${b.toFixed(unit === "s" ? 2 : 1).padStart(8)} ${unit.padEnd(9)} ours takes ${ratio.toFixed(2)}× PyTorch's time`,
+    );
   };
   row("load", ours.loadS, theirs.loadS, "s", true);
   for (const T of prefillLengths) row(`prefill T=${T}`, ours.prefillMs[T], theirs.prefillMs[String(T)], "ms", true);
   row("decode with the KV cache", ours.decodeTokensPerS, theirs.decodeTokensPerS, "tokens/s", false);
-  console.log(`  NumPy (its BLAS) decoding with a KV cache: ${numpyDecode.toFixed(1)} tokens/s; ours ${ours.decodeTokensPerS.toFixed(1)} = ${(ours.decodeTokensPerS / numpyDecode).toFixed(2)}× NumPy's speed`);
+  console.log(
+    `  NumPy (its BLAS) decoding with a KV cache: ${numpyDecode.toFixed(1)} tokens/s; ours ${ours.decodeTokensPerS.toFixed(1)} = ${(ours.decodeTokensPerS / numpyDecode).toFixed(2)}× NumPy's speed`,
+  );
 }

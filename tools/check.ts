@@ -8,9 +8,13 @@ import { cached, readProgress, record, writeProgress } from "./runner/state.ts";
 
 const args = process.argv.slice(2);
 const step = findStep(args.find((a) => !a.startsWith("--")));
-const unknown = args.filter((a) => a.startsWith("--") && a !== "--solution" && a !== "--chain=mine" && a !== "--chain=reference");
+const unknown = args.filter(
+  (a) => a.startsWith("--") && a !== "--solution" && a !== "--chain=mine" && a !== "--chain=reference",
+);
 if (!step || unknown.length) {
-  console.error(`${unknown.length ? `unknown option ${unknown[0]}\n` : ""}usage: npm run check -- NN [--solution] [--chain=mine]   (NN is one of ${STEPS.map((s) => s.nn).join(", ")})`);
+  console.error(
+    `${unknown.length ? `unknown option ${unknown[0]}\n` : ""}usage: npm run check -- NN [--solution] [--chain=mine]   (NN is one of ${STEPS.map((s) => s.nn).join(", ")})`,
+  );
   process.exit(2);
 }
 const solution = args.includes("--solution");
@@ -25,11 +29,14 @@ if (!solution) {
   if (chain === "mine" && failed > 0) {
     const earlier = STEPS.filter((s) => s.nn < step.nn);
     const unknown = earlier.filter((s) => !cached(progress, s.nn));
-    if (unknown.length) console.log(dim(`(checking your steps ${unknown.map((s) => s.nn).join(", ")} to see which are unfinished…)`));
+    if (unknown.length)
+      console.log(dim(`(checking your steps ${unknown.map((s) => s.nn).join(", ")} to see which are unfinished…)`));
     for (const outcome of unknown.length ? await surveySteps(unknown) : []) record(progress, outcome);
     const open = earlier.filter((s) => cached(progress, s.nn)?.status !== "passed");
     if (open.length) {
-      console.log(`--chain=mine: step ${step.nn} runs on your steps 01–${earlier.at(-1)!.nn}; not passing yet: ${open.map((s) => s.nn).join(", ")}.`);
+      console.log(
+        `--chain=mine: step ${step.nn} runs on your steps 01–${earlier.at(-1)!.nn}; not passing yet: ${open.map((s) => s.nn).join(", ")}.`,
+      );
       console.log(`Start with step ${open[0].nn}: read book/src/step_${open[0].nn}.md, then npm run s${open[0].nn}.`);
     }
   }
@@ -40,7 +47,9 @@ const file = solution ? `solutions/solution_${step.nn}.ts` : `steps/step_${step.
 const { typeErrors } = await import("./runner/typecheck.ts"); // TypeScript takes a moment to load: after the verdict
 const errors = typeErrors(file);
 if (errors.length) {
-  console.log(`${red("✘")} types: ${errors.length} type error${errors.length > 1 ? "s" : ""} in ${file} (npm run typecheck fails until ${errors.length > 1 ? "they are" : "it is"} fixed)`);
+  console.log(
+    `${red("✘")} types: ${errors.length} type error${errors.length > 1 ? "s" : ""} in ${file} (npm run typecheck fails until ${errors.length > 1 ? "they are" : "it is"} fixed)`,
+  );
   for (const error of errors) console.log(`    ${error}`);
 } else console.log(`${green("✔")} types: ${file} type-checks`);
 process.exit(failed > 0 ? 1 : 0);

@@ -26,58 +26,130 @@ export const PARTS: readonly Part[] = [
   {
     title: "Foundations",
     chapters: [
-      { nn: "01", title: "Model configuration", builds: "`GPT2Config` with Hugging Face's defaults, read from `config.json`", checkedAgainst: "the four published GPT-2 configs" },
-      { nn: "02", title: "Causal masking", builds: "`causalMask(T, past)`: 0 on and below the diagonal, −∞ above", checkedAgainst: "PyTorch masks, with and without a cache" },
+      {
+        nn: "01",
+        title: "Model configuration",
+        builds: "`GPT2Config` with Hugging Face's defaults, read from `config.json`",
+        checkedAgainst: "the four published GPT-2 configs",
+      },
+      {
+        nn: "02",
+        title: "Causal masking",
+        builds: "`causalMask(T, past)`: 0 on and below the diagonal, −∞ above",
+        checkedAgainst: "PyTorch masks, with and without a cache",
+      },
       { nn: "03", title: "Layer normalization", builds: "`LayerNorm`", checkedAgainst: "PyTorch `nn.LayerNorm`" },
-      { nn: "04", title: "Feed-forward network", builds: "`gelu`, `GPT2MLP`", checkedAgainst: "PyTorch `F.gelu(approximate=\"tanh\")` and linear layers" },
+      {
+        nn: "04",
+        title: "Feed-forward network",
+        builds: "`gelu`, `GPT2MLP`",
+        checkedAgainst: 'PyTorch `F.gelu(approximate="tanh")` and linear layers',
+      },
     ],
   },
   {
     title: "Embeddings",
     chapters: [
-      { nn: "05", title: "Token embeddings", builds: "`TokenEmbedding` (`wte`)", checkedAgainst: "PyTorch `F.embedding`" },
-      { nn: "06", title: "Position embeddings", builds: "`PositionEmbedding` (`wpe`)", checkedAgainst: "PyTorch, with and without a cache" },
+      {
+        nn: "05",
+        title: "Token embeddings",
+        builds: "`TokenEmbedding` (`wte`)",
+        checkedAgainst: "PyTorch `F.embedding`",
+      },
+      {
+        nn: "06",
+        title: "Position embeddings",
+        builds: "`PositionEmbedding` (`wpe`)",
+        checkedAgainst: "PyTorch, with and without a cache",
+      },
     ],
   },
   {
     title: "Attention",
     chapters: [
-      { nn: "07", title: "Q/K/V projections", builds: "`c_attn` and `splitQKV`", checkedAgainst: "PyTorch `qkv.split(n_embd)`" },
-      { nn: "08", title: "Attention", builds: "causal scaled dot-product `attention`", checkedAgainst: "PyTorch softmax attention, with and without a cache" },
-      { nn: "09", title: "Multi-head attention", builds: "`splitHeads`, `mergeHeads`, `GPT2Attention`", checkedAgainst: "PyTorch, cross-checked with `nn.MultiheadAttention`" },
+      {
+        nn: "07",
+        title: "Q/K/V projections",
+        builds: "`c_attn` and `splitQKV`",
+        checkedAgainst: "PyTorch `qkv.split(n_embd)`",
+      },
+      {
+        nn: "08",
+        title: "Attention",
+        builds: "causal scaled dot-product `attention`",
+        checkedAgainst: "PyTorch softmax attention, with and without a cache",
+      },
+      {
+        nn: "09",
+        title: "Multi-head attention",
+        builds: "`splitHeads`, `mergeHeads`, `GPT2Attention`",
+        checkedAgainst: "PyTorch, cross-checked with `nn.MultiheadAttention`",
+      },
     ],
   },
   {
     title: "Composition",
     chapters: [
-      { nn: "10", title: "Residual connections and layer norm", builds: "`preNormResidual`: x + f(ln(x))", checkedAgainst: "PyTorch" },
+      {
+        nn: "10",
+        title: "Residual connections and layer norm",
+        builds: "`preNormResidual`: x + f(ln(x))",
+        checkedAgainst: "PyTorch",
+      },
       { nn: "11", title: "Transformer block", builds: "`GPT2Block` (7,087,872 parameters)", checkedAgainst: "PyTorch" },
-      { nn: "12", title: "Stacking blocks", builds: "`GPT2Model` (124,439,808 parameters)", checkedAgainst: "PyTorch hidden states after every block" },
+      {
+        nn: "12",
+        title: "Stacking blocks",
+        builds: "`GPT2Model` (124,439,808 parameters)",
+        checkedAgainst: "PyTorch hidden states after every block",
+      },
     ],
   },
   {
     title: "Complete model",
     chapters: [
-      { nn: "13", title: "Language model head", builds: "`GPT2LMHeadModel` with a tied `lm_head`", checkedAgainst: "PyTorch logits" },
-      { nn: "14", title: "Text generation", builds: "greedy and temperature sampling, `generate`", checkedAgainst: "PyTorch greedy continuations" },
+      {
+        nn: "13",
+        title: "Language model head",
+        builds: "`GPT2LMHeadModel` with a tied `lm_head`",
+        checkedAgainst: "PyTorch logits",
+      },
+      {
+        nn: "14",
+        title: "Text generation",
+        builds: "greedy and temperature sampling, `generate`",
+        checkedAgainst: "PyTorch greedy continuations",
+      },
     ],
   },
   {
     title: "Pretrained GPT-2",
     chapters: [
-      { nn: "15", title: "Loading pretrained weights", builds: "`convertHFStateDict`, `loadPretrained`", checkedAgainst: "tiny checkpoints in Hugging Face layout, PyTorch logits" },
+      {
+        nn: "15",
+        title: "Loading pretrained weights",
+        builds: "`convertHFStateDict`, `loadPretrained`",
+        checkedAgainst: "tiny checkpoints in Hugging Face layout, PyTorch logits",
+      },
     ],
   },
   {
     title: "Fast enough to be fun",
     chapters: [
-      { nn: "16", title: "The KV cache", builds: "`forwardWithCache`, `generateWithCache`", checkedAgainst: "PyTorch's `past_key_values` and logits, fed in chunks; greedy decoding past the context" },
+      {
+        nn: "16",
+        title: "The KV cache",
+        builds: "`forwardWithCache`, `generateWithCache`",
+        checkedAgainst: "PyTorch's `past_key_values` and logits, fed in chunks; greedy decoding past the context",
+      },
       { page: "performance.md", title: "Where the time goes" },
     ],
   },
 ];
 
-export const STEPS: readonly StepInfo[] = PARTS.flatMap((part) => part.chapters.filter((c): c is StepInfo => "nn" in c));
+export const STEPS: readonly StepInfo[] = PARTS.flatMap((part) =>
+  part.chapters.filter((c): c is StepInfo => "nn" in c),
+);
 
 export function findStep(arg: string | undefined): StepInfo | undefined {
   if (!arg) return undefined;

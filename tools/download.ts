@@ -40,7 +40,11 @@ function progressPrinter(): (p: Progress) => void {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { dir: { type: "string", default: MODELS_DIR } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { dir: { type: "string", default: MODELS_DIR } },
+  });
   const name = positionals[0];
   if (!name || positionals.length > 1 || !(name in HUB_MODELS)) {
     console.error(`${name ? `unknown model "${name}"\n` : ""}${USAGE}`);
@@ -48,12 +52,21 @@ async function main(argv: string[]): Promise<number> {
   }
   const folder = path.join(values.dir, name);
   for (const file of ["config.json", "model.safetensors"]) {
-    const result = await downloadFile({ repo: HUB_MODELS[name], file, dest: path.join(folder, file), onProgress: progressPrinter() });
+    const result = await downloadFile({
+      repo: HUB_MODELS[name],
+      file,
+      dest: path.join(folder, file),
+      onProgress: progressPrinter(),
+    });
     if (process.stderr.isTTY) process.stderr.write("\n");
     const how = result.alreadyPresent ? "already present" : result.resumed ? "resumed and completed" : "downloaded";
-    console.log(`${file}: ${how}, ${mb(result.bytes)}${result.sha256 ? `, SHA-256 verified (${result.sha256.slice(0, 12)}…)` : ""}`);
+    console.log(
+      `${file}: ${how}, ${mb(result.bytes)}${result.sha256 ? `, SHA-256 verified (${result.sha256.slice(0, 12)}…)` : ""}`,
+    );
   }
-  console.log(`\n${name} is in ${folder}. Try:\n  npm run gpt2 -- "The meaning of life is"    (your model)\n  npm run main -- "The meaning of life is"    (the reference)`);
+  console.log(
+    `\n${name} is in ${folder}. Try:\n  npm run gpt2 -- "The meaning of life is"    (your model)\n  npm run main -- "The meaning of life is"    (the reference)`,
+  );
   return 0;
 }
 

@@ -57,7 +57,8 @@ function parse(argv: string[]) {
     return n;
   };
   const chain = values.chain;
-  if (chain !== "reference" && chain !== "mine") throw new UsageError(`--chain must be "reference" or "mine", got ${JSON.stringify(chain)}`);
+  if (chain !== "reference" && chain !== "mine")
+    throw new UsageError(`--chain must be "reference" or "mine", got ${JSON.stringify(chain)}`);
   const prompt = positionals.join(" ");
   if (!values.help && values.ids === undefined && prompt === "") throw new UsageError("give a prompt (or --ids)");
   return {
@@ -65,14 +66,29 @@ function parse(argv: string[]) {
     chain: chain as Chain, // checked above
     model: values.model,
     prompt,
-    ids: values.ids === undefined ? undefined : values.ids.split(",").map((s) => number("ids", s, (n) => Number.isInteger(n) && n >= 0, "comma-separated token ids (integers ≥ 0)")),
-    maxNewTokens: number("max-new-tokens", values["max-new-tokens"], (n) => Number.isInteger(n) && n >= 0, "an integer ≥ 0"),
+    ids:
+      values.ids === undefined
+        ? undefined
+        : values.ids
+            .split(",")
+            .map((s) =>
+              number("ids", s, (n) => Number.isInteger(n) && n >= 0, "comma-separated token ids (integers ≥ 0)"),
+            ),
+    maxNewTokens: number(
+      "max-new-tokens",
+      values["max-new-tokens"],
+      (n) => Number.isInteger(n) && n >= 0,
+      "an integer ≥ 0",
+    ),
     temperature: values.greedy ? 0 : number("temperature", values.temperature, (n) => n >= 0, "a number ≥ 0"),
     seed: number("seed", values.seed, Number.isInteger, "an integer"),
     stopAtEndOfText: values["stop-at-eot"],
     json: values.json,
     logitsOut: values["logits-out"],
-    threads: values.threads === undefined ? undefined : number("threads", values.threads, (n) => Number.isInteger(n) && n >= 1, "an integer ≥ 1"),
+    threads:
+      values.threads === undefined
+        ? undefined
+        : number("threads", values.threads, (n) => Number.isInteger(n) && n >= 1, "an integer ≥ 1"),
     cache: !values["no-cache"],
   };
 }
@@ -82,7 +98,8 @@ function loadModel<M>(loadPretrained: (dir: string) => M, dir: string): M {
   try {
     return loadPretrained(dir);
   } catch (error) {
-    if (error instanceof CheckpointError && error.missing) throw new CheckpointError(`${error.message} Download it with:\n  ${downloadHint(dir)}`, true);
+    if (error instanceof CheckpointError && error.missing)
+      throw new CheckpointError(`${error.message} Download it with:\n  ${downloadHint(dir)}`, true);
     throw error;
   }
 }
@@ -107,15 +124,22 @@ async function main(argv: string[]): Promise<number> {
   if (args.chain === "mine") {
     // Your steps first, on the tiny checkpoint the course ships: an unfinished step should be
     // named before anything is said about downloading 548 MB of weights.
-    generate(loadPretrained(fileURLToPath(new URL("../tests/fixtures/tiny-gpt2", import.meta.url))), [1], { maxNewTokens: 1, temperature: 0 });
+    generate(loadPretrained(fileURLToPath(new URL("../tests/fixtures/tiny-gpt2", import.meta.url))), [1], {
+      maxNewTokens: 1,
+      temperature: 0,
+    });
   }
 
   const model = loadModel(loadPretrained, resolveModelDir(args.model));
   const { vocab_size, n_positions } = model.config;
   const promptIds = args.ids ?? encode(args.prompt);
   const bad = promptIds.find((id) => id >= vocab_size);
-  if (bad !== undefined) throw new UsageError(`token id ${bad} is out of range: this model's vocabulary has ${vocab_size} tokens (ids 0…${vocab_size - 1})`);
-  if (promptIds.length > n_positions) throw new UsageError(`the prompt is ${promptIds.length} tokens long; this model reads at most ${n_positions}`);
+  if (bad !== undefined)
+    throw new UsageError(
+      `token id ${bad} is out of range: this model's vocabulary has ${vocab_size} tokens (ids 0…${vocab_size - 1})`,
+    );
+  if (promptIds.length > n_positions)
+    throw new UsageError(`the prompt is ${promptIds.length} tokens long; this model reads at most ${n_positions}`);
 
   if (args.logitsOut) {
     const logits = model.forward(intTensor([promptIds])); // [1, T, vocab]
@@ -156,7 +180,9 @@ try {
   if (error instanceof UsageError || error instanceof CheckpointError) console.error(message);
   else if (isNotImplemented(error)) {
     const step = /step (\d+)/.exec(message)?.[1];
-    console.error(`${message}\nYour chain needs every step: finish it and check it with npm run s${step}, or run the reference model with npm run main.`);
+    console.error(
+      `${message}\nYour chain needs every step: finish it and check it with npm run s${step}, or run the reference model with npm run main.`,
+    );
   } else console.error(`error: ${message}`);
   process.exitCode = 1;
 }

@@ -5,7 +5,9 @@ import { formatHint } from "./runner/hints.ts";
 const [stepArg, kArg = "1"] = process.argv.slice(2);
 const step = findStep(stepArg);
 if (!step || !/^\d+$/.test(kArg)) {
-  console.error(`usage: npm run hint -- NN [K]   (NN is one of ${STEPS.map((s) => s.nn).join(", ")}; K is the hint number, from 1)`);
+  console.error(
+    `usage: npm run hint -- NN [K]   (NN is one of ${STEPS.map((s) => s.nn).join(", ")}; K is the hint number, from 1)`,
+  );
   process.exit(2);
 }
 console.log(formatHint(step.nn, Number(kArg)));

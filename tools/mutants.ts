@@ -9,12 +9,14 @@ import type { PartialStrykerOptions } from "@stryker-mutator/api/core";
 import { STEPS, findStep } from "./curriculum.ts";
 
 interface Equivalent {
-  /** "solutions/solution_NN.ts:line:column mutator", as printed below. */
+  /** 'solutions/solution_NN.ts Mutator "the code it changes"', as printed below: no line numbers, so reformatting keeps it. */
   mutant: string;
   reason: string;
 }
 
-const equivalent = JSON.parse(readFileSync(new URL("./mutants/equivalent.json", import.meta.url), "utf8")) as Equivalent[];
+const equivalent = JSON.parse(
+  readFileSync(new URL("./mutants/equivalent.json", import.meta.url), "utf8"),
+) as Equivalent[];
 const args = process.argv.slice(2);
 const steps = args.length ? args.map((a) => findStep(a)) : STEPS;
 if (steps.some((s) => !s)) {
@@ -39,14 +41,36 @@ for (const step of steps as NonNullable<(typeof steps)[number]>[]) {
     tempDirName: ".stryker-tmp",
     cleanTempDir: true,
   }).runMutationTest();
-  const id = (m: (typeof results)[number]) => `${m.fileName.replace(`${process.cwd()}/`, "")}:${m.location.start.line}:${m.location.start.column + 1} ${m.mutatorName}`;
+  const id = (m: (typeof results)[number]) => {
+    const file = m.fileName.replace(`${process.cwd()}/`, "");
+    return `${file} ${m.mutatorName} ${JSON.stringify(sourceText(file, m.location))}`;
+  };
   const survivors = results.filter((m) => m.status === "Survived" || m.status === "NoCoverage");
   const known = survivors.filter((m) => equivalent.some((e) => e.mutant === id(m)));
-  const counted = results.filter((m) => !["CompileError", "RuntimeError", "Ignored"].includes(m.status)).length - known.length;
+  const counted =
+    results.filter((m) => !["CompileError", "RuntimeError", "Ignored"].includes(m.status)).length - known.length;
   const killed = results.filter((m) => m.status === "Killed" || m.status === "Timeout").length;
   const score = counted ? (100 * killed) / counted : 100;
-  rows.push(`step ${step.nn}: ${killed}/${counted} non-equivalent mutants killed (${score.toFixed(1)}%), ${known.length} equivalent, ${((performance.now() - start) / 1000).toFixed(0)} s`);
+  rows.push(
+    `step ${step.nn}: ${killed}/${counted} non-equivalent mutants killed (${score.toFixed(1)}%), ${known.length} equivalent, ${((performance.now() - start) / 1000).toFixed(0)} s`,
+  );
   console.log(rows.at(-1));
-  for (const m of survivors.filter((s) => !known.includes(s))) console.log(`  survived: ${id(m)}  ${JSON.stringify(m.replacement ?? "")}`);
+  for (const m of survivors.filter((s) => !known.includes(s)))
+    console.log(`  survived: ${id(m)} → ${JSON.stringify(m.replacement ?? "")} (line ${m.location.start.line})`);
 }
 console.log(`\n${rows.join("\n")}`);
+
+/** The code a mutant changes, with runs of whitespace as one space (Stryker counts lines and columns from 1). */
+function sourceText(file: string, { start, end }: { start: Position; end: Position }): string {
+  const lines = readFileSync(file, "utf8")
+    .split("\n")
+    .slice(start.line - 1, end.line);
+  lines[lines.length - 1] = lines[lines.length - 1].slice(0, end.column - 1); // the end first: it may share the line
+  lines[0] = lines[0].slice(start.column - 1);
+  return lines.join("\n").replace(/\s+/g, " ");
+}
+
+interface Position {
+  line: number;
+  column: number;
+}

@@ -23,8 +23,13 @@ export function fromNpy(bytes: Uint8Array): { shape: number[]; data: Float32Arra
   if (bytes[0] !== 0x93 || magic !== "NUMPY") throw new Error("fromNpy: not a .npy file");
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint16(8, true);
   const header = new TextDecoder().decode(bytes.subarray(10, 10 + headerLength));
-  if (!header.includes("'descr': '<f4'") || !header.includes("'fortran_order': False")) throw new Error(`fromNpy: only little-endian float32 in C order is supported, got ${header.trim()}`);
-  const shape = (/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? "").split(",").map((s) => s.trim()).filter(Boolean).map(Number);
+  if (!header.includes("'descr': '<f4'") || !header.includes("'fortran_order': False"))
+    throw new Error(`fromNpy: only little-endian float32 in C order is supported, got ${header.trim()}`);
+  const shape = (/'shape': \(([^)]*)\)/.exec(header)?.[1] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   // A copy with its own, aligned memory (a Node Buffer may sit at any offset of a shared pool).
   const body = new Uint8Array(bytes.subarray(10 + headerLength));
   return { shape, data: new Float32Array(body.buffer, 0, body.byteLength / 4) };

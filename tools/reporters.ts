@@ -76,7 +76,9 @@ function indent(text: string, pad: string): string {
 function loadFailure(error: SerializedErrorLike): string {
   const message = tidy(error.message ?? String(error));
   const where = /((?:steps|solutions|lib|tests)\/[\w./-]+\.ts):(\d+)(?::(\d+))?/.exec(message);
-  const head = where ? `could not load ${where[1]} (line ${where[2]}${where[3] ? `, column ${where[3]}` : ""})` : "could not load the step file";
+  const head = where
+    ? `could not load ${where[1]} (line ${where[2]}${where[3] ? `, column ${where[3]}` : ""})`
+    : "could not load the step file";
   return `${red("✘")} ${head}\n${indent(message, "    ")}\n    ${dim("fix the error above, save, and run the check again")}`;
 }
 

@@ -7,10 +7,15 @@ import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { STEPS, findStep } from "./curriculum.ts";
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { yes: { type: "boolean", default: false }, from: { type: "string" } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { yes: { type: "boolean", default: false }, from: { type: "string" } },
+});
 const step = findStep(positionals[0]);
 if (!step) {
-  console.error(`usage: npm run reset -- NN [--yes] [--from GIT_REF]   (NN is one of ${STEPS.map((s) => s.nn).join(", ")})`);
+  console.error(
+    `usage: npm run reset -- NN [--yes] [--from GIT_REF]   (NN is one of ${STEPS.map((s) => s.nn).join(", ")})`,
+  );
   process.exit(2);
 }
 const file = `steps/step_${step.nn}.ts`;
@@ -18,8 +23,11 @@ const file = `steps/step_${step.nn}.ts`;
 /** The skeleton as the ref has it, if that version is still a skeleton. */
 function skeletonAt(ref: string): string | null {
   try {
-    const text = execFileSync("git", ["show", `${ref}:${file}`], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    return text.includes(`notImplemented("${step!.nn}"`) ? text : null;
+    const text = execFileSync("git", ["show", `${ref}:${file}`], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    return new RegExp(`notImplemented\\(\\s*"${step!.nn}"`).test(text) ? text : null;
   } catch {
     return null;
   }
@@ -28,7 +36,9 @@ function skeletonAt(ref: string): string | null {
 const refs = values.from ? [values.from] : ["upstream/main", "origin/main"];
 const found = refs.map((ref) => ({ ref, text: skeletonAt(ref) })).find((r) => r.text !== null);
 if (!found) {
-  console.error(`could not find the skeleton of ${file} in git (tried ${refs.join(", ")}). Pass the upstream ref with --from, e.g. npm run reset -- ${step.nn} --from origin/main`);
+  console.error(
+    `could not find the skeleton of ${file} in git (tried ${refs.join(", ")}). Pass the upstream ref with --from, e.g. npm run reset -- ${step.nn} --from origin/main`,
+  );
   process.exit(1);
 }
 if (existsSync(file) && readFileSync(file, "utf8") === found.text) {
@@ -40,7 +50,9 @@ if (!values.yes) {
     console.error(`this replaces your ${file}; run it in a terminal to confirm, or add --yes`);
     process.exit(1);
   }
-  const answer = await createInterface({ input: process.stdin, output: process.stdout }).question(`Replace your ${file} with the skeleton from ${found.ref}? A copy goes to .backups/. [y/N] `);
+  const answer = await createInterface({ input: process.stdin, output: process.stdout }).question(
+    `Replace your ${file} with the skeleton from ${found.ref}? A copy goes to .backups/. [y/N] `,
+  );
   if (!/^y(es)?$/i.test(answer.trim())) {
     console.log("nothing changed");
     process.exit(0);

@@ -34,7 +34,8 @@ function summary(): string {
 function introduction(text: string): string {
   const start = text.indexOf(TABLE_START);
   const end = text.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error(`book/src/introduction.md: the markers ${TABLE_START} … ${TABLE_END} are missing`);
+  if (start < 0 || end < start)
+    throw new Error(`book/src/introduction.md: the markers ${TABLE_START} … ${TABLE_END} are missing`);
   const rows = STEPS.map((s) => `| ${s.nn} | ${s.title} | ${s.builds} | ${s.checkedAgainst} |`);
   const table = ["| # | Chapter | You build | Checked against |", "|---|---|---|---|", ...rows].join("\n");
   return `${text.slice(0, start)}${TABLE_START}\n${table}\n${text.slice(end)}`;
@@ -62,5 +63,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(stale.length ? 1 : 0);
   }
   for (const { file, expected } of stale) writeFileSync(root + file, expected);
-  console.log(stale.length ? `wrote ${stale.map((s) => s.file).join(", ")}` : "everything already matches tools/curriculum.ts");
+  console.log(
+    stale.length ? `wrote ${stale.map((s) => s.file).join(", ")}` : "everything already matches tools/curriculum.ts",
+  );
 }

@@ -20,7 +20,9 @@ const progress = readProgress();
 const stepArg = args.find((a) => !a.startsWith("--"));
 const asked = stepArg === undefined ? undefined : findStep(stepArg);
 if (stepArg !== undefined && !asked) {
-  console.error(`usage: npm run watch -- [NN] [--poll] [--chain=mine]   (NN is one of ${STEPS.map((s) => s.nn).join(", ")})`);
+  console.error(
+    `usage: npm run watch -- [NN] [--poll] [--chain=mine]   (NN is one of ${STEPS.map((s) => s.nn).join(", ")})`,
+  );
   process.exit(2);
 }
 let current = asked ? STEPS.indexOf(asked) : STEPS.findIndex((s) => cached(progress, s.nn)?.status !== "passed");
@@ -35,8 +37,12 @@ function show(text: string): void {
 
 function finish(): never {
   const open = STEPS.filter((s) => progress.steps.get(s.nn)?.status !== "passed").map((s) => s.nn);
-  if (open.length) show(`That was the last step. Still to finish: ${open.join(", ")} (npm run progress shows the table).`);
-  else show(`All ${STEPS.length} steps pass. Run your own GPT-2:\n  npm run download -- gpt2\n  npm run gpt2 -- "The meaning of life is"`);
+  if (open.length)
+    show(`That was the last step. Still to finish: ${open.join(", ")} (npm run progress shows the table).`);
+  else
+    show(
+      `All ${STEPS.length} steps pass. Run your own GPT-2:\n  npm run download -- gpt2\n  npm run gpt2 -- "The meaning of life is"`,
+    );
   process.exit(0);
 }
 
@@ -56,7 +62,9 @@ async function runCurrent(): Promise<void> {
     writeProgress(progress);
     if (result.status === "passed") {
       const next = STEPS[current + 1];
-      process.stdout.write(`${lines.join("\n")}\n\n✔ Step ${step.nn} passes! ${next ? `Next: read book/src/step_${next.nn}.md and open steps/step_${next.nn}.ts` : ""}\n\n`);
+      process.stdout.write(
+        `${lines.join("\n")}\n\n✔ Step ${step.nn} passes! ${next ? `Next: read book/src/step_${next.nn}.md and open steps/step_${next.nn}.ts` : ""}\n\n`,
+      );
       current++;
       hintShown = 0;
       rerun = true; // go straight on to the next step's checks
@@ -81,7 +89,12 @@ function changed(name: string | null): void {
 
 function startPolling(): void {
   mode = "polling every 300 ms";
-  for (const step of STEPS) watchFile(`steps/step_${step.nn}.ts`, { interval: 300 }, (now, before) => now.mtimeMs !== before.mtimeMs && changed(null));
+  for (const step of STEPS)
+    watchFile(
+      `steps/step_${step.nn}.ts`,
+      { interval: 300 },
+      (now, before) => now.mtimeMs !== before.mtimeMs && changed(null),
+    );
 }
 
 /** Native events, if a probe file written into steps/ is actually reported within a second. */
@@ -132,5 +145,7 @@ if (interactive) {
   });
 }
 
-process.stdout.write(`watch: checking your steps (${mode})${chain === "mine" ? ", earlier steps from your steps/" : ""}…\n`);
+process.stdout.write(
+  `watch: checking your steps (${mode})${chain === "mine" ? ", earlier steps from your steps/" : ""}…\n`,
+);
 await runCurrent();

@@ -20,7 +20,8 @@ export function kernels(): Kernels {
  * memory stay readable by either backend.
  */
 export function useKernels(backend: "wasm" | "js", threads = defaultThreads()): Kernels {
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`useKernels: threads must be a whole number ≥ 1, got ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new RangeError(`useKernels: threads must be a whole number ≥ 1, got ${threads}`);
   active?.close();
   active = backend === "js" ? jsKernels : createWasmKernels(threads);
   return active;

@@ -23,13 +23,27 @@ export const jsKernels: Kernels = {
 };
 
 /** out[m, n] = Σₖ X[m, k]·W[n, k]: dot products of contiguous rows, four rows of X per pass over W. */
-function gemmNT(X: Float32Array, W: Float32Array, w0: number, out: Float32Array, M: number, K: number, N: number): void {
+function gemmNT(
+  X: Float32Array,
+  W: Float32Array,
+  w0: number,
+  out: Float32Array,
+  M: number,
+  K: number,
+  N: number,
+): void {
   let m = 0;
   for (; m + 4 <= M; m += 4) {
-    const x0 = m * K, x1 = x0 + K, x2 = x1 + K, x3 = x2 + K;
+    const x0 = m * K,
+      x1 = x0 + K,
+      x2 = x1 + K,
+      x3 = x2 + K;
     for (let n = 0; n < N; n++) {
       const w = w0 + n * K;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let k = 0; k < K; k++) {
         const wk = W[w + k];
         s0 += X[x0 + k] * wk;
@@ -54,12 +68,27 @@ function gemmNT(X: Float32Array, W: Float32Array, w0: number, out: Float32Array,
 }
 
 /** out[m, :] += X[m, k]·W[k, :] for each k: rows of W (ldw apart) stream through, four rows of X at a time. */
-function gemmNN(X: Float32Array, W: Float32Array, w0: number, ldw: number, out: Float32Array, M: number, K: number, N: number): void {
+function gemmNN(
+  X: Float32Array,
+  W: Float32Array,
+  w0: number,
+  ldw: number,
+  out: Float32Array,
+  M: number,
+  K: number,
+  N: number,
+): void {
   let m = 0;
   for (; m + 4 <= M; m += 4) {
-    const o0 = m * N, o1 = o0 + N, o2 = o1 + N, o3 = o2 + N;
+    const o0 = m * N,
+      o1 = o0 + N,
+      o2 = o1 + N,
+      o3 = o2 + N;
     for (let k = 0; k < K; k++) {
-      const a0 = X[m * K + k], a1 = X[(m + 1) * K + k], a2 = X[(m + 2) * K + k], a3 = X[(m + 3) * K + k];
+      const a0 = X[m * K + k],
+        a1 = X[(m + 1) * K + k],
+        a2 = X[(m + 2) * K + k],
+        a3 = X[(m + 3) * K + k];
       const w = w0 + k * ldw;
       for (let n = 0; n < N; n++) {
         const wn = W[w + n];

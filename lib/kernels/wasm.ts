@@ -52,7 +52,8 @@ class Arena {
     readonly memory: WebAssembly.Memory,
     module: WebAssembly.Module,
   ) {
-    this.exports = new WebAssembly.Instance(module, { env: { memory, abort: () => {} } }).exports as unknown as KernelExports;
+    this.exports = new WebAssembly.Instance(module, { env: { memory, abort: () => {} } })
+      .exports as unknown as KernelExports;
     this.f32 = this.view();
   }
 
@@ -102,7 +103,10 @@ export interface WasmOptions {
 }
 
 /** Starts the wasm kernels with `threads` threads in all (the caller's plus threads − 1 helpers). */
-export function createWasmKernels(threads: number, { arenaLimit = ARENA_LIMIT, threadedMinWork = THREADED_MIN_WORK }: WasmOptions = {}): Kernels {
+export function createWasmKernels(
+  threads: number,
+  { arenaLimit = ARENA_LIMIT, threadedMinWork = THREADED_MIN_WORK }: WasmOptions = {},
+): Kernels {
   const module = kernelModule();
   const control = new Int32Array(new SharedArrayBuffer(16));
   const arenas: Arena[] = [];
@@ -156,7 +160,10 @@ export function createWasmKernels(threads: number, { arenaLimit = ARENA_LIMIT, t
     allocationLimit: arenaLimit,
 
     allocate(bytes) {
-      if (bytes > arenaLimit) throw new RangeError(`wasm kernels: one tensor of ${bytes} bytes is larger than an arena (${arenaLimit} bytes)`);
+      if (bytes > arenaLimit)
+        throw new RangeError(
+          `wasm kernels: one tensor of ${bytes} bytes is larger than an arena (${arenaLimit} bytes)`,
+        );
       let arena = arenas.find((a) => a.top + bytes <= arenaLimit + HEAP_BASE);
       arena ??= addArena();
       return arena.allocate(bytes);

@@ -33,10 +33,18 @@ beforeAll(async () => {
   if (!chromiumPath.path) return;
   // A copy of the book and the files it includes, so the live-reload test can edit a chapter.
   work = mkdtempSync(path.join(tmpdir(), "book-serve-"));
-  for (const dir of ["book", "steps", "solutions"]) cpSync(path.join(root, dir), path.join(work, dir), { recursive: true, filter: (f) => !f.includes(`${path.sep}build`) });
+  for (const dir of ["book", "steps", "solutions"])
+    cpSync(path.join(root, dir), path.join(work, dir), {
+      recursive: true,
+      filter: (f) => !f.includes(`${path.sep}build`),
+    });
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = spawn(process.execPath, ["--import", "tsx", "tools/book/serve.ts", "--book", path.join(work, "book"), "--port", String(port)], { cwd: root });
+  server = spawn(
+    process.execPath,
+    ["--import", "tsx", "tools/book/serve.ts", "--book", path.join(work, "book"), "--port", String(port)],
+    { cwd: root },
+  );
   await new Promise<void>((resolve, reject) => {
     let output = "";
     const timer = setTimeout(() => reject(new Error(`the book server did not start:\n${output}`)), 30_000);
@@ -53,7 +61,15 @@ beforeAll(async () => {
   });
   browser = await chromium.launch({
     executablePath: chromiumPath.path,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   mkdirSync(shots, { recursive: true });
@@ -76,7 +92,7 @@ describe("the book in Chromium", () => {
     await page.waitForURL(/step_13\.html$/);
     expect(await page.locator("#content h1").innerText()).toBe("Language model head");
     expect(await page.locator("#sidebar a.active").innerText()).toMatch(/13\.\s+Language model head/);
-    const skeleton = page.locator("#content pre", { hasText: "throw notImplemented(\"13\"" });
+    const skeleton = page.locator("#content pre", { hasText: 'throw notImplemented("13"' });
     await skeleton.scrollIntoViewIfNeeded();
     expect(await skeleton.isVisible()).toBe(true);
     const validation = page.locator("#content p", { hasText: "Validation: npm run s13" }).first();

@@ -12,7 +12,6 @@ import { STEPS } from "../../tools/curriculum.ts";
 import { readHints } from "../../tools/runner/hints.ts";
 import { pages, parseSummary } from "../../tools/book/summary.ts";
 
-
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
 /** A throwaway book: files relative to its folder (book.toml and src/… are added as given). */
@@ -59,20 +58,52 @@ describe("SUMMARY.md", () => {
 `;
 
   it("reads prefix chapters, parts, nested numbering, drafts, separators and suffix chapters", () => {
-    const items = parseSummary(summary, "SUMMARY.md").map((i) => (i.kind === "chapter" ? `${i.number ?? "-"} ${i.title} ${i.path ?? "(draft)"} d${i.depth}` : i.kind === "part" ? `# ${i.title}` : "---"));
-    expect(items).toEqual(["- Introduction intro.md d0", "# Part one", "1 First a.md d0", "1.1 First, nested a1.md d1", "1.2 Draft (draft) d1", "2 Second b.md d0", "---", "# Part two", "3 Third c.md d0", "- Appendix appendix.md d0"]);
-    expect(pages(parseSummary(summary, "SUMMARY.md")).map((p) => p.path)).toEqual(["intro.md", "a.md", "a1.md", "b.md", "c.md", "appendix.md"]);
+    const items = parseSummary(summary, "SUMMARY.md").map((i) =>
+      i.kind === "chapter"
+        ? `${i.number ?? "-"} ${i.title} ${i.path ?? "(draft)"} d${i.depth}`
+        : i.kind === "part"
+          ? `# ${i.title}`
+          : "---",
+    );
+    expect(items).toEqual([
+      "- Introduction intro.md d0",
+      "# Part one",
+      "1 First a.md d0",
+      "1.1 First, nested a1.md d1",
+      "1.2 Draft (draft) d1",
+      "2 Second b.md d0",
+      "---",
+      "# Part two",
+      "3 Third c.md d0",
+      "- Appendix appendix.md d0",
+    ]);
+    expect(pages(parseSummary(summary, "SUMMARY.md")).map((p) => p.path)).toEqual([
+      "intro.md",
+      "a.md",
+      "a1.md",
+      "b.md",
+      "c.md",
+      "appendix.md",
+    ]);
   });
 
   it("rejects malformed lines and numbered chapters after the suffix, with the line", () => {
     expect(() => parseSummary("# Summary\n- [A](a.md)\n- just text\n", "S.md")).toThrow(/S\.md:3: expected a link/);
-    expect(() => parseSummary("# Summary\n- [A](a.md)\n[Z](z.md)\n- [B](b.md)\n", "S.md")).toThrow(/S\.md:4: numbered chapter "B" after a suffix chapter/);
-    expect(() => parseSummary("# Summary\n- [A](a.md)\n      - [Deep](d.md)\n", "S.md")).toThrow(/S\.md:3: "Deep" is indented deeper/);
+    expect(() => parseSummary("# Summary\n- [A](a.md)\n[Z](z.md)\n- [B](b.md)\n", "S.md")).toThrow(
+      /S\.md:4: numbered chapter "B" after a suffix chapter/,
+    );
+    expect(() => parseSummary("# Summary\n- [A](a.md)\n      - [Deep](d.md)\n", "S.md")).toThrow(
+      /S\.md:3: "Deep" is indented deeper/,
+    );
   });
 });
 
 describe("{{#include}}", () => {
-  const dir = sampleBook({ "code.ts": "line 1\n// ANCHOR: setup\nconst a = 1;\n// ANCHOR: inner\nconst b = 2;\n// ANCHOR_END: inner\n// ANCHOR_END: setup\nline 8\n", "src/part.md": "included *markdown* {{#include ../code.ts:inner}}\n" });
+  const dir = sampleBook({
+    "code.ts":
+      "line 1\n// ANCHOR: setup\nconst a = 1;\n// ANCHOR: inner\nconst b = 2;\n// ANCHOR_END: inner\n// ANCHOR_END: setup\nline 8\n",
+    "src/part.md": "included *markdown* {{#include ../code.ts:inner}}\n",
+  });
   const chapter = path.join(dir, "src", "ch.md");
   const expand = (directive: string) => expandIncludes(directive, chapter);
 
@@ -94,15 +125,21 @@ describe("{{#include}}", () => {
     expect(expand("\\{{#include ../code.ts}}")).toBe("{{#include ../code.ts}}");
   });
   it("reports a missing file, anchor or line range with file and line", () => {
-    expect(() => expand("ok\n{{#include ../nope.ts}}")).toThrow(/ch\.md:2: \{\{#include \.\.\/nope\.ts\}\}: no such file/);
+    expect(() => expand("ok\n{{#include ../nope.ts}}")).toThrow(
+      /ch\.md:2: \{\{#include \.\.\/nope\.ts\}\}: no such file/,
+    );
     expect(() => expand("{{#include ../code.ts:missing}}")).toThrow(/ch\.md:1: .*anchor "missing" not found/);
-    expect(() => expand("{{#include ../code.ts:5:99}}")).toThrow(/ch\.md:1: .*line range 5:99 is outside the file's 8 lines/);
+    expect(() => expand("{{#include ../code.ts:5:99}}")).toThrow(
+      /ch\.md:1: .*line range 5:99 is outside the file's 8 lines/,
+    );
   });
 });
 
 describe("math", () => {
   it("reads mdBook's \\\\( \\\\) and \\\\[ \\\\] delimiters, but not inside code", () => {
-    expect(mdbookMath("a \\\\(x^2\\\\) b\n\\\\[\ny = 1\n\\\\]\n`\\\\(code\\\\)`")).toBe("a $x^2$ b\n$$\ny = 1\n$$\n`\\\\(code\\\\)`");
+    expect(mdbookMath("a \\\\(x^2\\\\) b\n\\\\[\ny = 1\n\\\\]\n`\\\\(code\\\\)`")).toBe(
+      "a $x^2$ b\n$$\ny = 1\n$$\n`\\\\(code\\\\)`",
+    );
   });
 });
 
@@ -111,7 +148,8 @@ describe("building", () => {
     const out = mkdtempSync(path.join(tmpdir(), "book-out-"));
     const result = await buildBook({ bookDir: path.join(root, "book"), outDir: out });
     // One page per chapter that SUMMARY.md links (introduction, setup, every step, extra chapters).
-    const linked = readFileSync(path.join(root, "book", "src", "SUMMARY.md"), "utf8").match(/\]\([\w./-]+\.md\)/g) ?? [];
+    const linked =
+      readFileSync(path.join(root, "book", "src", "SUMMARY.md"), "utf8").match(/\]\([\w./-]+\.md\)/g) ?? [];
     expect(result.pages).toBe(linked.length);
     expect(linked.length).toBeGreaterThanOrEqual(STEPS.length + 2);
     const step13 = readFileSync(path.join(out, "step_13.html"), "utf8");
@@ -126,17 +164,33 @@ describe("building", () => {
   });
 
   it("fails on a SUMMARY entry whose file is missing", async () => {
-    expect(await buildError({ "src/SUMMARY.md": "# Summary\n- [Gone](gone.md)\n" })).toMatch(/^src\/SUMMARY\.md:2: chapter file gone\.md does not exist/);
+    expect(await buildError({ "src/SUMMARY.md": "# Summary\n- [Gone](gone.md)\n" })).toMatch(
+      /^src\/SUMMARY\.md:2: chapter file gone\.md does not exist/,
+    );
   });
 
   it("fails on a broken include, with the chapter's line", async () => {
-    expect(await buildError({ "src/SUMMARY.md": "- [A](a.md)\n", "src/a.md": "# A\n\n{{#include ../missing.ts}}\n" })).toMatch(/^src\/a\.md:3: .*no such file/);
+    expect(
+      await buildError({ "src/SUMMARY.md": "- [A](a.md)\n", "src/a.md": "# A\n\n{{#include ../missing.ts}}\n" }),
+    ).toMatch(/^src\/a\.md:3: .*no such file/);
   });
 
   it("fails on a link to a missing page or heading, and rewrites good links to .html", async () => {
-    expect(await buildError({ "src/SUMMARY.md": "- [A](a.md)\n", "src/a.md": "# A\n\nSee [B](b.md).\n" })).toMatch(/^src\/a\.md:3: link to b\.md: b\.md is not a chapter/);
-    expect(await buildError({ "src/SUMMARY.md": "- [A](a.md)\n- [B](b.md)\n", "src/a.md": "# A\n[x](b.md#nope)\n", "src/b.md": "# B\n## Real heading\n" })).toMatch(/^src\/a\.md:2: link to b\.md#nope: b\.md has no heading with id "nope"/);
-    const dir = sampleBook({ "src/SUMMARY.md": "- [A](a.md)\n- [B](b.md)\n", "src/a.md": "# A\n[x](b.md#real-heading)\n", "src/b.md": "# B\n## Real heading\n" });
+    expect(await buildError({ "src/SUMMARY.md": "- [A](a.md)\n", "src/a.md": "# A\n\nSee [B](b.md).\n" })).toMatch(
+      /^src\/a\.md:3: link to b\.md: b\.md is not a chapter/,
+    );
+    expect(
+      await buildError({
+        "src/SUMMARY.md": "- [A](a.md)\n- [B](b.md)\n",
+        "src/a.md": "# A\n[x](b.md#nope)\n",
+        "src/b.md": "# B\n## Real heading\n",
+      }),
+    ).toMatch(/^src\/a\.md:2: link to b\.md#nope: b\.md has no heading with id "nope"/);
+    const dir = sampleBook({
+      "src/SUMMARY.md": "- [A](a.md)\n- [B](b.md)\n",
+      "src/a.md": "# A\n[x](b.md#real-heading)\n",
+      "src/b.md": "# B\n## Real heading\n",
+    });
     const result = await buildBook({ bookDir: dir });
     expect(readFileSync(path.join(result.outDir, "a.html"), "utf8")).toContain('href="b.html#real-heading"');
   });
@@ -147,15 +201,21 @@ describe("step chapters", () => {
 
   it("there is a chapter for every step's checks", () => {
     expect(steps.length).toBeGreaterThan(0);
-    for (const nn of steps) expect(existsSync(path.join(root, "book", "src", `step_${nn}.md`)), `book/src/step_${nn}.md`).toBe(true);
+    for (const nn of steps)
+      expect(existsSync(path.join(root, "book", "src", `step_${nn}.md`)), `book/src/step_${nn}.md`).toBe(true);
   });
 
   it.each(steps)("step %s: every section a hint points to is a heading of the chapter", (nn) => {
     const chapter = readFileSync(path.join(root, "book", "src", `step_${nn}.md`), "utf8");
     const headings = new Set([...chapter.matchAll(/^#{2,3} (.+)$/gm)].map((m) => m[1].trim()));
-    const sections = new Set([...readFileSync(path.join(root, "tests", `step_${nn}.test.ts`), "utf8").matchAll(/section: "([^"]+)"/g)].map((m) => m[1]));
+    const sections = new Set(
+      [...readFileSync(path.join(root, "tests", `step_${nn}.test.ts`), "utf8").matchAll(/section: "([^"]+)"/g)].map(
+        (m) => m[1],
+      ),
+    );
     expect(sections.size).toBeGreaterThan(0);
-    for (const section of sections) expect([...headings], `section "${section}" of book/src/step_${nn}.md`).toContain(section);
+    for (const section of sections)
+      expect([...headings], `section "${section}" of book/src/step_${nn}.md`).toContain(section);
   });
 
   it.each(steps)("step %s: the first hint sends the learner to a section of the chapter", (nn) => {
@@ -194,7 +254,10 @@ describe("chapters introduce what their tasks use", () => {
     for (const step of STEPS) {
       for (const match of chapter(step.nn).matchAll(/^## (Two|Three|Four|Five) (\w+)\n([\s\S]*?)(?=\n## |$)/gm)) {
         const rows = match[3].split("\n").filter((line) => line.startsWith("|") && !/^\|[-| ]+\|$/.test(line));
-        if (rows.length) expect(rows.length - 1, `step ${step.nn}: "${match[1]} ${match[2]}" (rows below the table header)`).toBe(numbers[match[1].toLowerCase()]);
+        if (rows.length)
+          expect(rows.length - 1, `step ${step.nn}: "${match[1]} ${match[2]}" (rows below the table header)`).toBe(
+            numbers[match[1].toLowerCase()],
+          );
       }
     }
   });
@@ -202,7 +265,9 @@ describe("chapters introduce what their tasks use", () => {
 
 describe("Common mistakes", () => {
   it("each chapter lists every classic mistake its fixture is built to catch (and the checker names)", () => {
-    const manifest = JSON.parse(readFileSync(path.join(root, "tests", "fixtures", "manifest.json"), "utf8")) as { steps: Record<string, { mistakes: { name: string }[] }> };
+    const manifest = JSON.parse(readFileSync(path.join(root, "tests", "fixtures", "manifest.json"), "utf8")) as {
+      steps: Record<string, { mistakes: { name: string }[] }>;
+    };
     for (const [step, entry] of Object.entries(manifest.steps)) {
       const text = readFileSync(path.join(root, "book", "src", `${step}.md`), "utf8");
       const section = /^## Common mistakes\n([\s\S]*?)(?=\n## )/m.exec(text)?.[1] ?? "";
@@ -211,4 +276,3 @@ describe("Common mistakes", () => {
     }
   });
 });
-

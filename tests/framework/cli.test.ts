@@ -31,7 +31,13 @@ describe("npm run download", () => {
       const file = /^\/openai-community\/gpt2\/resolve\/main\/(.+)$/.exec(req.url ?? "")?.[1];
       const body = file ? files[file] : undefined;
       if (!body) return void res.writeHead(404).end();
-      const lfs = file === "model.safetensors" ? { "x-linked-etag": `"${createHash("sha256").update(body).digest("hex")}"`, "x-linked-size": String(body.length) } : {};
+      const lfs =
+        file === "model.safetensors"
+          ? {
+              "x-linked-etag": `"${createHash("sha256").update(body).digest("hex")}"`,
+              "x-linked-size": String(body.length),
+            }
+          : {};
       res.writeHead(200, { "content-length": body.length, ...lfs }).end(req.method === "HEAD" ? undefined : body);
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -45,8 +51,20 @@ describe("npm run download", () => {
     expect(download.stderr + download.stdout).toMatch(/model\.safetensors: downloaded, 0\.0 MB, SHA-256 verified/);
     expect(download.stdout).toMatch(/npm run gpt2 -- "The meaning of life is"/);
     expect(download.code).toBe(0);
-    const generated = await main("--model", path.join(dir, "gpt2"), "--ids", "1,2,3", "--greedy", "--max-new-tokens", "8", "--json");
-    expect(JSON.parse(generated.stdout)).toEqual({ prompt_ids: [1, 2, 3], generated_ids: values(fx.i32("greedy")).slice(3) });
+    const generated = await main(
+      "--model",
+      path.join(dir, "gpt2"),
+      "--ids",
+      "1,2,3",
+      "--greedy",
+      "--max-new-tokens",
+      "8",
+      "--json",
+    );
+    expect(JSON.parse(generated.stdout)).toEqual({
+      prompt_ids: [1, 2, 3],
+      generated_ids: values(fx.i32("greedy")).slice(3),
+    });
   });
 
   it("rejects an unknown model name with the list of known ones", async () => {
@@ -58,7 +76,16 @@ describe("npm run download", () => {
 
 describe("npm run main / npm run gpt2", () => {
   it("prints the reference continuation as JSON", async () => {
-    const { code, stdout } = await main("--model", tiny, "--ids", "1,2,3", "--greedy", "--max-new-tokens", "8", "--json");
+    const { code, stdout } = await main(
+      "--model",
+      tiny,
+      "--ids",
+      "1,2,3",
+      "--greedy",
+      "--max-new-tokens",
+      "8",
+      "--json",
+    );
     expect(JSON.parse(stdout)).toEqual({ prompt_ids: [1, 2, 3], generated_ids: values(fx.i32("greedy")).slice(3) });
     expect(code).toBe(0);
   });
@@ -72,7 +99,17 @@ describe("npm run main / npm run gpt2", () => {
   it("writes the prompt's logits as a float32 [T, vocab] .npy file matching PyTorch", async () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), "npy-")), "logits.npy");
     const ids = values(fx.i32("ids")).slice(0, 7);
-    const { code } = await main("--model", tiny, "--ids", ids.join(","), "--max-new-tokens", "0", "--json", "--logits-out", out);
+    const { code } = await main(
+      "--model",
+      tiny,
+      "--ids",
+      ids.join(","),
+      "--max-new-tokens",
+      "0",
+      "--json",
+      "--logits-out",
+      out,
+    );
     expect(code).toBe(0);
     const { shape, data } = fromNpy(readFileSync(out));
     expect(shape).toEqual([7, 64]);
@@ -81,7 +118,19 @@ describe("npm run main / npm run gpt2", () => {
   });
 
   it("samples reproducibly with a seed", async () => {
-    const args = ["--model", tiny, "--ids", "5,9", "--temperature", "1.2", "--seed", "42", "--max-new-tokens", "10", "--json"];
+    const args = [
+      "--model",
+      tiny,
+      "--ids",
+      "5,9",
+      "--temperature",
+      "1.2",
+      "--seed",
+      "42",
+      "--max-new-tokens",
+      "10",
+      "--json",
+    ];
     const [a, b] = await Promise.all([main(...args), main(...args)]);
     expect(a.stdout).toBe(b.stdout);
     expect(JSON.parse(a.stdout).generated_ids).toHaveLength(10);
@@ -118,7 +167,9 @@ describe("npm run main / npm run gpt2", () => {
 
   it("your chain (npm run gpt2) says which step to finish", async () => {
     const result = await run("generate", ["--chain=mine", "--model", tiny, "--ids", "1"]);
-    expect(result.stderr).toMatch(/step \d+ not implemented yet[\s\S]*check it with npm run s\d+, or run the reference model with npm run main/);
+    expect(result.stderr).toMatch(
+      /step \d+ not implemented yet[\s\S]*check it with npm run s\d+, or run the reference model with npm run main/,
+    );
     expect(result.code).toBe(1);
   });
 
@@ -129,6 +180,8 @@ describe("npm run main / npm run gpt2", () => {
   });
 
   it("says why its default temperature (0.8) differs from generate()'s (1)", async () => {
-    expect((await run("generate", ["--help"])).stdout).toMatch(/default 0\.8, a little sharper than the model's own\s+distribution \(generate\(\)'s default, 1\)/);
+    expect((await run("generate", ["--help"])).stdout).toMatch(
+      /default 0\.8, a little sharper than the model's own\s+distribution \(generate\(\)'s default, 1\)/,
+    );
   });
 });

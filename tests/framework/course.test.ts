@@ -13,7 +13,10 @@ it("package.json's sNN scripts, SUMMARY.md and the introduction's table match to
 });
 
 it("has a step file, a solution, hints, checks and a chapter for every step in the list, and no others", () => {
-  const numbers = (dir: string, pattern: RegExp) => readdirSync(root + dir).flatMap((f) => pattern.exec(f)?.[1] ?? []).sort();
+  const numbers = (dir: string, pattern: RegExp) =>
+    readdirSync(root + dir)
+      .flatMap((f) => pattern.exec(f)?.[1] ?? [])
+      .sort();
   const nns = STEPS.map((s) => s.nn);
   expect(numbers("steps", /^step_(\d\d)\.ts$/)).toEqual(nns);
   expect(numbers("steps", /^step_(\d\d)\.hints\.md$/)).toEqual(nns);
@@ -31,7 +34,18 @@ it("no step file points the learner at solutions/: earlier steps come through #c
 
 it("#chain/step_NN is the reference solution by default and your step under --conditions=mine", () => {
   const resolve = (...flags: string[]) =>
-    execFileSync(process.execPath, [...flags, "--import", "tsx", "--input-type=module", "--eval", 'console.log(import.meta.resolve("#chain/step_12"))'], { cwd: root, encoding: "utf8" }).trim();
+    execFileSync(
+      process.execPath,
+      [
+        ...flags,
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "--eval",
+        'console.log(import.meta.resolve("#chain/step_12"))',
+      ],
+      { cwd: root, encoding: "utf8" },
+    ).trim();
   expect(resolve()).toMatch(/\/solutions\/solution_12\.ts$/);
   expect(resolve("--conditions=mine")).toMatch(/\/steps\/step_12\.ts$/);
 });

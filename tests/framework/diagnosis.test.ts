@@ -5,7 +5,9 @@ import { describe, expect, it } from "vitest";
 import { loadFixture, recognisedMistake } from "../fixtures.ts";
 import { expectClose, values } from "../harness.ts";
 
-const manifest = JSON.parse(readFileSync(new URL("../fixtures/manifest.json", import.meta.url), "utf8")) as { steps: Record<string, { mistakes: { name: string; outputs: Record<string, string> }[] }> };
+const manifest = JSON.parse(readFileSync(new URL("../fixtures/manifest.json", import.meta.url), "utf8")) as {
+  steps: Record<string, { mistakes: { name: string; outputs: Record<string, string> }[] }>;
+};
 
 describe("naming the mistake", () => {
   it("every stored mistaken output is recognised as its own mistake (or one that computes the same numbers)", () => {
@@ -15,7 +17,8 @@ describe("naming the mistake", () => {
       for (const mistake of entry.mistakes) {
         for (const [reference, stored] of Object.entries(mistake.outputs)) {
           // Token ids (step 14) are int32; everything else float32.
-          const get = (name: string) => (fx.tensors.includes(name) && reference.startsWith("greedy") ? fx.i32(name) : fx.f32(name));
+          const get = (name: string) =>
+            fx.tensors.includes(name) && reference.startsWith("greedy") ? fx.i32(name) : fx.f32(name);
           const expected = get(reference);
           const mistaken = get(stored);
           if (values(mistaken).every((v, i) => v === values(expected)[i])) continue; // identical to the reference for this case
@@ -31,7 +34,9 @@ describe("naming the mistake", () => {
   it("a failing comparison says which mistake the output matches, and says nothing when none does", () => {
     const fx = loadFixture("step_03");
     const unbiased = fx.f32(fx.mistakes.find((m) => m.name === "unbiased variance")!.outputs.y);
-    expect(() => expectClose("LayerNorm(16).forward(x)", unbiased, fx.f32("y"), fx.tolerance)).toThrow(/it matches what PyTorch computes for a classic mistake — unbiased variance: divides by n-1 instead of n/);
+    expect(() => expectClose("LayerNorm(16).forward(x)", unbiased, fx.f32("y"), fx.tolerance)).toThrow(
+      /it matches what PyTorch computes for a classic mistake — unbiased variance: divides by n-1 instead of n/,
+    );
     const other = fx.f32("x");
     let message = "";
     try {

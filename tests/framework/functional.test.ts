@@ -13,26 +13,62 @@ const close = (got: unknown, expected: unknown) => {
 
 describe("elementwise ops", () => {
   it("add, sub, mul, div with equal shapes", () => {
-    const a = tensor([[1, 2], [3, 4]]);
-    const b = tensor([[10, 20], [30, 40]]);
-    expect(toNested(F.add(a, b))).toEqual([[11, 22], [33, 44]]);
-    expect(toNested(F.sub(b, a))).toEqual([[9, 18], [27, 36]]);
-    expect(toNested(F.mul(a, b))).toEqual([[10, 40], [90, 160]]);
-    expect(toNested(F.div(b, a))).toEqual([[10, 10], [10, 10]]);
+    const a = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    const b = tensor([
+      [10, 20],
+      [30, 40],
+    ]);
+    expect(toNested(F.add(a, b))).toEqual([
+      [11, 22],
+      [33, 44],
+    ]);
+    expect(toNested(F.sub(b, a))).toEqual([
+      [9, 18],
+      [27, 36],
+    ]);
+    expect(toNested(F.mul(a, b))).toEqual([
+      [10, 40],
+      [90, 160],
+    ]);
+    expect(toNested(F.div(b, a))).toEqual([
+      [10, 10],
+      [10, 10],
+    ]);
   });
 
   it("broadcasts a row, a column and a scalar", () => {
-    const a = tensor([[1, 2, 3], [4, 5, 6]]);
-    expect(toNested(F.add(a, tensor([10, 20, 30])))).toEqual([[11, 22, 33], [14, 25, 36]]);
-    expect(toNested(F.mul(a, tensor([[1], [2]])))).toEqual([[1, 2, 3], [8, 10, 12]]);
-    expect(toNested(F.sub(a, 1))).toEqual([[0, 1, 2], [3, 4, 5]]);
+    const a = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(toNested(F.add(a, tensor([10, 20, 30])))).toEqual([
+      [11, 22, 33],
+      [14, 25, 36],
+    ]);
+    expect(toNested(F.mul(a, tensor([[1], [2]])))).toEqual([
+      [1, 2, 3],
+      [8, 10, 12],
+    ]);
+    expect(toNested(F.sub(a, 1))).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
     expect(toNested(F.div(6, tensor([1, 2, 3])))).toEqual([6, 3, 2]);
     expect(F.add(zeros([2, 1, 3]), zeros([4, 1])).shape).toEqual([2, 4, 3]);
   });
 
   it("reads transposed views correctly", () => {
-    const a = tensor([[1, 2], [3, 4]]);
-    expect(toNested(F.add(F.transpose(a, 0, 1), 0))).toEqual([[1, 3], [2, 4]]);
+    const a = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(toNested(F.add(F.transpose(a, 0, 1), 0))).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
   });
 
   it("rejects shapes that do not broadcast, naming both", () => {
@@ -50,7 +86,10 @@ describe("elementwise ops", () => {
 
 describe("reductions over the last axis", () => {
   it("mean, biased and unbiased variance, sum, max keep a size-1 last axis", () => {
-    const x = tensor([[1, 2, 3, 4], [2, 2, 2, 2]]);
+    const x = tensor([
+      [1, 2, 3, 4],
+      [2, 2, 2, 2],
+    ]);
     expect(toNested(F.mean(x))).toEqual([[2.5], [2]]);
     expect(toNested(F.variance(x))).toEqual([[1.25], [0]]);
     close(toNested(F.variance(x, { unbiased: true })), [[5 / 3], [0]]);
@@ -59,19 +98,36 @@ describe("reductions over the last axis", () => {
   });
 
   it("works on a strided view", () => {
-    const x = F.transpose(tensor([[1, 2], [3, 4]]), 0, 1); // [[1, 3], [2, 4]]
+    const x = F.transpose(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+      0,
+      1,
+    ); // [[1, 3], [2, 4]]
     expect(toNested(F.mean(x))).toEqual([[2], [3]]);
   });
 
   it("softmax rows sum to 1, survive large inputs, and give 0 where the input is -Infinity", () => {
-    const s = F.softmax(tensor([[1, 2, 3], [1000, 1000, -Infinity]]));
+    const s = F.softmax(
+      tensor([
+        [1, 2, 3],
+        [1000, 1000, -Infinity],
+      ]),
+    );
     const rows = toNested(s) as number[][];
     close(rows[0], [0.09003057, 0.24472847, 0.66524096]);
     close(rows[1], [0.5, 0.5, 0]);
   });
 
   it("argmax returns int ids and picks the first on ties", () => {
-    const ids = F.argmax(tensor([[1, 5, 5], [9, 0, 1]]));
+    const ids = F.argmax(
+      tensor([
+        [1, 5, 5],
+        [9, 0, 1],
+      ]),
+    );
     expect(ids.data).toBeInstanceOf(Int32Array);
     expect(toNested(ids)).toEqual([1, 0]);
   });
@@ -79,21 +135,50 @@ describe("reductions over the last axis", () => {
 
 describe("matmul and linear", () => {
   it("multiplies matrices", () => {
-    const a = tensor([[1, 2, 3], [4, 5, 6]]);
-    const b = tensor([[1, 0], [0, 1], [1, 1]]);
-    expect(toNested(F.matmul(a, b))).toEqual([[4, 5], [10, 11]]);
+    const a = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const b = tensor([
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]);
+    expect(toNested(F.matmul(a, b))).toEqual([
+      [4, 5],
+      [10, 11],
+    ]);
   });
 
   it("broadcasts batch dimensions", () => {
     const a = F.reshape(arange(12), [2, 2, 3]);
-    const b = tensor([[1, 0], [0, 1], [1, 1]]);
-    expect(toNested(F.matmul(a, b))).toEqual([[[2, 3], [8, 9]], [[14, 15], [20, 21]]]);
+    const b = tensor([
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]);
+    expect(toNested(F.matmul(a, b))).toEqual([
+      [
+        [2, 3],
+        [8, 9],
+      ],
+      [
+        [14, 15],
+        [20, 21],
+      ],
+    ]);
     expect(F.matmul(zeros([3, 1, 2, 4]), zeros([5, 4, 6])).shape).toEqual([3, 5, 2, 6]);
   });
 
   it("handles a transposed (strided) operand", () => {
-    const a = tensor([[1, 2], [3, 4]]);
-    expect(toNested(F.matmul(a, F.transpose(a, 0, 1)))).toEqual([[5, 11], [11, 25]]);
+    const a = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(toNested(F.matmul(a, F.transpose(a, 0, 1)))).toEqual([
+      [5, 11],
+      [11, 25],
+    ]);
   });
 
   it("rejects mismatched inner sizes, naming both shapes", () => {
@@ -103,7 +188,10 @@ describe("matmul and linear", () => {
 
   it("linear computes x·Wᵀ + b with W stored [out, in]", () => {
     const x = tensor([[1, 2, 3]]);
-    const w = tensor([[1, 0, 0], [0, 1, 1]]);
+    const w = tensor([
+      [1, 0, 0],
+      [0, 1, 1],
+    ]);
     expect(toNested(F.linear(x, w, tensor([10, 20])))).toEqual([[11, 25]]);
     expect(toNested(F.linear(x, w))).toEqual([[1, 5]]);
     expect(() => F.linear(zeros([2, 4]), w)).toThrow(/linear: input's last dimension is 4/);
@@ -121,10 +209,20 @@ describe("matmul and linear", () => {
   });
 
   it("linear reads a transposed [in, out] weight (Conv1D layout) in place", () => {
-    const x = tensor([[1, 2, 3], [0, 1, 0]]);
-    const stored = tensor([[1, 0], [0, 0], [0, 2]]); // [in 3, out 2]
+    const x = tensor([
+      [1, 2, 3],
+      [0, 1, 0],
+    ]);
+    const stored = tensor([
+      [1, 0],
+      [0, 0],
+      [0, 2],
+    ]); // [in 3, out 2]
     const w = F.transpose(stored, 0, 1); // a view with shape [out 2, in 3]
-    expect(toNested(F.linear(x, w, tensor([10, 20])))).toEqual([[11, 26], [10, 20]]);
+    expect(toNested(F.linear(x, w, tensor([10, 20])))).toEqual([
+      [11, 26],
+      [10, 20],
+    ]);
     expect(toNested(F.linear(x, w))).toEqual(toNested(F.linear(x, F.reshape(w, [2, 3]))));
   });
 });
@@ -136,7 +234,14 @@ describe("shape manipulation", () => {
   });
 
   it("reshape of a transposed view copies in logical order", () => {
-    const t = F.transpose(tensor([[1, 2], [3, 4]]), 0, 1);
+    const t = F.transpose(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+      0,
+      1,
+    );
     expect(toNested(F.reshape(t, [4]))).toEqual([1, 3, 2, 4]);
   });
 
@@ -152,7 +257,10 @@ describe("shape manipulation", () => {
   it("split into equal parts and by sizes, as views", () => {
     const x = F.reshape(arange(12), [2, 6]);
     const [a, b, c] = F.split(x, 3, -1);
-    expect(toNested(b)).toEqual([[2, 3], [8, 9]]);
+    expect(toNested(b)).toEqual([
+      [2, 3],
+      [8, 9],
+    ]);
     expect(a.data).toBe(x.data);
     expect(c.shape).toEqual([2, 2]);
     const [p, q] = F.split(x, [1, 5]);
@@ -163,10 +271,21 @@ describe("shape manipulation", () => {
   });
 
   it("concat along any axis, including views", () => {
-    const a = tensor([[1, 2], [3, 4]]);
+    const a = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const b = tensor([[5], [6]]);
-    expect(toNested(F.concat([a, b], -1))).toEqual([[1, 2, 5], [3, 4, 6]]);
-    expect(toNested(F.concat([a, F.transpose(a, 0, 1)], 0))).toEqual([[1, 2], [3, 4], [1, 3], [2, 4]]);
+    expect(toNested(F.concat([a, b], -1))).toEqual([
+      [1, 2, 5],
+      [3, 4, 6],
+    ]);
+    expect(toNested(F.concat([a, F.transpose(a, 0, 1)], 0))).toEqual([
+      [1, 2],
+      [3, 4],
+      [1, 3],
+      [2, 4],
+    ]);
     expect(() => F.concat([a, b], 0)).toThrow(/concat: shapes \[2, 2\], \[2, 1\] differ/);
   });
 
@@ -178,10 +297,29 @@ describe("shape manipulation", () => {
 
 describe("embedding lookup", () => {
   it("picks rows for ids of any shape", () => {
-    const table = tensor([[0, 0], [1, 1], [2, 2]]);
-    const out = F.embedding(table, intTensor([[2, 0], [1, 1]]));
+    const table = tensor([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ]);
+    const out = F.embedding(
+      table,
+      intTensor([
+        [2, 0],
+        [1, 1],
+      ]),
+    );
     expect(out.shape).toEqual([2, 2, 2]);
-    expect(toNested(out)).toEqual([[[2, 2], [0, 0]], [[1, 1], [1, 1]]]);
+    expect(toNested(out)).toEqual([
+      [
+        [2, 2],
+        [0, 0],
+      ],
+      [
+        [1, 1],
+        [1, 1],
+      ],
+    ]);
   });
 
   it("rejects an id outside the table, naming it", () => {
@@ -193,8 +331,34 @@ describe("embedding lookup", () => {
 describe("elementwise fast path", () => {
   it("gives broadcasting's shape and values when one operand repeats along the other", () => {
     expect(F.add(tensor([1, 2]), tensor([[[10, 20]]])).shape).toEqual([1, 1, 2]);
-    expect(toNested(F.add(tensor([[1, 2], [3, 4]]), tensor([[10, 20]])))).toEqual([[11, 22], [13, 24]]);
-    expect(toNested(F.sub(tensor([[1, 2], [3, 4]]), 1))).toEqual([[0, 1], [2, 3]]);
+    expect(
+      toNested(
+        F.add(
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+          tensor([[10, 20]]),
+        ),
+      ),
+    ).toEqual([
+      [11, 22],
+      [13, 24],
+    ]);
+    expect(
+      toNested(
+        F.sub(
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+          1,
+        ),
+      ),
+    ).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
     expect(toNested(F.div(tensor([[2, 4]]), tensor([[2, 4]])))).toEqual([[1, 1]]);
     expect(F.mul(zeros([0, 3]), tensor([1, 2, 3])).shape).toEqual([0, 3]);
   });

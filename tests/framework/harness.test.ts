@@ -46,7 +46,9 @@ describe("failure wording", () => {
   };
 
   it("agrees with plural subjects", () => {
-    expect(fail("row variances of the output")).toMatch(/^row variances of the output do not match the PyTorch reference/);
+    expect(fail("row variances of the output")).toMatch(
+      /^row variances of the output do not match the PyTorch reference/,
+    );
     expect(fail("logits for positions 4…4")).toMatch(/do not match/);
     expect(fail("GPT2Attention.forward(x)")).toMatch(/does not match/);
     expect(fail("c_attn.bias")).toMatch(/does not match/);
@@ -57,6 +59,8 @@ describe("failure wording", () => {
     const run = (changeAt: number | null) => tensor([[[1], [changeAt === null ? 2 : 3]]]);
     expect(() => expectCausal("M", run, 1)).not.toThrow();
     const leaky = (changeAt: number | null) => tensor([[[changeAt === null ? 1 : 5], [2]]]);
-    expect(() => expectCausal("M", leaky, 1)).toThrow(/^M: outputs at positions 0…0 after changing token 1 do not match the same outputs before the change/);
+    expect(() => expectCausal("M", leaky, 1)).toThrow(
+      /^M: outputs at positions 0…0 after changing token 1 do not match the same outputs before the change/,
+    );
   });
 });

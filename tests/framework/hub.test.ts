@@ -24,12 +24,16 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     return;
   }
   if (req.url === "/org/model/resolve/main/config.json") {
-    res.writeHead(200, { "content-length": config.length, etag: '"0123abc"' }).end(req.method === "HEAD" ? undefined : config);
+    res
+      .writeHead(200, { "content-length": config.length, etag: '"0123abc"' })
+      .end(req.method === "HEAD" ? undefined : config);
     return;
   }
   if (req.url === "/org/model/resolve/main/model.safetensors") {
     // LFS files: a redirect to the CDN, carrying the SHA-256 and size.
-    res.writeHead(302, { location: "/cdn/blob", "x-linked-etag": `"${sha}"`, "x-linked-size": String(payload.length) }).end();
+    res
+      .writeHead(302, { location: "/cdn/blob", "x-linked-etag": `"${sha}"`, "x-linked-size": String(payload.length) })
+      .end();
     return;
   }
   if (req.url === "/cdn/blob") {
@@ -40,7 +44,10 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       res.writeHead(416).end();
       return;
     }
-    res.writeHead(start ? 206 : 200, { "content-length": body.length - start, ...(start ? { "content-range": `bytes ${start}-${body.length - 1}/${body.length}` } : {}) });
+    res.writeHead(start ? 206 : 200, {
+      "content-length": body.length - start,
+      ...(start ? { "content-range": `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
+    });
     if (behaviour.cutFirstAfter) {
       const cut = behaviour.cutFirstAfter;
       behaviour.cutFirstAfter = 0;
@@ -70,12 +77,15 @@ beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), "hub-"));
 });
 
-const get = (file: string, extra = {}) => downloadFile({ repo: "org/model", file, dest: path.join(dir, file), endpoint, ...extra });
+const get = (file: string, extra = {}) =>
+  downloadFile({ repo: "org/model", file, dest: path.join(dir, file), endpoint, ...extra });
 
 describe("downloadFile", () => {
   it("downloads, verifies the SHA-256 and renames into place", async () => {
     const progress: number[] = [];
-    const result = await get("model.safetensors", { onProgress: (p: { received: number }) => progress.push(p.received) });
+    const result = await get("model.safetensors", {
+      onProgress: (p: { received: number }) => progress.push(p.received),
+    });
     expect(result).toMatchObject({ bytes: payload.length, sha256: sha, resumed: false, alreadyPresent: false });
     expect(readFileSync(path.join(dir, "model.safetensors")).equals(payload)).toBe(true);
     expect(existsSync(path.join(dir, "model.safetensors.incomplete"))).toBe(false);
@@ -116,7 +126,9 @@ describe("downloadFile", () => {
 
   it("rejects corrupted bytes, removes them, and never creates the final file", async () => {
     behaviour.corrupt = true;
-    await expect(get("model.safetensors")).rejects.toThrow(/SHA-256 mismatch \(expected [0-9a-f]{64}, got [0-9a-f]{64}\)/);
+    await expect(get("model.safetensors")).rejects.toThrow(
+      /SHA-256 mismatch \(expected [0-9a-f]{64}, got [0-9a-f]{64}\)/,
+    );
     expect(existsSync(path.join(dir, "model.safetensors"))).toBe(false);
     expect(existsSync(path.join(dir, "model.safetensors.incomplete"))).toBe(false);
   });
@@ -131,7 +143,9 @@ describe("downloadFile", () => {
 
   it("explains HTTP errors", async () => {
     behaviour.status = 404;
-    await expect(get("model.safetensors")).rejects.toThrow(/org\/model\/model.safetensors was not found on the hub \(HTTP 404/);
+    await expect(get("model.safetensors")).rejects.toThrow(
+      /org\/model\/model.safetensors was not found on the hub \(HTTP 404/,
+    );
     behaviour.status = 403;
     await expect(get("model.safetensors")).rejects.toThrow(/refused \(HTTP 403\).*gated or private/);
     behaviour.status = 500;
@@ -143,20 +157,38 @@ describe("downloadFile", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    await expect(downloadFile({ repo: "org/model", file: "config.json", dest: path.join(dir, "config.json"), endpoint: `http://127.0.0.1:${port}` })).rejects.toThrow(/cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    await expect(
+      downloadFile({
+        repo: "org/model",
+        file: "config.json",
+        dest: path.join(dir, "config.json"),
+        endpoint: `http://127.0.0.1:${port}`,
+      }),
+    ).rejects.toThrow(/cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
   });
 
   it("keeps the partial file when every attempt is cut", async () => {
     let cuts = 0;
     const flaky = createServer((req, res) => {
-      if (req.method === "HEAD") return void res.writeHead(200, { "x-linked-etag": `"${sha}"`, "x-linked-size": String(payload.length) }).end();
+      if (req.method === "HEAD")
+        return void res.writeHead(200, { "x-linked-etag": `"${sha}"`, "x-linked-size": String(payload.length) }).end();
       cuts++;
       res.writeHead(200, { "content-length": payload.length });
       res.write(payload.subarray(0, 1000), () => setTimeout(() => res.destroy(), 100));
     });
     await new Promise<void>((resolve) => flaky.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
-    await expect(downloadFile({ repo: "org/model", file: "model.safetensors", dest: path.join(dir, "m"), endpoint: url, attempts: 2 })).rejects.toThrow(/stopped after 2 attempts; \d+ bytes are kept in .*m\.incomplete\. Run the same command again to resume/);
+    await expect(
+      downloadFile({
+        repo: "org/model",
+        file: "model.safetensors",
+        dest: path.join(dir, "m"),
+        endpoint: url,
+        attempts: 2,
+      }),
+    ).rejects.toThrow(
+      /stopped after 2 attempts; \d+ bytes are kept in .*m\.incomplete\. Run the same command again to resume/,
+    );
     expect(cuts).toBe(2);
     expect(statSync(path.join(dir, "m.incomplete")).size).toBeGreaterThan(0);
     await new Promise<void>((resolve) => flaky.close(() => resolve()));

@@ -30,7 +30,16 @@ function relativeError(a: Float32Array, b: Float32Array): number {
 
 // Odd sizes: not multiples of 4, of 8 or of the tiles, single rows and columns, batches.
 const SHAPES: [number, number, number, number][] = [
-  [1, 1, 1, 1], [1, 7, 1, 1], [1, 5, 3, 1], [3, 13, 9, 1], [4, 16, 8, 1], [5, 17, 33, 1], [9, 70, 37, 1], [1, 768, 101, 1], [6, 8, 5, 3], [2, 3, 64, 12],
+  [1, 1, 1, 1],
+  [1, 7, 1, 1],
+  [1, 5, 3, 1],
+  [3, 13, 9, 1],
+  [4, 16, 8, 1],
+  [5, 17, 33, 1],
+  [9, 70, 37, 1],
+  [1, 768, 101, 1],
+  [6, 8, 5, 3],
+  [2, 3, 64, 12],
 ];
 
 function jobs(M: number, K: number, N: number, batch: number): GemmJob[] {
@@ -72,7 +81,18 @@ describe("WebAssembly kernels", () => {
     const bytes = wasm.allocate(48 * 20 * 4);
     const w = new Float32Array(bytes.buffer, bytes.byteOffset, 48 * 20);
     w.set(random(w.length));
-    const job: GemmJob = { kind: "nt", x: random(5 * 20), w, wOffset: 0, ldw: 20, wBatchStride: 0, M: 5, K: 20, N: 48, batch: 1 };
+    const job: GemmJob = {
+      kind: "nt",
+      x: random(5 * 20),
+      w,
+      wOffset: 0,
+      ldw: 20,
+      wBatchStride: 0,
+      M: 5,
+      K: 20,
+      N: 48,
+      batch: 1,
+    };
     expect(relativeError(wasm.gemm(job), jsKernels.gemm(job))).toBeLessThan(1e-5);
   });
 
@@ -82,7 +102,12 @@ describe("WebAssembly kernels", () => {
     const linearWeight = randn([9, 12], rng); // [out, in]
     const q = randn([2, 3, 5, 4], rng);
     const k = randn([2, 3, 6, 4], rng);
-    const run = () => [F.linear(x, F.transpose(w, 0, 1)), F.linear(x, linearWeight), F.matmul(q, F.transpose(k, -2, -1)), F.matmul(F.matmul(q, F.transpose(k, -2, -1)), k)];
+    const run = () => [
+      F.linear(x, F.transpose(w, 0, 1)),
+      F.linear(x, linearWeight),
+      F.matmul(q, F.transpose(k, -2, -1)),
+      F.matmul(F.matmul(q, F.transpose(k, -2, -1)), k),
+    ];
     useKernels("js");
     const expected = run();
     pools.push(useKernels("wasm", 2));
@@ -93,9 +118,18 @@ describe("WebAssembly kernels", () => {
   it("are built from their source: npm run kernels:build reproduces lib/kernels/gemm.wasm byte for byte", () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), "kernels-")), "gemm.wasm");
     const script = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts["kernels:build"] as string;
-    const args = script.split(/\s+/).slice(1).map((a) => (a === "lib/kernels/gemm.wasm" ? out : a));
-    execFileSync(process.execPath, [path.join(root, "node_modules/assemblyscript/bin/asc.js"), ...args], { cwd: root, stdio: "pipe" });
-    expect(readFileSync(out).equals(readFileSync(path.join(root, "lib/kernels/gemm.wasm"))), "run npm run kernels:build and commit lib/kernels/gemm.wasm").toBe(true);
+    const args = script
+      .split(/\s+/)
+      .slice(1)
+      .map((a) => (a === "lib/kernels/gemm.wasm" ? out : a));
+    execFileSync(process.execPath, [path.join(root, "node_modules/assemblyscript/bin/asc.js"), ...args], {
+      cwd: root,
+      stdio: "pipe",
+    });
+    expect(
+      readFileSync(out).equals(readFileSync(path.join(root, "lib/kernels/gemm.wasm"))),
+      "run npm run kernels:build and commit lib/kernels/gemm.wasm",
+    ).toBe(true);
   });
 });
 
@@ -117,7 +151,9 @@ describe("weight placement across memories", () => {
   });
 
   it("refuses a tensor larger than one memory, naming it", () => {
-    expect(() => planSegments(entries, 550)).toThrow(/tensor "d" is 600 bytes, more than one block of memory holds \(550 bytes\)/);
+    expect(() => planSegments(entries, 550)).toThrow(
+      /tensor "d" is 600 bytes, more than one block of memory holds \(550 bytes\)/,
+    );
   });
 
   it("loads a checkpoint over several memories (simulated limit) with the same numbers as one buffer", () => {
@@ -135,7 +171,18 @@ describe("weight placement across memories", () => {
     expect(new Set(blocks.map((b) => b.buffer)).size, "blocks spread over several memories").toBeGreaterThan(1);
     // A weight from the last memory is multiplied in place, with the right numbers.
     const w = placed["ln_f.weight"] as Tensor;
-    const job: GemmJob = { kind: "nt", x: random(3 * w.size), w: w.data, wOffset: w.offset, ldw: w.size, wBatchStride: 0, M: 3, K: w.size, N: 1, batch: 1 };
+    const job: GemmJob = {
+      kind: "nt",
+      x: random(3 * w.size),
+      w: w.data,
+      wOffset: w.offset,
+      ldw: w.size,
+      wBatchStride: 0,
+      M: 3,
+      K: w.size,
+      N: 1,
+      batch: 1,
+    };
     expect(relativeError(wasm.gemm(job), jsKernels.gemm(job))).toBeLessThan(1e-5);
   });
 

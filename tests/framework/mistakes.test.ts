@@ -8,7 +8,11 @@ import { root, runTool } from "./run-tool.ts";
 
 describe("mistakes from the walkthrough are caught by the check that names them", () => {
   it("step 09: splitHeads reshaped straight to [B, H, T, D] fails splitHeads, not mergeHeads; later checks say they follow from it", async () => {
-    const { out } = await checkMistake("09", "return F.permute(F.reshape(x, [B, T, n_head, C / n_head]), [0, 2, 1, 3]);", "return F.reshape(x, [B, n_head, T, C / n_head]);");
+    const { out } = await checkMistake(
+      "09",
+      "return F.permute(F.reshape(x, [B, T, n_head, C / n_head]), [0, 2, 1, 3]);",
+      "return F.reshape(x, [B, n_head, T, C / n_head]);",
+    );
     expect(out).toMatch(/✘ splitHeads: .*\n\s+splitHeads\(x\)\[b, h, t, d\] should be x\[b, t, h·D \+ d\]/);
     expect(out).toMatch(/✔ mergeHeads/);
     const failures = out.match(/^\s+✘ /gm) ?? [];
@@ -17,21 +21,35 @@ describe("mistakes from the walkthrough are caught by the check that names them"
   });
 
   it("step 13: a bias on lm_head gives one primary ✘ that says the extra 50,257 is vocab_size, and six dependent ones", async () => {
-    const { out } = await checkMistake("13", /new Linear\(config.n_embd, config.vocab_size, \{ bias: false \}\)/g, "new Linear(config.n_embd, config.vocab_size)");
+    const { out } = await checkMistake(
+      "13",
+      /new Linear\(config.n_embd, config.vocab_size, \{ bias: false \}\)/g,
+      "new Linear(config.n_embd, config.vocab_size)",
+    );
     expect(out).toMatch(/got: {6}38,647,633 \(\+50,257 = vocab_size: an extra tensor of vocab_size numbers/);
     expect(out.match(/follows from ✘ "lm_head: /g)).toHaveLength(6);
   });
 
   it("step 15: an untransposed square attn.c_proj is caught by the Conv1D check", async () => {
-    const { out } = await checkMistake("15", '? F.transpose(tensor, 0, 1) : tensor;', '&& !key.endsWith("attn.c_proj.weight") ? F.transpose(tensor, 0, 1) : tensor;');
-    expect(out).toMatch(/✘ Conv1D weights are transposed views.*\n\s+h\.1\.attn\.c_proj\.weight: ours\[j\]\[i\] should be the checkpoint's \[i\]\[j\]/);
+    const { out } = await checkMistake(
+      "15",
+      "? F.transpose(tensor, 0, 1) : tensor;",
+      '&& !key.endsWith("attn.c_proj.weight") ? F.transpose(tensor, 0, 1) : tensor;',
+    );
+    expect(out).toMatch(
+      /✘ Conv1D weights are transposed views.*\n\s+h\.1\.attn\.c_proj\.weight: ours\[j\]\[i\] should be the checkpoint's \[i\]\[j\]/,
+    );
     expect(out).toMatch(/✘ the loaded tiny GPT-2 reproduces PyTorch's logits\n\s+follows from ✘ "Conv1D weights/);
   });
 
   it("steps 01 and 02: a plain Error where the chapter asks for ConfigError or RangeError", async () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the text a learner would write, not a template
-    expect((await checkMistake("01", /new ConfigError\(`GPT2Config: \$\{field\}/, "new Error(`GPT2Config: ${field}")).out).toMatch(/the error should be a ConfigError, as the chapter asks\n\s+got: Error:/);
-    expect((await checkMistake("02", /new RangeError/g, "new Error")).out).toMatch(/causalMask\(0\): the error should be a RangeError/);
+    expect(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the text a learner would write, not a template
+      (await checkMistake("01", /new ConfigError\(`GPT2Config: \$\{field\}/, "new Error(`GPT2Config: ${field}")).out,
+    ).toMatch(/the error should be a ConfigError, as the chapter asks\n\s+got: Error:/);
+    expect((await checkMistake("02", /new RangeError/g, "new Error")).out).toMatch(
+      /causalMask\(0\): the error should be a RangeError/,
+    );
   });
 
   it("step 01: `||` for `??` is named, and sends the learner to Defaults", async () => {
@@ -45,20 +63,30 @@ describe("mistakes from the walkthrough are caught by the check that names them"
   });
 
   it("reports a type error in the step file with file:line, after the verdict", async () => {
-    const { out } = await checkMistake("08", "const d = q.shape[q.shape.length - 1];", "const d: number = q.shape.at(-1);");
-    expect(out).toMatch(/6 passed, 0 failed · [\d.]+ s\n✘ types: 1 type error in steps\/step_08\.ts[^\n]*\n\s+steps\/step_08\.ts:21:9: Type 'number \| undefined' is not assignable to type 'number'/);
+    const { out } = await checkMistake(
+      "08",
+      "const d = q.shape[q.shape.length - 1];",
+      "const d: number = q.shape.at(-1);",
+    );
+    expect(out).toMatch(
+      /6 passed, 0 failed · [\d.]+ s\n✘ types: 1 type error in steps\/step_08\.ts[^\n]*\n\s+steps\/step_08\.ts:21:9: Type 'number \| undefined' is not assignable to type 'number'/,
+    );
   });
 
   it("the code the hints suggest type-checks (step 08's shapes, step 14's ids)", async () => {
     const hint08 = /^(const d = .+;)$/m.exec(readFileSync(path.join(root, "steps", "step_08.hints.md"), "utf8"))![1];
     expect(await typeCheckMistake("08", "const d = q.shape[q.shape.length - 1];", hint08)).toEqual([]);
-    const hint14 = /`(model\.forward\(intTensor\([^)]*\)\))`/.exec(readFileSync(path.join(root, "steps", "step_14.hints.md"), "utf8"))![1];
+    const hint14 = /`(model\.forward\(intTensor\([^)]*\)\))`/.exec(
+      readFileSync(path.join(root, "steps", "step_14.hints.md"), "utf8"),
+    )![1];
     expect(await typeCheckMistake("14", "model.forward(intTensor([[...ids]]))", hint14)).toEqual([]);
   });
 
   it("a value check names the classic mistake the output matches (step 08 without the 1/√d scale)", async () => {
     const { out } = await checkMistake("08", ", 1 / Math.sqrt(d)); // [..., Tq, Tk]", ", 1); // [..., Tq, Tk]");
-    expect(out).toMatch(/attention output does not match the PyTorch reference[^\n]*\n\s+it matches what PyTorch computes for a classic mistake — scale missing/);
+    expect(out).toMatch(
+      /attention output does not match the PyTorch reference[^\n]*\n\s+it matches what PyTorch computes for a classic mistake — scale missing/,
+    );
   });
 
   it("npm run mutants measures the checks: step 02 kills every mutant but the one listed as equivalent", async () => {
@@ -75,4 +103,3 @@ describe("mistakes from the walkthrough are caught by the check that names them"
     expect(code).toBe(1);
   });
 });
-

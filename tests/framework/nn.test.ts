@@ -90,7 +90,10 @@ describe("layers", () => {
     const l = new Linear(3, 2);
     expect(l.weight.shape).toEqual([2, 3]);
     expect(toNested(l.bias!)).toEqual([0, 0]);
-    l.weight = tensor([[1, 0, 0], [0, 0, 2]]);
+    l.weight = tensor([
+      [1, 0, 0],
+      [0, 0, 2],
+    ]);
     expect(toNested(l.forward(tensor([[[1, 2, 3]]])))).toEqual([[[1, 6]]]);
   });
 

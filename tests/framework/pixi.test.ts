@@ -5,7 +5,10 @@ import { parse } from "smol-toml";
 import { expect, it } from "vitest";
 
 const root = new URL("../../", import.meta.url);
-const pixi = parse(readFileSync(new URL("pixi.toml", root), "utf8")) as { tasks: Record<string, string | { cmd: string }>; dependencies: Record<string, string> };
+const pixi = parse(readFileSync(new URL("pixi.toml", root), "utf8")) as {
+  tasks: Record<string, string | { cmd: string }>;
+  dependencies: Record<string, string>;
+};
 
 it("every pixi task calls npm", () => {
   for (const [task, value] of Object.entries(pixi.tasks)) {

@@ -13,9 +13,17 @@ export interface ToolResult {
   out: string;
 }
 
-export function runTool(tool: string, args: string[] = [], { cwd = root, env = {} }: { cwd?: string; env?: Record<string, string> } = {}): Promise<ToolResult> {
+export function runTool(
+  tool: string,
+  args: string[] = [],
+  { cwd = root, env = {} }: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<ToolResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", `tools/${tool}.ts`, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", `tools/${tool}.ts`, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

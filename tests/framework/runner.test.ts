@@ -1,7 +1,16 @@
 // The learner's runner, driven in a throwaway copy of the repository: a temporary "upstream"
 // repo (a git commit of this working tree) and a learner's clone of it, sharing node_modules.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +24,8 @@ import { runTool } from "./run-tool.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const SKIP = new Set(["node_modules", ".git", "build", "test-results", "models", ".progress", ".backups"]);
-const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, stdio: "pipe" });
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, stdio: "pipe" });
 
 /** A learner's clone: its origin/main holds the untouched skeletons. */
 function learnerRepo(): string {
@@ -33,7 +43,10 @@ function learnerRepo(): string {
 
 /** The reference solution as a learner would write it in steps/ (imports of earlier steps go through "#chain/step_NN"). */
 function solve(repo: string, nn: string): void {
-  const text = readFileSync(path.join(root, "solutions", `solution_${nn}.ts`), "utf8").replace(/from "\.\/solution_(\d\d)\.ts"/g, 'from "#chain/step_$1"');
+  const text = readFileSync(path.join(root, "solutions", `solution_${nn}.ts`), "utf8").replace(
+    /from "\.\/solution_(\d\d)\.ts"/g,
+    'from "#chain/step_$1"',
+  );
   writeFileSync(path.join(repo, "steps", `step_${nn}.ts`), text);
 }
 
@@ -45,7 +58,11 @@ class Session {
   private child: ChildProcess;
 
   constructor(repo: string, args: string[]) {
-    this.child = spawn(process.execPath, ["--import", "tsx", "tools/watch.ts", ...args], { cwd: repo, env: { ...process.env, NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] });
+    this.child = spawn(process.execPath, ["--import", "tsx", "tools/watch.ts", ...args], {
+      cwd: repo,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     this.child.stdout!.on("data", (d) => (this.output += d));
     this.child.stderr!.on("data", (d) => (this.output += d));
   }
@@ -53,7 +70,8 @@ class Session {
   async waitFor(pattern: RegExp, timeout = 40_000): Promise<void> {
     const start = Date.now();
     while (!pattern.test(this.output)) {
-      if (Date.now() - start > timeout) throw new Error(`timed out waiting for ${pattern}; output so far:\n${this.output}`);
+      if (Date.now() - start > timeout)
+        throw new Error(`timed out waiting for ${pattern}; output so far:\n${this.output}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -74,7 +92,9 @@ describe("npm run watch", () => {
     const session = new Session(work, []);
     try {
       await session.waitFor(/native file events/);
-      await session.waitFor(/Step 01 · Model configuration[\s\S]*step 01 not implemented yet[\s\S]*Watching steps\/ for saves/);
+      await session.waitFor(
+        /Step 01 · Model configuration[\s\S]*step 01 not implemented yet[\s\S]*Watching steps\/ for saves/,
+      );
       solve(work, "01");
       await session.waitFor(/✔ Step 01 passes! Next: read book\/src\/step_02\.md and open steps\/step_02\.ts/);
       await session.waitFor(/Step 02 · Causal masking[\s\S]*0 passed, 6 failed/);
@@ -86,14 +106,18 @@ describe("npm run watch", () => {
       mkdirSync(path.join(root, "test-results"), { recursive: true });
       writeFileSync(path.join(root, "test-results", "watch-transcript.txt"), session.output);
     }
-    expect(readFileSync(path.join(work, ".progress"), "utf8")).toMatch(/^01 passed 9\/9 [0-9a-f]{40}\n02 passed 6\/6 /m);
+    expect(readFileSync(path.join(work, ".progress"), "utf8")).toMatch(
+      /^01 passed 9\/9 [0-9a-f]{40}\n02 passed 6\/6 /m,
+    );
   });
 
   it("falls back to polling when asked, and still notices a save", async () => {
     const work = learnerRepo();
     const session = new Session(work, ["--poll"]);
     try {
-      await session.waitFor(/polling every 300 ms[\s\S]*Step 01 · Model configuration[\s\S]*Watching steps\/ for saves \(polling every 300 ms\)/);
+      await session.waitFor(
+        /polling every 300 ms[\s\S]*Step 01 · Model configuration[\s\S]*Watching steps\/ for saves \(polling every 300 ms\)/,
+      );
       solve(work, "01");
       await session.waitFor(/✔ Step 01 passes!/);
     } finally {
@@ -115,7 +139,19 @@ describe("npm run watch", () => {
         await new Promise((resolve) => setTimeout(resolve, 150));
       }
     };
-    tmux("new-session", "-d", "-s", name, "-x", "160", "-y", "60", "-c", work, `NO_COLOR=1 ${process.execPath} --import tsx tools/watch.ts; sleep 30`);
+    tmux(
+      "new-session",
+      "-d",
+      "-s",
+      name,
+      "-x",
+      "160",
+      "-y",
+      "60",
+      "-c",
+      work,
+      `NO_COLOR=1 ${process.execPath} --import tsx tools/watch.ts; sleep 30`,
+    );
     try {
       await waitScreen(/keys: h hint · n next step · l list · r re-run · q quit/);
       tmux("send-keys", "-t", name, "h");
@@ -136,7 +172,13 @@ describe("npm run progress", () => {
   it("shows passed, failing and not-started steps with a bar, and keeps its state in .progress", async () => {
     solve(repo, "01");
     solve(repo, "02");
-    writeFileSync(path.join(repo, "steps", "step_03.ts"), readFileSync(path.join(root, "solutions", "solution_03.ts"), "utf8").replace("F.variance(x)", "F.variance(x, { unbiased: true })"));
+    writeFileSync(
+      path.join(repo, "steps", "step_03.ts"),
+      readFileSync(path.join(root, "solutions", "solution_03.ts"), "utf8").replace(
+        "F.variance(x)",
+        "F.variance(x, { unbiased: true })",
+      ),
+    );
     const { code, out } = await tool(repo, "progress");
     expect(code).toBe(0);
     expect(out).toMatch(/01\s+Model configuration\s+✔ passed\s+9\/9/);
@@ -180,7 +222,9 @@ describe("the learner's commands agree with each other", () => {
     const work = learnerRepo();
     solve(work, "13");
     const { out } = await tool(work, "check", ["13", "--chain=mine"]);
-    expect(out).toMatch(/not passing yet: 01, 02, 03, 04, 05, 06, 07, 08, 09, 10, 11, 12\.\nStart with step 01: read book\/src\/step_01\.md, then npm run s01\./);
+    expect(out).toMatch(
+      /not passing yet: 01, 02, 03, 04, 05, 06, 07, 08, 09, 10, 11, 12\.\nStart with step 01: read book\/src\/step_01\.md, then npm run s01\./,
+    );
     expect(out).toMatch(/\(same as above: step 12 not implemented yet/);
     expect(out).toMatch(/read: book\/src\/step_12\.md, then npm run s12/);
   });
@@ -188,10 +232,18 @@ describe("the learner's commands agree with each other", () => {
 
 describe("npm run hint", () => {
   it("gives each step's three hints in order, the last followed by where the solution is", async () => {
-    for (const step of STEPS) expect(readHints(step.nn).map((h) => h.title), `steps/step_${step.nn}.hints.md`).toEqual([...HINT_TITLES]);
+    for (const step of STEPS)
+      expect(
+        readHints(step.nn).map((h) => h.title),
+        `steps/step_${step.nn}.hints.md`,
+      ).toEqual([...HINT_TITLES]);
     const hints = [];
     for (const k of [1, 2, 3]) hints.push((await tool(repo, "hint", ["05", String(k)])).out);
-    expect(hints.map((out) => /Hint (\d) of 3 for step 05: (.*)/.exec(out)!.slice(1))).toEqual([["1", "The idea"], ["2", "The pieces"], ["3", "The code"]]);
+    expect(hints.map((out) => /Hint (\d) of 3 for step 05: (.*)/.exec(out)!.slice(1))).toEqual([
+      ["1", "The idea"],
+      ["2", "The pieces"],
+      ["3", "The code"],
+    ]);
     expect(hints[0]).toMatch(/More help \(gives more away\): npm run hint -- 05 2/);
     expect(hints[0]).not.toMatch(/solutions\//);
     expect(hints[2]).toMatch(/Still stuck\? The reference is solutions\/solution_05\.ts; npm run s05 -- --solution/);
@@ -207,7 +259,9 @@ describe("npm run reset", () => {
     expect(refused.out).toMatch(/run it in a terminal to confirm, or add --yes/);
     expect(readFileSync(file, "utf8")).toBe("// my work in progress\n");
     const done = await tool(repo, "reset", ["06", "--yes"]);
-    expect(done.out).toMatch(/steps\/step_06\.ts is the skeleton again \(from origin\/main\); your version is in \.backups\/step_06\..*\.ts/);
+    expect(done.out).toMatch(
+      /steps\/step_06\.ts is the skeleton again \(from origin\/main\); your version is in \.backups\/step_06\..*\.ts/,
+    );
     expect(readFileSync(file, "utf8")).toBe(skeleton);
     const backups = readdirSync(path.join(repo, ".backups"));
     expect(readFileSync(path.join(repo, ".backups", backups[0]), "utf8")).toBe("// my work in progress\n");
@@ -221,8 +275,21 @@ describe("a learner who finished every step", () => {
     const { out } = await tool(work, "progress");
     expect(out).toMatch(new RegExp(`\\[█{30}\\] ${STEPS.length} of ${STEPS.length} steps pass`));
     expect(out).toMatch(/your whole chain \(npm run gpt2\): ✔ every step passes on your own code/);
-    const generated = await tool(work, "generate", ["--chain=mine", "--model", "tests/fixtures/tiny-gpt2", "--ids", "1,2,3", "--greedy", "--max-new-tokens", "8", "--json"]);
-    expect(JSON.parse(generated.stdout)).toEqual({ prompt_ids: [1, 2, 3], generated_ids: values(loadFixture("step_15").i32("greedy")).slice(3) });
+    const generated = await tool(work, "generate", [
+      "--chain=mine",
+      "--model",
+      "tests/fixtures/tiny-gpt2",
+      "--ids",
+      "1,2,3",
+      "--greedy",
+      "--max-new-tokens",
+      "8",
+      "--json",
+    ]);
+    expect(JSON.parse(generated.stdout)).toEqual({
+      prompt_ids: [1, 2, 3],
+      generated_ids: values(loadFixture("step_15").i32("greedy")).slice(3),
+    });
   });
 });
 
@@ -230,7 +297,10 @@ describe("--chain=mine", () => {
   it("makes a step's checks use the learner's earlier steps instead of the reference", async () => {
     solve(repo, "08");
     // A causal mask that also hides the diagonal: wrong, and step 08 must notice with --chain=mine.
-    writeFileSync(path.join(repo, "steps", "step_02.ts"), readFileSync(path.join(root, "solutions", "solution_02.ts"), "utf8").replace("j = past + i + 1", "j = past + i"));
+    writeFileSync(
+      path.join(repo, "steps", "step_02.ts"),
+      readFileSync(path.join(root, "solutions", "solution_02.ts"), "utf8").replace("j = past + i + 1", "j = past + i"),
+    );
     expect((await tool(repo, "check", ["08"])).code).toBe(0);
     const mine = await tool(repo, "check", ["08", "--chain=mine"]);
     expect(mine.out).toMatch(/earlier steps from your steps\//);
@@ -241,7 +311,10 @@ describe("--chain=mine", () => {
   it("in watch mode, re-reads an earlier step saved while watching", async () => {
     const work = learnerRepo();
     solve(work, "08");
-    const broken = readFileSync(path.join(root, "solutions", "solution_02.ts"), "utf8").replace("j = past + i + 1", "j = past + i");
+    const broken = readFileSync(path.join(root, "solutions", "solution_02.ts"), "utf8").replace(
+      "j = past + i + 1",
+      "j = past + i",
+    );
     writeFileSync(path.join(work, "steps", "step_02.ts"), broken);
     const session = new Session(work, ["08", "--chain=mine"]);
     try {

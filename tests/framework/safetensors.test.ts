@@ -35,7 +35,10 @@ describe("safetensors", () => {
         data,
       ),
     );
-    expect(toNested(file.tensors.a)).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(toNested(file.tensors.a)).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(toNested(file.tensors.h)).toEqual([1, -2]);
     expect(toNested(file.tensors.b)).toEqual([1, 3]);
     expect(toNested(file.tensors.i)).toEqual([7, -8]);
@@ -46,12 +49,38 @@ describe("safetensors", () => {
     ["too short", new Uint8Array(4), /too short/],
     ["header longer than the file", build({}, new Uint8Array(), 1000n), /larger than the .* bytes after it/],
     ["absurd header length", build({}, new Uint8Array(), 1n << 60n), /exceeds the limit/],
-    ["invalid JSON", (() => { const b = build({}, new Uint8Array()); b[8] = 0x5b; return b; })(), /not valid UTF-8 JSON/],
+    [
+      "invalid JSON",
+      (() => {
+        const b = build({}, new Uint8Array());
+        b[8] = 0x5b;
+        return b;
+      })(),
+      /not valid UTF-8 JSON/,
+    ],
     ["unknown dtype", build({ a: { dtype: "Q4", shape: [1], data_offsets: [0, 4] } }, f32), /unsupported dtype "Q4"/],
-    ["shape and bytes disagree", build({ a: { dtype: "F32", shape: [5], data_offsets: [0, 24] } }, f32), /needs 20 bytes/],
-    ["offsets beyond the data", build({ a: { dtype: "F32", shape: [8], data_offsets: [0, 32] } }, f32), /outside the 24 data bytes/],
+    [
+      "shape and bytes disagree",
+      build({ a: { dtype: "F32", shape: [5], data_offsets: [0, 24] } }, f32),
+      /needs 20 bytes/,
+    ],
+    [
+      "offsets beyond the data",
+      build({ a: { dtype: "F32", shape: [8], data_offsets: [0, 32] } }, f32),
+      /outside the 24 data bytes/,
+    ],
     ["negative shape", build({ a: { dtype: "F32", shape: [-1], data_offsets: [0, 4] } }, f32), /invalid shape/],
-    ["overlapping tensors", build({ a: { dtype: "F32", shape: [4], data_offsets: [0, 16] }, b: { dtype: "F32", shape: [4], data_offsets: [8, 24] } }, f32), /overlap/],
+    [
+      "overlapping tensors",
+      build(
+        {
+          a: { dtype: "F32", shape: [4], data_offsets: [0, 16] },
+          b: { dtype: "F32", shape: [4], data_offsets: [8, 24] },
+        },
+        f32,
+      ),
+      /overlap/,
+    ],
   ];
   for (const [name, bytes, pattern] of bad) {
     it(`rejects a file with ${name}`, () => {
@@ -81,16 +110,23 @@ describe("safetensors fuzzing", () => {
   };
 
   it("random bytes never cause anything but a SafetensorsError", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => onlySafetensorsErrors(bytes)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => onlySafetensorsErrors(bytes)),
+      { numRuns: 2000 },
+    );
   });
 
   it("a valid file with bytes flipped or truncated never crashes the reader", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }), fc.nat(valid.length), (flips, keep) => {
-        const bytes = valid.slice(0, keep);
-        for (const [at, value] of flips) if (at < bytes.length) bytes[at] = value;
-        onlySafetensorsErrors(bytes);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+        fc.nat(valid.length),
+        (flips, keep) => {
+          const bytes = valid.slice(0, keep);
+          for (const [at, value] of flips) if (at < bytes.length) bytes[at] = value;
+          onlySafetensorsErrors(bytes);
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -102,7 +138,11 @@ describe("safetensors fuzzing", () => {
       data_offsets: fc.array(fc.oneof(fc.nat(64), fc.integer({ min: -5, max: 2 ** 40 })), { maxLength: 3 }),
     });
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ maxLength: 6 }), fc.oneof(entry, fc.jsonValue())), fc.uint8Array({ maxLength: 64 }), (header, data) => onlySafetensorsErrors(build(header, data))),
+      fc.property(
+        fc.dictionary(fc.string({ maxLength: 6 }), fc.oneof(entry, fc.jsonValue())),
+        fc.uint8Array({ maxLength: 64 }),
+        (header, data) => onlySafetensorsErrors(build(header, data)),
+      ),
       { numRuns: 3000 },
     );
   });

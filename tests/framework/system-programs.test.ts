@@ -10,11 +10,15 @@ const MISSING = "/nonexistent/chromium";
 /** Runs vitest on the book's browser test, as `npm test` would, with the given environment. */
 function runBrowserTest(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["node_modules/vitest/vitest.mjs", "run", "--project", "framework", "tests/framework/book-browser.test.ts"], {
-      cwd: root,
-      env: { ...process.env, NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["node_modules/vitest/vitest.mjs", "run", "--project", "framework", "tests/framework/book-browser.test.ts"],
+      {
+        cwd: root,
+        env: { ...process.env, NO_COLOR: "1", ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -35,12 +39,16 @@ describe("programs from outside npm", () => {
   });
 
   it("requires the program under CI=true", () => {
-    expect(() => requireProgram(CHROMIUM, { CHROMIUM_PATH: MISSING, CI: "true" })).toThrow(/CI=true requires Chromium.*apt-get install chromium/);
+    expect(() => requireProgram(CHROMIUM, { CHROMIUM_PATH: MISSING, CI: "true" })).toThrow(
+      /CI=true requires Chromium.*apt-get install chromium/,
+    );
   });
 
   it("npm test skips the browser test without Chromium and says why in its summary", async () => {
     const { code, out } = await runBrowserTest({ CHROMIUM_PATH: MISSING, CI: "" });
-    expect(out).toContain(`skipped 4 tests: needs Chromium (looked in CHROMIUM_PATH=${MISSING}): apt-get install chromium`);
+    expect(out).toContain(
+      `skipped 4 tests: needs Chromium (looked in CHROMIUM_PATH=${MISSING}): apt-get install chromium`,
+    );
     expect(out).toMatch(/^0 passed, 0 failed, 4 skipped$/m);
     expect(code).toBe(0);
   });

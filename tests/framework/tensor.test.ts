@@ -1,11 +1,27 @@
 import { describe, expect, it } from "vitest";
 import { Random, randn } from "../../lib/random.ts";
-import { ShapeError, arange, arangeInt, clone, fromData, full, intTensor, isContiguous, ones, tensor, toNested, zeros } from "../../lib/tensor.ts";
+import {
+  ShapeError,
+  arange,
+  arangeInt,
+  clone,
+  fromData,
+  full,
+  intTensor,
+  isContiguous,
+  ones,
+  tensor,
+  toNested,
+  zeros,
+} from "../../lib/tensor.ts";
 import { transpose } from "../../lib/functional.ts";
 
 describe("tensor creation", () => {
   it("zeros, ones, full, arange", () => {
-    expect(toNested(zeros([2, 2]))).toEqual([[0, 0], [0, 0]]);
+    expect(toNested(zeros([2, 2]))).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
     expect(toNested(ones([3]))).toEqual([1, 1, 1]);
     expect(toNested(full([1, 2], 7))).toEqual([[7, 7]]);
     expect(toNested(arange(4))).toEqual([0, 1, 2, 3]);
@@ -14,7 +30,12 @@ describe("tensor creation", () => {
   });
 
   it("tensor and intTensor from nested arrays, rejecting ragged input and fractional ids", () => {
-    expect(tensor([[1, 2, 3], [4, 5, 6]]).shape).toEqual([2, 3]);
+    expect(
+      tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]).shape,
+    ).toEqual([2, 3]);
     expect(() => tensor([[1, 2], [3]])).toThrow(ShapeError);
     expect(intTensor([[464, 3290]]).data).toBeInstanceOf(Int32Array);
     expect(() => intTensor([1.5])).toThrow(/must be integers, got 1.5/);
@@ -26,13 +47,19 @@ describe("tensor creation", () => {
   });
 
   it("knows views from contiguous tensors, and clone copies", () => {
-    const x = tensor([[1, 2], [3, 4]]);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(isContiguous(x)).toBe(true);
     const t = transpose(x, 0, 1);
     expect(isContiguous(t)).toBe(false);
     const c = clone(t);
     expect(isContiguous(c)).toBe(true);
-    expect(toNested(c)).toEqual([[1, 3], [2, 4]]);
+    expect(toNested(c)).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
   });
 });
 

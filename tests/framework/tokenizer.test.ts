@@ -10,7 +10,15 @@ describe("GPT-2 tokenizer", () => {
     expect(encode("<|endoftext|>")).toEqual([END_OF_TEXT]);
   });
 
-  it.each(["", "plain ascii", "  leading and trailing spaces  ", "tabs\tand\nnewlines\r\n", "Ünïcödé – ñ 中文 日本語", "emoji 🌍🚀👩‍👩‍👧", "mixed <|endoftext|> special"])("decode(encode(s)) === s for %j", (s) => {
+  it.each([
+    "",
+    "plain ascii",
+    "  leading and trailing spaces  ",
+    "tabs\tand\nnewlines\r\n",
+    "Ünïcödé – ñ 中文 日本語",
+    "emoji 🌍🚀👩‍👩‍👧",
+    "mixed <|endoftext|> special",
+  ])("decode(encode(s)) === s for %j", (s) => {
     expect(decode(encode(s))).toBe(s);
   });
 
@@ -29,10 +37,17 @@ describe("GPT-2 tokenizer", () => {
 
 describe(".npy", () => {
   it("round-trips float32 arrays with a 64-byte-aligned header", () => {
-    const bytes = toNpy(tensor([[1, 2, 3], [4, 5, 6]]));
+    const bytes = toNpy(
+      tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+    );
     const headerLength = new DataView(bytes.buffer).getUint16(8, true);
     expect((10 + headerLength) % 64).toBe(0);
-    expect(new TextDecoder().decode(bytes.subarray(10, 10 + headerLength))).toMatch(/^\{'descr': '<f4', 'fortran_order': False, 'shape': \(2, 3\), \} *\n$/);
+    expect(new TextDecoder().decode(bytes.subarray(10, 10 + headerLength))).toMatch(
+      /^\{'descr': '<f4', 'fortran_order': False, 'shape': \(2, 3\), \} *\n$/,
+    );
     const back = fromNpy(bytes);
     expect(back.shape).toEqual([2, 3]);
     expect(Array.from(back.data)).toEqual([1, 2, 3, 4, 5, 6]);

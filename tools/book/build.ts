@@ -34,7 +34,11 @@ export interface BuildResult {
 }
 
 /** The search index's options; the browser must load it with the same ones. */
-export const SEARCH_OPTIONS = { fields: ["title", "text"], storeFields: ["title", "page"], searchOptions: { boost: { title: 3 }, prefix: true, fuzzy: 0.2 } };
+export const SEARCH_OPTIONS = {
+  fields: ["title", "text"],
+  storeFields: ["title", "page"],
+  searchOptions: { boost: { title: 3 }, prefix: true, fuzzy: 0.2 },
+};
 
 interface BookConfig {
   title: string;
@@ -49,7 +53,11 @@ function readConfig(bookDir: string): BookConfig {
   try {
     toml = parseToml(readFileSync(file, "utf8")) as typeof toml;
   } catch (error) {
-    throw new BookError(file, (error as { line?: number }).line ?? 1, `invalid TOML: ${(error as Error).message.split("\n")[0]}`);
+    throw new BookError(
+      file,
+      (error as { line?: number }).line ?? 1,
+      `invalid TOML: ${(error as Error).message.split("\n")[0]}`,
+    );
   }
   return {
     title: toml.book?.title ?? "Book",
@@ -58,7 +66,8 @@ function readConfig(bookDir: string): BookConfig {
   };
 }
 
-const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const htmlPath = (mdPath: string) => mdPath.replace(/\.md$/, ".html");
 
 /** Checks every Markdown link in a chapter's own source: the page must exist, and so must the heading. */
@@ -73,7 +82,8 @@ function checkLinks(source: string, file: string, srcDir: string, rendered: Map<
       if (page.endsWith(".md")) {
         const chapter = rendered.get(page);
         if (!chapter) throw new BookError(file, index + 1, `link to ${target}: ${page} is not a chapter in SUMMARY.md`);
-        if (fragment && !chapter.ids.has(fragment)) throw new BookError(file, index + 1, `link to ${target}: ${page} has no heading with id "${fragment}"`);
+        if (fragment && !chapter.ids.has(fragment))
+          throw new BookError(file, index + 1, `link to ${target}: ${page} has no heading with id "${fragment}"`);
       } else if (pathPart && !existsSync(path.join(srcDir, page))) {
         throw new BookError(file, index + 1, `link to ${target}: no such file ${page}`);
       }
@@ -93,11 +103,24 @@ function sidebar(items: SummaryItem[], current: string, root: string): string {
   return `<ol class="chapters">${entries.join("")}</ol>`;
 }
 
-function layout(args: { bookTitle: string; title: string; body: string; nav: string; root: string; prev?: { path: string; title: string }; next?: { path: string; title: string }; liveReload: boolean }): string {
+function layout(args: {
+  bookTitle: string;
+  title: string;
+  body: string;
+  nav: string;
+  root: string;
+  prev?: { path: string; title: string };
+  next?: { path: string; title: string };
+  liveReload: boolean;
+}): string {
   const { bookTitle, title, body, nav, root, prev, next } = args;
   const pager = [
-    prev ? `<a class="prev" rel="prev" href="${root}${htmlPath(prev.path)}">← ${escapeHtml(prev.title)}</a>` : "<span></span>",
-    next ? `<a class="next" rel="next" href="${root}${htmlPath(next.path)}">${escapeHtml(next.title)} →</a>` : "<span></span>",
+    prev
+      ? `<a class="prev" rel="prev" href="${root}${htmlPath(prev.path)}">← ${escapeHtml(prev.title)}</a>`
+      : "<span></span>",
+    next
+      ? `<a class="next" rel="next" href="${root}${htmlPath(next.path)}">${escapeHtml(next.title)} →</a>`
+      : "<span></span>",
   ].join("");
   return `<!doctype html>
 <html lang="en">
@@ -146,33 +169,58 @@ export async function buildBook(options: BuildOptions): Promise<BuildResult> {
   const rendered = new Map<string, RenderedChapter>();
   for (const chapter of chapters) {
     const file = path.join(config.srcDir, chapter.path);
-    if (!existsSync(file)) throw new BookError(summaryFile, chapter.line, `chapter file ${chapter.path} does not exist`);
+    if (!existsSync(file))
+      throw new BookError(summaryFile, chapter.line, `chapter file ${chapter.path} does not exist`);
     const source = readFileSync(file, "utf8");
     inputs.push(file, ...includedFiles(source, file));
     sources.set(chapter.path, source);
     rendered.set(chapter.path, render(expandIncludes(source, file)));
   }
-  for (const [chapterPath, source] of sources) checkLinks(source, path.join(config.srcDir, chapterPath), config.srcDir, rendered);
+  for (const [chapterPath, source] of sources)
+    checkLinks(source, path.join(config.srcDir, chapterPath), config.srcDir, rendered);
 
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const search = new MiniSearch(SEARCH_OPTIONS);
   chapters.forEach((chapter, i) => {
     const page = htmlPath(chapter.path);
-    const root = path.posix.relative(path.posix.dirname(page), ".").replace(/^\.$/, "").replace(/([^/])$/, "$1/");
+    const root = path.posix
+      .relative(path.posix.dirname(page), ".")
+      .replace(/^\.$/, "")
+      .replace(/([^/])$/, "$1/");
     const { html, sections } = rendered.get(chapter.path)!;
-    const out = layout({ bookTitle: config.title, title: chapter.title, body: html, nav: sidebar(items, chapter.path, root), root, prev: chapters[i - 1], next: chapters[i + 1], liveReload: options.liveReload ?? false });
+    const out = layout({
+      bookTitle: config.title,
+      title: chapter.title,
+      body: html,
+      nav: sidebar(items, chapter.path, root),
+      root,
+      prev: chapters[i - 1],
+      next: chapters[i + 1],
+      liveReload: options.liveReload ?? false,
+    });
     mkdirSync(path.dirname(path.join(outDir, page)), { recursive: true });
     writeFileSync(path.join(outDir, page), out);
     if (i === 0) writeFileSync(path.join(outDir, "index.html"), out);
     sections.forEach((section, s) => {
-      search.add({ id: `${page}#${s}`, page: section.id ? `${page}#${section.id}` : page, title: section.heading && section.heading !== chapter.title ? `${chapter.title} › ${section.heading}` : chapter.title, text: section.text });
+      search.add({
+        id: `${page}#${s}`,
+        page: section.id ? `${page}#${section.id}` : page,
+        title:
+          section.heading && section.heading !== chapter.title
+            ? `${chapter.title} › ${section.heading}`
+            : chapter.title,
+        text: section.text,
+      });
     });
   });
   writeFileSync(path.join(outDir, "searchindex.json"), JSON.stringify(search));
 
   cpSync(ASSETS, outDir, { recursive: true });
-  cpSync(path.dirname(require.resolve("katex/dist/katex.min.css")), path.join(outDir, "katex"), { recursive: true, filter: (f) => !/\.(m?js|ts)$/.test(f) });
+  cpSync(path.dirname(require.resolve("katex/dist/katex.min.css")), path.join(outDir, "katex"), {
+    recursive: true,
+    filter: (f) => !/\.(m?js|ts)$/.test(f),
+  });
   // minisearch does not export its browser build; it sits beside the CommonJS one.
   cpSync(path.join(path.dirname(require.resolve("minisearch")), "../umd/index.js"), path.join(outDir, "minisearch.js"));
   const images = path.join(config.srcDir, "images");

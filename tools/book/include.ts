@@ -35,7 +35,8 @@ function select(lines: string[], selector: Selector, fail: (message: string) => 
   const count = lines.length;
   const first = selector.start ?? 1;
   const last = selector.end ?? count;
-  if (first < 1 || first > count || last > count || first > last) fail(`line range ${selector.start ?? ""}:${selector.end ?? ""} is outside the file's ${count} lines`);
+  if (first < 1 || first > count || last > count || first > last)
+    fail(`line range ${selector.start ?? ""}:${selector.end ?? ""} is outside the file's ${count} lines`);
   return lines.slice(first - 1, last).filter((l) => !MARKER.test(l));
 }
 
@@ -52,7 +53,8 @@ export function expandIncludes(markdown: string, file: string, depth = 0): strin
         if (depth >= 10) fail("includes nested more than 10 levels deep");
         const { target, selector } = parseTarget(spec);
         const resolved = path.resolve(path.dirname(file), target);
-        if (!existsSync(resolved)) fail(`no such file ${path.relative(process.cwd(), resolved)} (paths are relative to the chapter)`);
+        if (!existsSync(resolved))
+          fail(`no such file ${path.relative(process.cwd(), resolved)} (paths are relative to the chapter)`);
         let content = select(readFileSync(resolved, "utf8").replace(/\n$/, "").split("\n"), selector, fail).join("\n");
         if (resolved.endsWith(".md")) content = expandIncludes(content, resolved, depth + 1);
         return content;
@@ -63,5 +65,7 @@ export function expandIncludes(markdown: string, file: string, depth = 0): strin
 
 /** Every file an include in `markdown` reads (for the file watcher). */
 export function includedFiles(markdown: string, file: string): string[] {
-  return [...markdown.matchAll(DIRECTIVE)].filter((m) => !m[1]).map((m) => path.resolve(path.dirname(file), parseTarget(m[2]).target));
+  return [...markdown.matchAll(DIRECTIVE)]
+    .filter((m) => !m[1])
+    .map((m) => path.resolve(path.dirname(file), parseTarget(m[2]).target));
 }

@@ -35,7 +35,13 @@ export type Renderer = (markdown: string) => RenderedChapter;
 export function mdbookMath(markdown: string): string {
   return markdown
     .split(/(^```[\s\S]*?^```|`[^`\n]*`)/m)
-    .map((part, i) => (i % 2 ? part : part.replace(/\\\\\[([\s\S]+?)\\\\\]/g, (_m, tex: string) => `$$${tex}$$`).replace(/\\\\\(([\s\S]+?)\\\\\)/g, (_m, tex: string) => `$${tex}$`)))
+    .map((part, i) =>
+      i % 2
+        ? part
+        : part
+            .replace(/\\\\\[([\s\S]+?)\\\\\]/g, (_m, tex: string) => `$$${tex}$$`)
+            .replace(/\\\\\(([\s\S]+?)\\\\\)/g, (_m, tex: string) => `$${tex}$`),
+    )
     .join("");
 }
 
@@ -54,7 +60,8 @@ export async function createRenderer(): Promise<Renderer> {
     }),
   );
   // Links to other chapters: step_02.md#x → step_02.html#x (external links stay as they are).
-  const defaultLinkOpen = md.renderer.rules.link_open ?? ((tokens, i, options, _env, self) => self.renderToken(tokens, i, options));
+  const defaultLinkOpen =
+    md.renderer.rules.link_open ?? ((tokens, i, options, _env, self) => self.renderToken(tokens, i, options));
   md.renderer.rules.link_open = (tokens, i, options, env, self) => {
     const href = String(tokens[i].attrGet("href") ?? "");
     if (!/^[a-z]+:/i.test(href)) tokens[i].attrSet("href", href.replace(/\.md(#|$)/, ".html$1"));

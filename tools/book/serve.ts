@@ -9,13 +9,21 @@ import sirv from "sirv";
 import { buildBook, type BuildResult } from "./build.ts";
 import { BookError } from "./errors.ts";
 
-const { values } = parseArgs({ options: { build: { type: "boolean", default: false }, port: { type: "string", default: process.env.PORT ?? "3000" }, book: { type: "string", default: "book" } } });
+const { values } = parseArgs({
+  options: {
+    build: { type: "boolean", default: false },
+    port: { type: "string", default: process.env.PORT ?? "3000" },
+    book: { type: "string", default: "book" },
+  },
+});
 const bookDir = path.resolve(values.book);
 
 async function build(liveReload: boolean): Promise<BuildResult | null> {
   try {
     const result = await buildBook({ bookDir, liveReload });
-    console.log(`built ${result.pages} pages into ${path.relative(process.cwd(), result.outDir)} in ${(result.milliseconds / 1000).toFixed(2)} s`);
+    console.log(
+      `built ${result.pages} pages into ${path.relative(process.cwd(), result.outDir)} in ${(result.milliseconds / 1000).toFixed(2)} s`,
+    );
     return result;
   } catch (error) {
     if (!(error instanceof BookError)) throw error;
@@ -34,7 +42,11 @@ if (values.build) {
   const files = sirv(result.outDir, { dev: true });
   const server = createServer((req, res) => {
     if (req.url === "/__livereload") {
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+      res.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+      });
       res.write(": connected\n\n");
       clients.add(res);
       req.on("close", () => clients.delete(res));
@@ -43,7 +55,9 @@ if (values.build) {
     files(req, res, () => void res.writeHead(404, { "content-type": "text/plain" }).end("not found"));
   });
   server.on("error", (error: NodeJS.ErrnoException) => {
-    console.error(error.code === "EADDRINUSE" ? `port ${port} is in use: try npm run book -- --port ${port + 1}` : error.message);
+    console.error(
+      error.code === "EADDRINUSE" ? `port ${port} is in use: try npm run book -- --port ${port + 1}` : error.message,
+    );
     process.exit(1);
   });
   server.listen(port, () => console.log(`serving the book at http://localhost:${port} (Ctrl+C to stop)`));

@@ -40,7 +40,8 @@ export function parseSummary(text: string, file: string): SummaryItem[] {
     }
     const listItem = /^(\s*)[-*]\s+(.*)$/.exec(raw);
     const link = LINK.exec(listItem ? listItem[2].trim() : trimmed);
-    if (!link) throw new BookError(file, line, `expected a link like "- [Title](file.md)", got ${JSON.stringify(trimmed)}`);
+    if (!link)
+      throw new BookError(file, line, `expected a link like "- [Title](file.md)", got ${JSON.stringify(trimmed)}`);
     const [, title, target] = link;
     const path = target.trim() === "" ? null : target.trim();
     if (!listItem) {
@@ -51,7 +52,8 @@ export function parseSummary(text: string, file: string): SummaryItem[] {
     if (phase === "suffix") throw new BookError(file, line, `numbered chapter "${title}" after a suffix chapter`);
     phase = "numbered";
     const depth = Math.floor(listItem[1].replace(/\t/g, "    ").length / 2);
-    if (depth > counters.length) throw new BookError(file, line, `"${title}" is indented deeper than the chapter above it`);
+    if (depth > counters.length)
+      throw new BookError(file, line, `"${title}" is indented deeper than the chapter above it`);
     counters.length = depth + 1;
     counters[depth] = (counters[depth] ?? 0) + 1;
     items.push({ kind: "chapter", title, path, number: counters.join("."), depth, line });

@@ -61,7 +61,10 @@ function describeNetworkError(error: unknown, url: string): string {
 
 function httpError(status: number, repo: string, file: string, url: string): HubError {
   if (status === 404) return new HubError(`${repo}/${file} was not found on the hub (HTTP 404 from ${url})`);
-  if (status === 401 || status === 403) return new HubError(`access to ${repo}/${file} was refused (HTTP ${status}); the repository may be gated or private`);
+  if (status === 401 || status === 403)
+    return new HubError(
+      `access to ${repo}/${file} was refused (HTTP ${status}); the repository may be gated or private`,
+    );
   return new HubError(`the hub answered HTTP ${status} for ${repo}/${file} (${url}); try again later`);
 }
 
@@ -72,7 +75,11 @@ async function sha256File(file: string): Promise<string> {
 }
 
 /** The published SHA-256 (LFS files only) and size of a file on the hub. */
-async function headInfo(url: string, repo: string, file: string): Promise<{ sha256: string | null; size: number | null }> {
+async function headInfo(
+  url: string,
+  repo: string,
+  file: string,
+): Promise<{ sha256: string | null; size: number | null }> {
   let response: Response;
   try {
     response = await fetch(url, { method: "HEAD", redirect: "manual", headers: { "accept-encoding": "identity" } });
@@ -81,7 +88,8 @@ async function headInfo(url: string, repo: string, file: string): Promise<{ sha2
   }
   if (response.status >= 400) throw httpError(response.status, repo, file, url);
   const etag = (response.headers.get("x-linked-etag") ?? "").replace(/^W\//, "").replace(/"/g, "");
-  const size = response.headers.get("x-linked-size") ?? (response.status < 300 ? response.headers.get("content-length") : null);
+  const size =
+    response.headers.get("x-linked-size") ?? (response.status < 300 ? response.headers.get("content-length") : null);
   return { sha256: /^[0-9a-f]{64}$/.test(etag) ? etag : null, size: size === null ? null : Number(size) };
 }
 
@@ -112,7 +120,9 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
       if (!(error instanceof InterruptedDownload)) throw error;
       if (attempt >= attempts) {
         const kept = existsSync(partial) ? statSync(partial).size : 0;
-        throw new HubError(`${(error as Error).message}\nThe download stopped after ${attempt} attempts; ${kept} bytes are kept in ${partial}. Run the same command again to resume.`);
+        throw new HubError(
+          `${(error as Error).message}\nThe download stopped after ${attempt} attempts; ${kept} bytes are kept in ${partial}. Run the same command again to resume.`,
+        );
       }
     }
   }
@@ -120,23 +130,34 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
   const bytes = statSync(partial).size;
   if (size !== null && bytes !== size) {
     rmSync(partial);
-    throw new HubError(`${file}: received ${bytes} bytes but the hub announced ${size}; the partial file was removed, run the command again`);
+    throw new HubError(
+      `${file}: received ${bytes} bytes but the hub announced ${size}; the partial file was removed, run the command again`,
+    );
   }
   const actual = await sha256File(partial);
   if (expected && actual !== expected) {
     rmSync(partial);
-    throw new HubError(`${file}: SHA-256 mismatch (expected ${expected}, got ${actual}); the corrupted file was removed, run the command again`);
+    throw new HubError(
+      `${file}: SHA-256 mismatch (expected ${expected}, got ${actual}); the corrupted file was removed, run the command again`,
+    );
   }
   renameSync(partial, dest);
   return { path: dest, bytes, sha256: expected ? actual : null, resumed, alreadyPresent: false };
 }
 
 /** One GET, appending to `partial` from byte `start`. Connection failures are InterruptedDownloads. */
-async function fetchInto(url: string, partial: string, start: number, context: { repo: string; file: string; total: number | null; onProgress?: (p: Progress) => void }): Promise<void> {
+async function fetchInto(
+  url: string,
+  partial: string,
+  start: number,
+  context: { repo: string; file: string; total: number | null; onProgress?: (p: Progress) => void },
+): Promise<void> {
   const retryable = (message: string) => new InterruptedDownload(message);
   let response: Response;
   try {
-    response = await fetch(url, { headers: { "accept-encoding": "identity", ...(start > 0 ? { range: `bytes=${start}-` } : {}) } });
+    response = await fetch(url, {
+      headers: { "accept-encoding": "identity", ...(start > 0 ? { range: `bytes=${start}-` } : {}) },
+    });
   } catch (error) {
     throw retryable(describeNetworkError(error, url));
   }
@@ -146,7 +167,13 @@ async function fetchInto(url: string, partial: string, start: number, context: {
   if (!response.body) throw retryable(`the hub sent no data for ${context.file}`);
   // A server that ignores Range answers 200 with the whole file: start over.
   const append = start > 0 && response.status === 206;
-  const progress: Progress = { file: context.file, received: append ? start : 0, total: context.total, resumedFrom: append ? start : 0, startedAt: Date.now() };
+  const progress: Progress = {
+    file: context.file,
+    received: append ? start : 0,
+    total: context.total,
+    resumedFrom: append ? start : 0,
+    startedAt: Date.now(),
+  };
   const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream<Uint8Array>);
   body.on("data", (chunk: Buffer) => {
     progress.received += chunk.length;

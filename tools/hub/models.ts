@@ -21,5 +21,7 @@ export function resolveModelDir(model: string, root = process.cwd()): string {
 /** The command that fetches a model (given by name or by its folder, e.g. models/gpt2-xl), for error messages. */
 export function downloadHint(model: string): string {
   const name = path.basename(model);
-  return name in HUB_MODELS ? `npm run download -- ${name}` : `npm run download -- gpt2   (or point --model at a folder with config.json and model.safetensors)`;
+  return name in HUB_MODELS
+    ? `npm run download -- ${name}`
+    : `npm run download -- gpt2   (or point --model at a folder with config.json and model.safetensors)`;
 }

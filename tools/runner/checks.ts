@@ -20,7 +20,12 @@ export interface StepOutcome {
  * process started on it (tools/runner/chain-child.ts), whose reporter events come back here.
  * A child also reads every step file afresh, which an ES module cache in this process would not.
  */
-function runOnChain(step: StepInfo, target: "steps" | "solutions", chain: Chain, listener?: CheckListener): Promise<CheckRun> {
+function runOnChain(
+  step: StepInfo,
+  target: "steps" | "solutions",
+  chain: Chain,
+  listener?: CheckListener,
+): Promise<CheckRun> {
   if (activeChain() === chain) return runChecks(step, target, listener);
   const child = fork(new URL("./chain-child.ts", import.meta.url), [step.nn, target], nodeOptionsFor(chain));
   return new Promise((resolve, reject) => {
@@ -33,7 +38,9 @@ function runOnChain(step: StepInfo, target: "steps" | "solutions", chain: Chain,
       else listener?.end({ ...message.tally, skipped: new Map() });
     });
     child.on("error", reject);
-    child.on("exit", (code) => (run ? resolve(run) : reject(new Error(`the checks of step ${step.nn} on your chain stopped (exit code ${code})`))));
+    child.on("exit", (code) =>
+      run ? resolve(run) : reject(new Error(`the checks of step ${step.nn} on your chain stopped (exit code ${code})`)),
+    );
   });
 }
 
@@ -46,7 +53,10 @@ export type ChildMessage =
   | { run: CheckRun };
 
 /** Runs one step's checks with the learner-facing reporter (one line per check), in this process. */
-export async function checkStep(step: StepInfo, options: { solution?: boolean; chain?: Chain; write?: (line: string) => void } = {}): Promise<StepOutcome & { failed: number }> {
+export async function checkStep(
+  step: StepInfo,
+  options: { solution?: boolean; chain?: Chain; write?: (line: string) => void } = {},
+): Promise<StepOutcome & { failed: number }> {
   const file = options.solution ? `solutions/solution_${step.nn}.ts` : `steps/step_${step.nn}.ts`;
   // Solutions import solutions directly, so the chain only changes what a step file imports.
   const chainNote = options.chain === "mine" && !options.solution ? ", earlier steps from your steps/" : "";
@@ -65,7 +75,10 @@ function outcome(nn: string, { outcomes, loadFailed }: CheckRun): StepOutcome {
 }
 
 /** Runs the checks of several steps quietly and classifies each. */
-export async function surveySteps(steps: readonly StepInfo[] = STEPS, chain: Chain = "reference"): Promise<StepOutcome[]> {
+export async function surveySteps(
+  steps: readonly StepInfo[] = STEPS,
+  chain: Chain = "reference",
+): Promise<StepOutcome[]> {
   const outcomes: StepOutcome[] = [];
   for (const step of steps) outcomes.push(outcome(step.nn, await runOnChain(step, "steps", chain)));
   return outcomes;

@@ -37,7 +37,11 @@ export interface CheckOutcome {
  * Imports step `nn`'s check file afresh (and, through it, the step file), runs every check in
  * order, and reports each to `reporter`. A file that cannot load is one failure.
  */
-export async function runChecks(step: StepInfo, target: "steps" | "solutions", reporter?: CheckListener): Promise<CheckRun> {
+export async function runChecks(
+  step: StepInfo,
+  target: "steps" | "solutions",
+  reporter?: CheckListener,
+): Promise<CheckRun> {
   process.env.GPT2_TARGET = target;
   const registry: RegisteredCheck[] = [];
   shared.__gpt2Checks = registry;
@@ -65,4 +69,3 @@ export async function runChecks(step: StepInfo, target: "steps" | "solutions", r
   reporter?.end({ passed: outcomes.length - failed, failed, skipped: new Map() });
   return { outcomes, loadFailed: false };
 }
-

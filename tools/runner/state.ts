@@ -27,7 +27,14 @@ export function readProgress(): Progress {
   if (!existsSync(PROGRESS_FILE)) return progress;
   for (const line of readFileSync(PROGRESS_FILE, "utf8").split("\n")) {
     const step = /^(\d\d) (passed|failing|not-started) (\d+)\/(\d+) ([0-9a-f]{40}|missing)$/.exec(line);
-    if (step) progress.steps.set(step[1], { nn: step[1], status: step[2].replace("-", " ") as Status, passed: Number(step[3]), total: Number(step[4]), sha1: step[5] });
+    if (step)
+      progress.steps.set(step[1], {
+        nn: step[1],
+        status: step[2].replace("-", " ") as Status,
+        passed: Number(step[3]),
+        total: Number(step[4]),
+        sha1: step[5],
+      });
     const chain = /^chain (passed|failing)$/.exec(line);
     if (chain) progress.chain = chain[1] as Progress["chain"];
   }
@@ -35,8 +42,11 @@ export function readProgress(): Progress {
 }
 
 export function writeProgress(progress: Progress): void {
-  const lines = ["# Your progress, written by npm run progress and npm run watch. Safe to delete: npm run progress -- --recheck rebuilds it."];
-  for (const s of [...progress.steps.values()].sort((a, b) => a.nn.localeCompare(b.nn))) lines.push(`${s.nn} ${s.status.replace(" ", "-")} ${s.passed}/${s.total} ${s.sha1}`);
+  const lines = [
+    "# Your progress, written by npm run progress and npm run watch. Safe to delete: npm run progress -- --recheck rebuilds it.",
+  ];
+  for (const s of [...progress.steps.values()].sort((a, b) => a.nn.localeCompare(b.nn)))
+    lines.push(`${s.nn} ${s.status.replace(" ", "-")} ${s.passed}/${s.total} ${s.sha1}`);
   if (progress.chain !== "unknown") lines.push(`chain ${progress.chain}`);
   writeFileSync(PROGRESS_FILE, `${lines.join("\n")}\n`);
 }
@@ -54,11 +64,16 @@ export function cached(progress: Progress, nn: string): StepOutcome | undefined 
   return entry && entry.sha1 === fileSha1(nn) ? entry : undefined;
 }
 
-
 export function progressTable(progress: Progress): string {
   const rows = STEPS.map((step) => {
     const s = progress.steps.get(step.nn);
-    const status = !s ? dim("? unknown") : s.status === "passed" ? green("✔ passed") : s.status === "failing" ? red("✘ failing") : dim("· not started");
+    const status = !s
+      ? dim("? unknown")
+      : s.status === "passed"
+        ? green("✔ passed")
+        : s.status === "failing"
+          ? red("✘ failing")
+          : dim("· not started");
     const checks = s ? `${s.passed}/${s.total}` : "";
     return `  ${step.nn.padEnd(4)}  ${step.title.padEnd(38)} ${status}${" ".repeat(Math.max(0, 13 - stripVTControlCharacters(status).length))} ${checks}`;
   });
@@ -70,7 +85,7 @@ export function progressTable(progress: Progress): string {
     done < STEPS.length
       ? "your whole chain (npm run gpt2): needs every step to pass first"
       : progress.chain === "passed"
-        ? green("your whole chain (npm run gpt2): ✔ every step passes on your own code — run npm run gpt2 -- \"Hello\"")
+        ? green('your whole chain (npm run gpt2): ✔ every step passes on your own code — run npm run gpt2 -- "Hello"')
         : "your whole chain (npm run gpt2): ✘ some step fails on your own earlier steps — find it with npm run sNN -- --chain=mine";
   return [`  Step  ${"Chapter".padEnd(38)} Status        Checks`, ...rows, "", `  ${bar}`, `  ${chain}`].join("\n");
 }
