@@ -50,7 +50,7 @@ beforeAll(async () => {
     const timer = setTimeout(() => reject(new Error(`the book server did not start:\n${output}`)), 30_000);
     const listen = (data: Buffer) => {
       output += data;
-      if (output.includes("serving the book at")) {
+      if (output.includes("serving the book at http://127.0.0.1:")) {
         clearTimeout(timer);
         resolve();
       }

@@ -11,6 +11,7 @@ import { mdbookMath } from "../../tools/book/render.ts";
 import { STEPS } from "../../tools/curriculum.ts";
 import { readHints } from "../../tools/runner/hints.ts";
 import { pages, parseSummary } from "../../tools/book/summary.ts";
+import { runTool } from "./run-tool.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -140,6 +141,35 @@ describe("math", () => {
     expect(mdbookMath("a \\\\(x^2\\\\) b\n\\\\[\ny = 1\n\\\\]\n`\\\\(code\\\\)`")).toBe(
       "a $x^2$ b\n$$\ny = 1\n$$\n`\\\\(code\\\\)`",
     );
+  });
+});
+
+describe("figures", () => {
+  it("every figure a chapter shows is in the built book as a drawn SVG", async () => {
+    const out = mkdtempSync(path.join(tmpdir(), "book-figures-"));
+    await buildBook({ bookDir: path.join(root, "book"), outDir: out });
+    const shown = new Set<string>();
+    for (const page of readdirSync(out).filter((f) => f.endsWith(".html")))
+      for (const [, src] of readFileSync(path.join(out, page), "utf8").matchAll(/<img src="(figures\/[\w-]+\.svg)"/g))
+        shown.add(src);
+    expect([...shown].sort()).toEqual(
+      readdirSync(path.join(root, "book", "src", "figures"))
+        .map((f) => `figures/${f}`)
+        .sort(),
+    );
+    for (const src of shown) {
+      const svg = readFileSync(path.join(out, src), "utf8");
+      expect(svg, src).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      // drawn marks, not an empty frame: rectangles, paths or cells
+      expect((svg.match(/<(rect|path)\b/g) ?? []).length, src).toBeGreaterThan(5);
+      expect(svg, `${src} says what its numbers came from`).toMatch(/tiny test model|GPT-2 124M|reference/);
+    }
+  });
+
+  it("the committed figures are what the code draws now (npm run figures)", async () => {
+    const { code, out } = await runTool("figures", ["--check"]);
+    expect(out).toBe("");
+    expect(code).toBe(0);
   });
 });
 

@@ -223,8 +223,10 @@ export async function buildBook(options: BuildOptions): Promise<BuildResult> {
   });
   // minisearch does not export its browser build; it sits beside the CommonJS one.
   cpSync(path.join(path.dirname(require.resolve("minisearch")), "../umd/index.js"), path.join(outDir, "minisearch.js"));
-  const images = path.join(config.srcDir, "images");
-  if (existsSync(images)) cpSync(images, path.join(outDir, "images"), { recursive: true });
+  for (const folder of ["images", "figures"]) {
+    const from = path.join(config.srcDir, folder);
+    if (existsSync(from)) cpSync(from, path.join(outDir, folder), { recursive: true });
+  }
 
   return { outDir, pages: chapters.length, milliseconds: performance.now() - started, inputs: [...new Set(inputs)] };
 }

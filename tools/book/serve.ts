@@ -1,18 +1,21 @@
-// `npm run book` builds the book and serves it on http://localhost:3000 (--port N or PORT to
-// change), rebuilding and reloading the page whenever a chapter or an included file changes.
+// `npm run book` builds the book and serves it on http://127.0.0.1:3000 (--port N or PORT to
+// change, --host to listen beyond this machine), rebuilding and reloading the page whenever a
+// chapter or an included file changes.
 // `npm run book:build` (or --build) only builds. A broken reference prints its file and line.
-import { watch, type FSWatcher } from "node:fs";
+import { existsSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { createServer, type ServerResponse } from "node:http";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import sirv from "sirv";
 import { buildBook, type BuildResult } from "./build.ts";
+import { listen } from "../listen.ts";
 import { BookError } from "./errors.ts";
 
 const { values } = parseArgs({
   options: {
     build: { type: "boolean", default: false },
     port: { type: "string", default: process.env.PORT ?? "3000" },
+    host: { type: "string", default: "127.0.0.1" },
     book: { type: "string", default: "book" },
   },
 });
@@ -21,6 +24,12 @@ const bookDir = path.resolve(values.book);
 async function build(liveReload: boolean): Promise<BuildResult | null> {
   try {
     const result = await buildBook({ bookDir, liveReload });
+    if (existsSync(path.join(process.cwd(), "models", "gpt2", "model.safetensors"))) {
+      // GPT-2 is here: draw the figures from it instead of the tiny test model.
+      const { drawFigures, figureModel } = await import("../figures.ts");
+      for (const [file, svg] of drawFigures(figureModel(true)))
+        writeFileSync(path.join(result.outDir, "figures", file), svg);
+    }
     console.log(
       `built ${result.pages} pages into ${path.relative(process.cwd(), result.outDir)} in ${(result.milliseconds / 1000).toFixed(2)} s`,
     );
@@ -60,7 +69,7 @@ if (values.build) {
     );
     process.exit(1);
   });
-  server.listen(port, () => console.log(`serving the book at http://localhost:${port} (Ctrl+C to stop)`));
+  await listen(server, values.host, port, "the book");
 
   // Watch the folders of every input (chapters and the step files they include).
   let watchers: FSWatcher[] = [];

@@ -1,0 +1,45 @@
+// `npm run figures [-- --check]`: draws the book's figures (tools/figures/book.ts) from the tiny
+// test model into book/src/figures/. With --check it writes nothing and exits 1 when a committed
+// figure differs from what the code draws now.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadPretrained } from "#chain/step_15";
+import { useKernels } from "../lib/kernels/index.ts";
+import { FIGURES, type FigureModel } from "./figures/book.ts";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+export const FIGURES_DIR = path.join(root, "book", "src", "figures");
+
+/** The best model on this machine for pictures: GPT-2 when downloaded, else the tiny test model. */
+export function figureModel(preferGpt2: boolean): FigureModel {
+  const gpt2 = path.join(root, "models", "gpt2");
+  if (preferGpt2 && existsSync(path.join(gpt2, "model.safetensors")))
+    return { model: loadPretrained(gpt2), name: "GPT-2 124M (models/gpt2)", gpt2Vocabulary: true };
+  const tiny = path.join(root, "tests", "fixtures", "tiny-gpt2");
+  return { model: loadPretrained(tiny), name: "the tiny test model (random weights)", gpt2Vocabulary: false };
+}
+
+/** Every figure as [file name, SVG text]. */
+export function drawFigures(model: FigureModel): [string, string][] {
+  return Object.entries(FIGURES).map(([file, draw]) => [file, draw(model)]);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  useKernels("js", 1); // one summation order everywhere, so the committed pictures reproduce on any machine
+  const drawn = drawFigures(figureModel(false));
+  const stale = drawn.filter(([file, svg]) => {
+    const target = path.join(FIGURES_DIR, file);
+    return !existsSync(target) || readFileSync(target, "utf8") !== svg;
+  });
+  if (process.argv.includes("--check")) {
+    for (const [file] of stale)
+      console.error(`book/src/figures/${file} is not what the code draws now: run npm run figures`);
+    process.exit(stale.length ? 1 : 0);
+  }
+  mkdirSync(FIGURES_DIR, { recursive: true });
+  for (const [file, svg] of stale) writeFileSync(path.join(FIGURES_DIR, file), svg);
+  console.log(
+    stale.length ? `wrote ${stale.map(([f]) => f).join(", ")} in book/src/figures/` : "every figure is current",
+  );
+}

@@ -1,0 +1,35 @@
+// The attention maps of a prompt as one picture: a row of heads for every layer, each a
+// heatmap of queries (rows: the token reading) by keys (columns: the earlier token it reads). Used by the book, `--attention FILE.svg` and the playground.
+import * as Plot from "@observablehq/plot";
+import type { AttentionMaps } from "../inspect.ts";
+import { figure, plotSvg } from "./svg.ts";
+
+export function attentionSvg(maps: AttentionMaps, labels: readonly string[], caption: string): string {
+  const cells = maps.flatMap((layer, l) =>
+    layer.flatMap((head, h) =>
+      head.flatMap((row, q) => row.map((weight, k) => ({ layer: `layer ${l}`, head: `head ${h}`, q, k, weight }))),
+    ),
+  );
+  const nHead = maps[0]?.length ?? 1;
+  const T = labels.length;
+  const cell = Math.max(4, Math.min(14, Math.floor(900 / (nHead * T))));
+  const width = 150 + nHead * (T * cell + 12);
+  const height = 90 + maps.length * (T * cell + 12);
+  const tick = (i: number) => labels[i] ?? String(i);
+  const inner = plotSvg({
+    width,
+    height,
+    marginLeft: 80,
+    marginRight: 70,
+    marginTop: 30,
+    marginBottom: 60,
+    padding: 0,
+    x: { label: null, tickFormat: tick, tickRotate: -60, axis: T <= 24 ? "bottom" : null },
+    y: { label: null, tickFormat: tick, axis: T <= 24 ? "left" : null },
+    fx: { label: null },
+    fy: { label: null },
+    color: { scheme: "blues", domain: [0, 1], legend: false },
+    marks: [Plot.cell(cells, { x: "k", y: "q", fx: "head", fy: "layer", fill: "weight", inset: 0 })],
+  });
+  return figure(inner, width, height, caption);
+}

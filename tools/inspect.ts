@@ -1,0 +1,57 @@
+// What the model computes inside, for pictures: each head's attention weights, the residual
+// stream's size at every depth, and the most likely next tokens. Everything runs through
+// "#chain/…", so with --chain=mine these are your own model's numbers.
+import { splitQKV } from "#chain/step_07";
+import { attention } from "#chain/step_08";
+import { splitHeads } from "#chain/step_09";
+import type { GPT2LMHeadModel } from "#chain/step_13";
+import * as F from "../lib/functional.ts";
+import { intTensor, type Tensor } from "../lib/tensor.ts";
+
+/** weights[layer][head][query][key]: how much each position of the prompt reads from each earlier one. */
+export type AttentionMaps = number[][][][];
+
+/** Runs the prompt through the model block by block, keeping every head's attention weights. */
+export function attentionMaps(model: GPT2LMHeadModel, ids: readonly number[]): AttentionMaps {
+  const { transformer, config } = model;
+  const T = ids.length;
+  let x = F.add(transformer.wte.forward(intTensor([[...ids]])), transformer.wpe.forward(T));
+  const maps: AttentionMaps = [];
+  for (const block of transformer.h) {
+    // The block's own attention, up to the weights: ln_1, c_attn, split into q, k, v and heads.
+    const { q, k, v } = splitQKV(block.attn.c_attn.forward(block.ln_1.forward(x)), config.n_embd);
+    const heads = (t: Tensor) => splitHeads(t, config.n_head);
+    const { weights } = attention(heads(q), heads(k), heads(v)); // [1, n_head, T, T]
+    maps.push(
+      Array.from({ length: config.n_head }, (_, h) =>
+        Array.from({ length: T }, (_, i) => Array.from({ length: T }, (_, j) => weights.get(0, h, i, j))),
+      ),
+    );
+    x = block.forward(x);
+  }
+  return maps;
+}
+
+/** The root-mean-square size of the residual stream at each position, after the embeddings and after every block. */
+export function residualSizes(model: GPT2LMHeadModel, ids: readonly number[]): number[][] {
+  return model.transformer.hiddenStates(intTensor([[...ids]])).map((state) => {
+    const [, T, C] = state.shape;
+    return Array.from({ length: T }, (_, t) => {
+      let sum = 0;
+      for (let c = 0; c < C; c++) sum += state.get(0, t, c) ** 2;
+      return Math.sqrt(sum / C);
+    });
+  });
+}
+
+export interface Candidate {
+  id: number;
+  probability: number;
+}
+
+/** The k most likely next tokens under softmax(logits / temperature) (temperature 0 counts as 1 here: greedy picks the first). */
+export function topCandidates(logits: Tensor, temperature: number, k: number): Candidate[] {
+  const probabilities = F.softmax(F.div(logits, temperature > 0 ? temperature : 1)).data;
+  const order = Array.from(probabilities.keys()).sort((a, b) => probabilities[b] - probabilities[a]);
+  return order.slice(0, k).map((id) => ({ id, probability: probabilities[id] }));
+}
