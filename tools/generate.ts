@@ -11,6 +11,8 @@ import { fromData, intTensor } from "../lib/tensor.ts";
 import { isNotImplemented } from "../lib/todo.ts";
 import { runOnChain, type Chain } from "./runner/chain.ts";
 import { StreamingDecoder, decode, encode } from "../lib/tokenizer.ts";
+import { tokenLabel } from "./figures/svg.ts";
+import type { Candidate } from "./inspect.ts";
 
 const USAGE = `usage: npm run main -- "prompt" [options]      (the reference model)
        npm run gpt2 -- "prompt" [options]      (your model, built from your steps)
@@ -27,7 +29,9 @@ const USAGE = `usage: npm run main -- "prompt" [options]      (the reference mod
   --json                 print {"prompt_ids": […], "generated_ids": […]} instead of text
   --logits-out F.npy     also write the prompt's logits, float32 [T, vocab], as NumPy .npy
   --threads N            threads for the matrix products (default: every core)
-  --no-cache             generate without the KV cache (step 14's loop), for comparison`;
+  --no-cache             generate without the KV cache (step 14's loop), for comparison
+  --show-top-k N         after the text, each new token with the N likeliest candidates it was drawn from
+  --attention FILE.svg   draw the prompt's attention maps (every head of every layer) into FILE.svg`;
 
 class UsageError extends Error {}
 
@@ -48,6 +52,8 @@ function parse(argv: string[]) {
       "logits-out": { type: "string" },
       threads: { type: "string" },
       "no-cache": { type: "boolean", default: false },
+      "show-top-k": { type: "string" },
+      attention: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -90,6 +96,11 @@ function parse(argv: string[]) {
         ? undefined
         : number("threads", values.threads, (n) => Number.isInteger(n) && n >= 1, "an integer ≥ 1"),
     cache: !values["no-cache"],
+    showTopK:
+      values["show-top-k"] === undefined
+        ? undefined
+        : number("show-top-k", values["show-top-k"], (n) => Number.isInteger(n) && n >= 1, "an integer ≥ 1"),
+    attention: values.attention,
   };
 }
 
@@ -141,6 +152,15 @@ async function main(argv: string[]): Promise<number> {
   if (promptIds.length > n_positions)
     throw new UsageError(`the prompt is ${promptIds.length} tokens long; this model reads at most ${n_positions}`);
 
+  if (args.attention) {
+    const { attentionMaps } = await import("./inspect.ts");
+    const { attentionSvg } = await import("./figures/attention.ts");
+    const labels = promptIds.map((id) => tokenLabel(decode([id]), id));
+    const caption = `${args.chain === "mine" ? "your model" : "the reference model"} (${args.model}): the prompt's attention, every head of every layer`;
+    writeFileSync(args.attention, attentionSvg(attentionMaps(model, promptIds), labels, caption));
+    console.error(`wrote the prompt's attention maps to ${args.attention}`);
+  }
+
   if (args.logitsOut) {
     const logits = model.forward(intTensor([promptIds])); // [1, T, vocab]
     writeFileSync(args.logitsOut, toNpy(fromData(logits.data, logits.shape.slice(1))));
@@ -166,8 +186,27 @@ async function main(argv: string[]): Promise<number> {
     ids = generate(model, promptIds, options);
   }
   const seconds = (performance.now() - start) / 1000;
-  if (args.json) console.log(JSON.stringify({ prompt_ids: promptIds, generated_ids: ids.slice(promptIds.length) }));
-  else process.stdout.write("\n");
+  const top = args.showTopK
+    ? (await import("./inspect.ts")).candidatesForEachToken(
+        model,
+        ids,
+        promptIds.length,
+        args.temperature,
+        args.showTopK,
+      )
+    : undefined;
+  if (args.json)
+    console.log(
+      JSON.stringify({
+        prompt_ids: promptIds,
+        generated_ids: ids.slice(promptIds.length),
+        ...(top && { top_k: top.map((c) => c.map(({ id, probability }) => ({ id, probability }))) }),
+      }),
+    );
+  else {
+    process.stdout.write("\n");
+    if (top) process.stdout.write(topKTable(ids.slice(promptIds.length), top, args.temperature));
+  }
   const made = ids.length - promptIds.length;
   console.error(`${made} tokens in ${seconds.toFixed(2)} s (${(made / seconds).toFixed(1)} tokens/s)`);
   return 0;
@@ -185,4 +224,28 @@ try {
     );
   } else console.error(`error: ${message}`);
   process.exitCode = 1;
+}
+
+/** Each new token, then its candidates as bars: what the model weighed at that step. */
+function topKTable(generated: readonly number[], top: Candidate[][], temperature: number): string {
+  const quote = (id: number) => JSON.stringify(decode([id]));
+  const how = temperature === 0 ? "greedy: the likeliest is chosen" : `drawn at temperature ${temperature}`;
+  const lines = [`\nthe candidates for each new token (${how}):`];
+  generated.forEach((id, i) => {
+    lines.push(`${String(i + 1).padStart(3)}. ${quote(id)}`);
+    for (const c of top[i]) {
+      const mark = c.id === id ? " ◀" : "";
+      lines.push(
+        `      ${(100 * c.probability).toFixed(1).padStart(5)}% ${bar(c.probability, 24)} ${quote(c.id)}${mark}`,
+      );
+    }
+  });
+  return `${lines.join("\n")}\n`;
+}
+
+/** A horizontal bar of `fraction` × width cells, in eighths of a cell. */
+function bar(fraction: number, width: number): string {
+  const eighths = Math.round(Math.max(0, Math.min(1, fraction)) * width * 8);
+  const partial = eighths % 8 ? " ▏▎▍▌▋▊▉"[eighths % 8] : "";
+  return `${"█".repeat(Math.floor(eighths / 8))}${partial}`.padEnd(width);
 }

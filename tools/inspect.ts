@@ -4,9 +4,10 @@
 import { splitQKV } from "#chain/step_07";
 import { attention } from "#chain/step_08";
 import { splitHeads } from "#chain/step_09";
+import { nextTokenLogits } from "#chain/step_14";
 import type { GPT2LMHeadModel } from "#chain/step_13";
 import * as F from "../lib/functional.ts";
-import { intTensor, type Tensor } from "../lib/tensor.ts";
+import { fromData, intTensor, type Tensor } from "../lib/tensor.ts";
 
 /** weights[layer][head][query][key]: how much each position of the prompt reads from each earlier one. */
 export type AttentionMaps = number[][][][];
@@ -54,4 +55,36 @@ export function topCandidates(logits: Tensor, temperature: number, k: number): C
   const probabilities = F.softmax(F.div(logits, temperature > 0 ? temperature : 1)).data;
   const order = Array.from(probabilities.keys()).sort((a, b) => probabilities[b] - probabilities[a]);
   return order.slice(0, k).map((id) => ({ id, probability: probabilities[id] }));
+}
+
+/**
+ * For each token after the prompt, the k likeliest candidates of the distribution it was drawn
+ * from. One forward pass over the whole text when it fits in the context, else one per token.
+ */
+export function candidatesForEachToken(
+  model: GPT2LMHeadModel,
+  ids: readonly number[],
+  promptLength: number,
+  temperature: number,
+  k: number,
+): Candidate[][] {
+  const { n_positions } = model.config;
+  if (ids.length - 1 <= n_positions) {
+    const logits = model.forward(intTensor([ids.slice(0, -1)])); // [1, L, vocab]: row p − 1 predicts token p
+    const vocab = logits.shape[2];
+    return ids.slice(promptLength).map((_, i) => {
+      const row = promptLength + i - 1;
+      const data = Float32Array.from({ length: vocab }, (_, v) => logits.get(0, row, v));
+      return topCandidates(fromData(data, [vocab]), temperature, k);
+    });
+  }
+  return ids
+    .slice(promptLength)
+    .map((_, i) =>
+      topCandidates(
+        nextTokenLogits(model, ids.slice(Math.max(0, promptLength + i - n_positions), promptLength + i)),
+        temperature,
+        k,
+      ),
+    );
 }

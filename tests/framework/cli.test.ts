@@ -117,6 +117,77 @@ describe("npm run main / npm run gpt2", () => {
     for (const [i, v] of data.entries()) expect(Math.abs(v - expected[i])).toBeLessThan(1e-4);
   });
 
+  it("--show-top-k: each new token's candidates, the first of each PyTorch's probability for the greedy token", async () => {
+    const ids = values(fx.i32("ids")).slice(0, 7);
+    const { stdout, code } = await main(
+      "--model",
+      tiny,
+      "--ids",
+      ids.join(","),
+      "--greedy",
+      "--max-new-tokens",
+      "3",
+      "--show-top-k",
+      "4",
+      "--json",
+    );
+    expect(code).toBe(0);
+    const { generated_ids, top_k } = JSON.parse(stdout) as {
+      generated_ids: number[];
+      top_k: { id: number; probability: number }[][];
+    };
+    expect(top_k).toHaveLength(3);
+    // The first token's distribution is softmax of PyTorch's logits at the prompt's last position
+    // (row 6 of the fixture's logits: a causal model's row 6 depends only on ids 0…6).
+    const last = values(fx.f32("logits")).slice(6 * 64, 7 * 64);
+    const z = last.reduce((s, v) => s + Math.exp(v - Math.max(...last)), 0);
+    const expected = Math.exp(last[top_k[0][0].id] - Math.max(...last)) / z;
+    expect(top_k[0][0].probability).toBeCloseTo(expected, 4);
+    top_k.forEach((candidates, i) => {
+      expect(candidates).toHaveLength(4);
+      expect(candidates[0].id, "greedy picks the likeliest candidate").toBe(generated_ids[i]);
+      const p = candidates.map((c) => c.probability);
+      expect(p).toEqual([...p].sort((a, b) => b - a));
+    });
+    const text = await main(
+      "--model",
+      tiny,
+      "--ids",
+      "1,2,3",
+      "--seed",
+      "3",
+      "--max-new-tokens",
+      "2",
+      "--show-top-k",
+      "3",
+    );
+    expect(text.stdout).toMatch(
+      /the candidates for each new token \(drawn at temperature 0\.8\):\n\s+1\. ".*"\n\s+\d+\.\d% █+[▏▎▍▌▋▊▉]? +".*"/,
+    );
+    expect(text.stdout).toMatch(/◀/);
+  });
+
+  it("--attention FILE.svg draws every head of every layer for the prompt", async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "attention-")), "attention.svg");
+    const { code, stderr } = await main(
+      "--model",
+      tiny,
+      "--ids",
+      "1,2,3,4,5",
+      "--max-new-tokens",
+      "0",
+      "--attention",
+      file,
+    );
+    expect(code).toBe(0);
+    expect(stderr).toContain(`wrote the prompt's attention maps to ${file}`);
+    const svg = readFileSync(file, "utf8");
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    for (const label of ["layer 0", "layer 1", "head 0", "head 3"]) expect(svg).toContain(label);
+    // 2 layers × 4 heads × 5 queries × 5 keys cells
+    expect((svg.match(/<rect /g) ?? []).length).toBeGreaterThanOrEqual(2 * 4 * 5 * 5);
+  });
+
   it("samples reproducibly with a seed", async () => {
     const args = [
       "--model",

@@ -290,6 +290,16 @@ describe("a learner who finished every step", () => {
       prompt_ids: [1, 2, 3],
       generated_ids: values(loadFixture("step_15").i32("greedy")).slice(3),
     });
+    // The pictures of the model's insides run on the learner's own code too.
+    const picture = path.join(work, "attention.svg");
+    const inside = await tool(work, "generate", [
+      "--chain=mine",
+      ...["--model", "tests/fixtures/tiny-gpt2", "--ids", "1,2,3", "--greedy", "--max-new-tokens", "2"],
+      ...["--show-top-k", "2", "--attention", picture],
+    ]);
+    expect(inside.code).toBe(0);
+    expect(inside.stdout).toMatch(/the candidates for each new token/);
+    expect(readFileSync(picture, "utf8")).toContain("your model");
   });
 });
 
