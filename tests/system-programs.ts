@@ -89,3 +89,20 @@ export function requireProgram(program: SystemProgram, env: NodeJS.ProcessEnv = 
   if (env.CI === "true") throw new Error(`CI=true requires ${program.name} for these tests: ${message}`);
   return { path: null, skipReason: message };
 }
+
+/** Headless Chromium as these machines run it: no sandbox, no GPU, and nothing that reaches the network. */
+export async function launchChromium(executablePath: string): Promise<import("playwright-core").Browser> {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({
+    executablePath,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}

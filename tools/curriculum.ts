@@ -143,6 +143,7 @@ export const PARTS: readonly Part[] = [
         checkedAgainst: "PyTorch's `past_key_values` and logits, fed in chunks; greedy decoding past the context",
       },
       { page: "performance.md", title: "Where the time goes" },
+      { page: "inside.md", title: "Looking inside" },
     ],
   },
 ];

@@ -50,12 +50,20 @@ export interface Candidate {
   probability: number;
 }
 
-/** The k most likely next tokens under softmax(logits / temperature) (temperature 0 counts as 1 here: greedy picks the first). */
-export function topCandidates(logits: Tensor, temperature: number, k: number): Candidate[] {
-  const probabilities = F.softmax(F.div(logits, temperature > 0 ? temperature : 1)).data;
+/** softmax(logits / temperature): what sampling draws from (temperature 0 counts as 1 here: greedy takes its first). */
+export function nextTokenDistribution(logits: Tensor, temperature: number): Float32Array {
+  return F.softmax(F.div(logits, temperature > 0 ? temperature : 1)).data;
+}
+
+/** The k likeliest tokens of a distribution, most likely first. */
+export function likeliest(probabilities: Float32Array, k: number): Candidate[] {
   const order = Array.from(probabilities.keys()).sort((a, b) => probabilities[b] - probabilities[a]);
   return order.slice(0, k).map((id) => ({ id, probability: probabilities[id] }));
 }
+
+/** The k most likely next tokens under softmax(logits / temperature). */
+export const topCandidates = (logits: Tensor, temperature: number, k: number): Candidate[] =>
+  likeliest(nextTokenDistribution(logits, temperature), k);
 
 /**
  * For each token after the prompt, the k likeliest candidates of the distribution it was drawn

@@ -7,9 +7,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CHROMIUM, requireProgram } from "../system-programs.ts";
+import { CHROMIUM, launchChromium, requireProgram } from "../system-programs.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const chromiumPath = requireProgram(CHROMIUM);
@@ -59,18 +59,7 @@ beforeAll(async () => {
     server.stderr!.on("data", listen);
     server.on("exit", (code) => reject(new Error(`the book server exited (${code}):\n${output}`)));
   });
-  browser = await chromium.launch({
-    executablePath: chromiumPath.path,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium(chromiumPath.path);
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   mkdirSync(shots, { recursive: true });
 }, 60_000);

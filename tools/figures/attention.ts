@@ -33,3 +33,43 @@ export function attentionSvg(maps: AttentionMaps, labels: readonly string[], cap
   });
   return figure(inner, width, height, caption);
 }
+
+/**
+ * One query's attention, every layer and head: a row per (layer, head), a column per key. What
+ * the model read when it chose the token after position `query`.
+ */
+export function queryAttentionSvg(
+  maps: AttentionMaps,
+  query: number,
+  labels: readonly string[],
+  caption: string,
+): string {
+  const cells = maps.flatMap((layer, l) =>
+    layer.flatMap((head, h) => head[query].slice(0, query + 1).map((weight, k) => ({ row: `L${l} H${h}`, k, weight }))),
+  );
+  const rows = maps.length * (maps[0]?.length ?? 1);
+  const T = query + 1;
+  const cell = Math.max(8, Math.min(28, Math.floor(640 / T)));
+  const width = 80 + T * cell + 20;
+  const height = 40 + rows * Math.min(cell, 14) + 70;
+  const inner = plotSvg({
+    width,
+    height,
+    marginLeft: 70,
+    marginBottom: 70,
+    padding: 0,
+    x: { label: null, tickFormat: (i: number) => labels[i] ?? String(i), tickRotate: -60 },
+    y: { label: null, domain: [...new Set(cells.map((c) => c.row))] },
+    color: { scheme: "blues", domain: [0, 1] },
+    marks: [
+      Plot.cell(cells, {
+        x: "k",
+        y: "row",
+        fill: "weight",
+        inset: 0,
+        title: (d: { weight: number }) => d.weight.toFixed(3),
+      }),
+    ],
+  });
+  return figure(inner, width, height, caption);
+}

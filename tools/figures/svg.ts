@@ -16,11 +16,12 @@ const escapeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").
 /** A standalone .svg file: the picture, and under it a caption in small grey type. */
 export function figure(inner: string, width: number, height: number, caption: string): string {
   const total = height + 24;
+  const full = Math.max(width, Math.ceil(caption.length * 6.2) + 20); // room for the caption (11px type)
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${total}" width="${width}" height="${total}" font-family="system-ui, sans-serif">`,
-    `<rect width="${width}" height="${total}" fill="white"/>`,
-    inner.replace(/^<svg /, `<svg x="0" y="0" `),
-    `<text x="${width / 2}" y="${total - 8}" text-anchor="middle" font-size="11" fill="#666">${escapeXml(caption)}</text>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${full} ${total}" width="${full}" height="${total}" font-family="system-ui, sans-serif">`,
+    `<rect width="${full}" height="${total}" fill="white"/>`,
+    inner.replace(/^<svg /, `<svg x="${(full - width) / 2}" y="0" `),
+    `<text x="${full / 2}" y="${total - 8}" text-anchor="middle" font-size="11" fill="#666">${escapeXml(caption)}</text>`,
     "</svg>",
     "",
   ].join("\n");

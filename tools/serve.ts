@@ -1,0 +1,58 @@
+// `npm run serve [-- --model gpt2|DIR] [--port 8000] [--host 127.0.0.1] [--chain=mine]`: the model
+// behind OpenAI's completions endpoint (POST /v1/completions) and a playground page at /, on
+// this computer only unless --host says otherwise.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { resolveModelDir } from "./hub/models.ts";
+import { listen } from "./listen.ts";
+import { runOnChain, type Chain } from "./runner/chain.ts";
+
+const USAGE = `usage: npm run serve -- [--model gpt2|DIR] [--port N] [--host ADDRESS] [--chain=mine]
+  --model    gpt2 (default, once downloaded), another size, or a folder with config.json and model.safetensors
+  --port     default 8000 (0 picks a free one)
+  --host     default 127.0.0.1 (this computer only)
+  --chain    reference (default) or mine: serve the model your own steps build`;
+
+const { values } = parseArgs({
+  options: {
+    model: { type: "string" },
+    port: { type: "string", default: "8000" },
+    host: { type: "string", default: "127.0.0.1" },
+    chain: { type: "string", default: "reference" },
+    help: { type: "boolean", default: false },
+  },
+});
+const port = Number(values.port);
+if (
+  values.help ||
+  !Number.isInteger(port) ||
+  port < 0 ||
+  port > 65535 ||
+  !["reference", "mine"].includes(values.chain)
+) {
+  console.error(values.help ? USAGE : `bad option\n${USAGE}`);
+  process.exit(values.help ? 0 : 2);
+}
+runOnChain(values.chain as Chain);
+
+const { loadPretrained } = await import("#chain/step_15");
+const { completionServer } = await import("./serve/server.ts");
+let dir = resolveModelDir(values.model ?? "gpt2");
+let name = values.model ?? "gpt2";
+if (values.model === undefined && !existsSync(path.join(dir, "model.safetensors"))) {
+  dir = fileURLToPath(new URL("../tests/fixtures/tiny-gpt2", import.meta.url));
+  name = "tiny-gpt2 (test model, random weights)";
+  console.warn(
+    "models/gpt2 is not downloaded, so this serves the tiny test model: its text is noise. npm run download -- gpt2 for the real one.",
+  );
+}
+const model = loadPretrained(dir);
+const server = completionServer({ model, name, log: (line) => console.log(line) });
+await listen(
+  server,
+  values.host,
+  port,
+  `${name}${values.chain === "mine" ? " (your steps)" : ""}: POST /v1/completions and the playground`,
+);

@@ -1,0 +1,145 @@
+// OpenAI's completions endpoint over the course's model: POST /v1/completions with a prompt,
+// max_tokens, temperature, seed, logprobs and stream, answered in OpenAI's shapes, so curl and
+// existing clients work. Tokens are drawn exactly as generateWithCache does (step 16, or step 14's
+// loop while step 16 is unfinished), one at a time with a pause for the event loop between them:
+// that is what lets tokens stream out and a client that hangs up stop its generation.
+import { setImmediate as nextTurn } from "node:timers/promises";
+import type { GPT2LMHeadModel } from "#chain/step_13";
+import { END_OF_TEXT, nextTokenLogits, sampleNextToken } from "#chain/step_14";
+import { forwardWithCache, type KVCache } from "#chain/step_16";
+import * as F from "../../lib/functional.ts";
+import { Random } from "../../lib/random.ts";
+import { intTensor, type Tensor } from "../../lib/tensor.ts";
+import { isNotImplemented } from "../../lib/todo.ts";
+import { decode, encode } from "../../lib/tokenizer.ts";
+import { likeliest, nextTokenDistribution, type Candidate } from "../inspect.ts";
+
+/** A request the client got wrong: answered with `status` and OpenAI's error shape, naming the field. */
+export class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly param: string | null,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface CompletionRequest {
+  ids: number[];
+  maxTokens: number;
+  temperature: number;
+  seed: number;
+  stream: boolean;
+  /** How many candidates to report per token (OpenAI's `logprobs`); 0 for none. */
+  logprobs: number;
+  stop: boolean;
+}
+
+/** Checks a parsed JSON body against the model, field by field, in OpenAI's terms. */
+export function parseRequest(body: unknown, model: GPT2LMHeadModel): CompletionRequest {
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw new RequestError(400, null, 'the body must be a JSON object, e.g. {"prompt": "Hello", "max_tokens": 16}');
+  const b = body as Record<string, unknown>;
+  const { vocab_size, n_positions } = model.config;
+  let ids: number[];
+  if (typeof b.prompt === "string") ids = encode(b.prompt);
+  else if (Array.isArray(b.prompt) && b.prompt.every((id) => Number.isInteger(id))) ids = b.prompt as number[];
+  else throw new RequestError(400, "prompt", "prompt must be a string or an array of token ids");
+  if (ids.length === 0) throw new RequestError(400, "prompt", "prompt is empty: give at least one token");
+  const bad = ids.find((id) => id < 0 || id >= vocab_size);
+  if (bad !== undefined)
+    throw new RequestError(400, "prompt", `token id ${bad} is out of range: this model's ids are 0…${vocab_size - 1}`);
+  if (ids.length > n_positions)
+    throw new RequestError(
+      400,
+      "prompt",
+      `the prompt is ${ids.length} tokens long; this model reads at most ${n_positions}`,
+    );
+  const integer = (name: string, fallback: number, low: number, high: number) => {
+    const v = b[name] ?? fallback;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < low || v > high)
+      throw new RequestError(400, name, `${name} must be an integer from ${low} to ${high}, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const temperature = b.temperature ?? 1;
+  if (typeof temperature !== "number" || !(temperature >= 0 && temperature <= 2))
+    throw new RequestError(
+      400,
+      "temperature",
+      `temperature must be a number from 0 to 2, got ${JSON.stringify(temperature)}`,
+    );
+  for (const flag of ["stream", "stop_at_eot"])
+    if (b[flag] !== undefined && typeof b[flag] !== "boolean")
+      throw new RequestError(400, flag, `${flag} must be true or false, got ${JSON.stringify(b[flag])}`);
+  return {
+    ids,
+    maxTokens: integer("max_tokens", 16, 0, 100_000),
+    temperature,
+    seed: integer("seed", 0, 0, 2 ** 31 - 1),
+    stream: b.stream === true,
+    logprobs: b.logprobs === null ? 0 : integer("logprobs", 0, 0, 20),
+    stop: b.stop_at_eot === true,
+  };
+}
+
+export interface GeneratedToken {
+  id: number;
+  text: string;
+  /** Its probability in the distribution it was drawn from (NaN unless logprobs were asked for). */
+  probability: number;
+  /** The likeliest candidates of the distribution it was drawn from (empty unless asked for). */
+  top: Candidate[];
+}
+
+/**
+ * Draws tokens one by one, yielding each: generateWithCache's algorithm (the same tokens for
+ * the same seed), pausing between tokens. Stops when `stopped()` turns true.
+ */
+export async function* generateTokens(
+  model: GPT2LMHeadModel,
+  request: CompletionRequest,
+  stopped: () => boolean,
+): AsyncGenerator<GeneratedToken> {
+  const { n_positions } = model.config;
+  const rng = new Random(request.seed);
+  const ids = [...request.ids];
+  let cache: KVCache | null = null;
+  let cached = true; // false once step 16 turns out to be unfinished (your own chain)
+  for (let i = 0; i < request.maxTokens && !stopped(); i++) {
+    let logits: Tensor;
+    if (cached) {
+      try {
+        const step = forwardWithCache(model, intTensor([cache ? ids.slice(-1) : ids.slice(-n_positions)]), cache, {
+          lastOnly: true,
+        });
+        cache = step.cache[0].key.shape[2] < n_positions ? step.cache : null; // the context limit, as step 16
+        logits = F.reshape(step.logits, [step.logits.shape[2]]);
+      } catch (error) {
+        if (!isNotImplemented(error)) throw error;
+        cached = false;
+        logits = nextTokenLogits(model, ids.slice(-n_positions));
+      }
+    } else logits = nextTokenLogits(model, ids.slice(-n_positions));
+    const id = sampleNextToken(logits, request.temperature, rng);
+    ids.push(id);
+    const distribution = request.logprobs ? nextTokenDistribution(logits, request.temperature) : null;
+    yield {
+      id,
+      text: decode([id]),
+      probability: distribution ? distribution[id] : Number.NaN,
+      top: distribution ? likeliest(distribution, request.logprobs) : [],
+    };
+    if (request.stop && id === END_OF_TEXT) return;
+    await nextTurn(); // let the socket write, and notice a client that went away
+  }
+}
+
+/** OpenAI's `logprobs` object for some tokens (natural logarithms of the probabilities). */
+export function logprobsOf(tokens: readonly GeneratedToken[]) {
+  return {
+    tokens: tokens.map((t) => t.text),
+    token_logprobs: tokens.map((t) => Math.log(t.probability)),
+    top_logprobs: tokens.map((t) => Object.fromEntries(t.top.map((c) => [decode([c.id]), Math.log(c.probability)]))),
+  };
+}

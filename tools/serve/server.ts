@@ -1,0 +1,175 @@
+// The HTTP side of `npm run serve`: routes, body limits, OpenAI-shaped answers and errors, and a
+// queue so that one generation runs at a time (requests wait their turn rather than interleave).
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { GPT2LMHeadModel } from "#chain/step_13";
+import { decode } from "../../lib/tokenizer.ts";
+import { tokenLabel } from "../figures/svg.ts";
+import { queryAttentionSvg } from "../figures/attention.ts";
+import { attentionMaps } from "../inspect.ts";
+import { generateTokens, logprobsOf, parseRequest, RequestError, type GeneratedToken } from "./completions.ts";
+
+/** Bodies above this are refused with 413 before they are read to the end. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface ServerOptions {
+  model: GPT2LMHeadModel;
+  /** The name clients see in "model" fields, e.g. "gpt2". */
+  name: string;
+  /** One line per finished or stopped generation, e.g. for the terminal. */
+  log?: (line: string) => void;
+}
+
+const PLAYGROUND = new URL("./playground.html", import.meta.url);
+
+export function completionServer({ model, name, log = () => {} }: ServerOptions): Server {
+  let queue: Promise<unknown> = Promise.resolve();
+  /** Runs `task` after every earlier one has finished. */
+  const inTurn = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = queue.then(task);
+    queue = run.catch(() => {});
+    return run;
+  };
+
+  return createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      if (req.method === "GET" && url.pathname === "/") {
+        res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(readFileSync(PLAYGROUND));
+      } else if (req.method === "GET" && url.pathname === "/v1/models") {
+        json(res, 200, { object: "list", data: [{ id: name, object: "model", owned_by: "gpt2-from-scratch-ts" }] });
+      } else if (url.pathname === "/v1/completions") {
+        if (req.method !== "POST") throw new RequestError(405, null, "use POST for /v1/completions");
+        const request = parseRequest(await readJson(req), model);
+        await inTurn(() => complete(req, res, request));
+      } else if (url.pathname === "/v1/attention") {
+        if (req.method !== "POST") throw new RequestError(405, null, "use POST for /v1/attention");
+        const svg = attentionPicture(await readJson(req));
+        res.writeHead(200, { "content-type": "image/svg+xml" }).end(svg);
+      } else throw new RequestError(404, null, `no such endpoint: ${req.method} ${url.pathname}`);
+    } catch (error) {
+      if (res.headersSent) return res.end(); // mid-stream: the client already has what there was
+      if (error instanceof RequestError)
+        json(res, error.status, {
+          error: { message: error.message, type: "invalid_request_error", param: error.param, code: null },
+        });
+      else {
+        log(`error: ${(error as Error).message}`);
+        json(res, 500, { error: { message: (error as Error).message, type: "server_error", param: null, code: null } });
+      }
+    }
+  });
+
+  /** Runs one completion, streamed as server-sent events or answered as one JSON object. */
+  async function complete(req: IncomingMessage, res: ServerResponse, request: ReturnType<typeof parseRequest>) {
+    let gone = false;
+    res.on("close", () => (gone = !res.writableFinished));
+    if (res.destroyed || req.socket.destroyed) return; // left while waiting in the queue
+    const id = `cmpl-${randomUUID()}`;
+    const created = Math.floor(Date.now() / 1000);
+    const tokens: GeneratedToken[] = [];
+    const choice = (text: string, list: GeneratedToken[], finish: string | null) => ({
+      text,
+      index: 0,
+      logprobs: request.logprobs ? logprobsOf(list) : null,
+      finish_reason: finish,
+    });
+    if (request.stream)
+      res.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        connection: "keep-alive",
+      });
+    for await (const token of generateTokens(model, request, () => gone)) {
+      tokens.push(token);
+      if (request.stream) {
+        const chunk = {
+          id,
+          object: "text_completion",
+          created,
+          model: name,
+          choices: [choice(token.text, [token], null)],
+        };
+        res.write(`data: ${JSON.stringify({ ...chunk, gpt2: extension(token) })}\n\n`);
+      }
+    }
+    if (gone) {
+      log(`client went away after ${tokens.length} of ${request.maxTokens} tokens: generation stopped`);
+      return;
+    }
+    const finish = tokens.length < request.maxTokens ? "stop" : "length";
+    const usage = {
+      prompt_tokens: request.ids.length,
+      completion_tokens: tokens.length,
+      total_tokens: request.ids.length + tokens.length,
+    };
+    log(`${tokens.length} tokens for a ${request.ids.length}-token prompt`);
+    if (request.stream) {
+      const last = { id, object: "text_completion", created, model: name, choices: [choice("", [], finish)], usage };
+      res.end(`data: ${JSON.stringify(last)}\n\ndata: [DONE]\n\n`);
+    } else {
+      const text = decode(tokens.map((t) => t.id));
+      json(res, 200, {
+        id,
+        object: "text_completion",
+        created,
+        model: name,
+        choices: [choice(text, tokens, finish)],
+        usage,
+        gpt2: { prompt_ids: request.ids, tokens: tokens.map(extension) },
+      });
+    }
+  }
+
+  /** The playground's picture: what every head read when the token at `position` was chosen. */
+  function attentionPicture(body: unknown): string {
+    const { ids, position } = (body ?? {}) as { ids?: unknown; position?: unknown };
+    const { vocab_size, n_positions } = model.config;
+    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((v) => Number.isInteger(v) && v >= 0 && v < vocab_size))
+      throw new RequestError(400, "ids", `ids must be a non-empty array of token ids 0…${vocab_size - 1}`);
+    if (typeof position !== "number" || !Number.isInteger(position) || position < 1 || position >= ids.length)
+      throw new RequestError(
+        400,
+        "position",
+        `position must be the index of a token after the first, 1…${ids.length - 1}`,
+      );
+    // The token at `position` was predicted by the query at position − 1, over (at most) the last n_positions tokens.
+    const context = ids.slice(Math.max(0, position - n_positions), position) as number[];
+    const labels = context.map((id) => tokenLabel(decode([id]), id));
+    const caption = `${name}: what each head read when ${JSON.stringify(decode([ids[position]]))} came next`;
+    return queryAttentionSvg(attentionMaps(model, context), context.length - 1, labels, caption);
+  }
+}
+
+/** The token as the playground needs it: id, text and candidates. */
+const extension = (t: GeneratedToken) => ({
+  id: t.id,
+  text: t.text,
+  probability: t.probability,
+  top: t.top.map((c) => ({ id: c.id, text: decode([c.id]), probability: c.probability })),
+});
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" }).end(`${JSON.stringify(body)}\n`);
+}
+
+/** The request body as JSON; 413 past MAX_BODY_BYTES (without reading the rest), 400 if it does not parse. */
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > MAX_BODY_BYTES)
+    throw new RequestError(413, "body", `the body is ${declared} bytes; the limit is ${MAX_BODY_BYTES}`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES)
+      throw new RequestError(413, "body", `the body is over the limit of ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch (error) {
+    throw new RequestError(400, "body", `the body is not valid JSON: ${(error as Error).message}`);
+  }
+}
