@@ -650,7 +650,45 @@ def model_with(model: LMHead, change) -> LMHead:
     return other
 
 
-STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14, step_15, step_16]
+# ---------------------------------------------------------------- Part III: training
+
+
+def step_17() -> Fixture:
+    f = Fixture("step_17", "Cross-entropy loss", seed=17, **TOL, config=TINY)
+    B, T, V = 2, 5, TINY["vocab_size"]
+    logits = (torch.randn(B, T, V) * 3).requires_grad_()
+    targets = torch.randint(0, V, (B, T))
+    f.add("logits", logits)
+    f.add("targets", targets.to(torch.int32))
+    loss = F.cross_entropy(logits.view(-1, V), targets.view(-1))
+    (grad,) = torch.autograd.grad(loss, logits)
+    f.add("loss", loss.view(1))
+    f.add("dlogits", grad)
+    with torch.no_grad():
+        probs = torch.softmax(logits, -1)
+        onehot = F.one_hot(targets, V).float()
+        f.mistake("gradient not divided by B·T", "softmax − one-hot, without the mean's 1/(B·T)", [(grad, probs - onehot)])
+        f.mistake("one-hot not subtracted", "softmax / (B·T) only", [(grad, probs / (B * T))])
+        f.mistake("sum instead of mean", "the summed loss", [(loss.view(1), loss.view(1) * B * T)])
+        f.mistake("probability instead of log", "mean of 1 − p(target)", [(loss.view(1), (1 - probs.gather(-1, targets.unsqueeze(-1))).mean().view(1))])
+    # Huge logits: exp(1000) overflows float32 and float64; log-softmax must subtract the maximum first.
+    big = torch.tensor([[[1000.0, 0.0, -1000.0, 999.0]]])
+    f.add("big_logits", big)
+    f.add("big_loss", F.cross_entropy(big.view(-1, 4), torch.tensor([3])).view(1))
+    # The tiny model on one window of a token stream: PyTorch shifts by one, as Hugging Face's labels= does.
+    model = tiny_model(17)
+    add_state(f, model.transformer, "transformer.")
+    window = torch.tensor([[3, 17, 42, 8, 0, 63, 25, 11], [11, 11, 5, 60, 2, 9, 33, 7]])
+    f.add("window", window.to(torch.int32))
+    with torch.no_grad():
+        out = model(window[:, :-1])
+        f.add("model_loss", F.cross_entropy(out.reshape(-1, V), window[:, 1:].reshape(-1)).view(1))
+        unshifted = F.cross_entropy(model(window).reshape(-1, V), window.reshape(-1)).view(1)
+        f.mistake("targets not shifted", "each position asked to predict its own token", [(f.tensors["model_loss"], unshifted)])
+    return f
+
+
+STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14, step_15, step_16, step_17]
 
 
 def generate(out: Path) -> None:

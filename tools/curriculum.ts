@@ -146,6 +146,17 @@ export const PARTS: readonly Part[] = [
       { page: "inside.md", title: "Looking inside" },
     ],
   },
+  {
+    title: "Train your own GPT-2",
+    chapters: [
+      {
+        nn: "17",
+        title: "Cross-entropy loss",
+        builds: "`nextTokenTargets`, `crossEntropy` and its gradient",
+        checkedAgainst: "PyTorch `F.cross_entropy` and `torch.autograd`, on the tiny model and on ±1000 logits",
+      },
+    ],
+  },
 ];
 
 export const STEPS: readonly StepInfo[] = PARTS.flatMap((part) =>

@@ -9,8 +9,9 @@ import { LayerNorm } from "#chain/step_03";
 import { GPT2Config } from "#chain/step_01";
 import { GPT2LMHeadModel } from "#chain/step_13";
 import { nextTokenLogits } from "#chain/step_14";
+import { crossEntropy } from "#chain/step_17";
 import { withoutInit } from "../../lib/random.ts";
-import { intTensor } from "../../lib/tensor.ts";
+import { fromData, intTensor } from "../../lib/tensor.ts";
 import { decode, encode } from "../../lib/tokenizer.ts";
 import { attentionMaps, residualSizes, topCandidates } from "../inspect.ts";
 import { attentionSvg } from "./attention.ts";
@@ -234,6 +235,42 @@ function temperatureFigure(fm: FigureModel): string {
   return figure(inner, width, height, `${fm.name}: the 10 likeliest next tokens after ${prompt}`);
 }
 
+/** Step 17: the loss at each position of one window of text. */
+function lossFigure(fm: FigureModel): string {
+  const ids = promptIds(fm);
+  const logits = fm.model.forward(intTensor([ids.slice(0, -1)])); // position t predicts token t + 1
+  const V = logits.shape[2];
+  const labels = labelsOf(fm, ids);
+  const data = ids.slice(1).map((target, t) => {
+    const row = fromData(
+      Float32Array.from({ length: V }, (_, v) => logits.get(0, t, v)),
+      [1, 1, V],
+    );
+    return { position: `${t}: ${labels[t]} → ${labels[t + 1]}`, loss: crossEntropy(row, intTensor([[target]])) };
+  });
+  const width = 640;
+  const height = 300;
+  const inner = plotSvg({
+    width,
+    height,
+    marginLeft: 130,
+    x: { label: "loss at this position (nats)", grid: true },
+    y: { label: null, domain: data.map((d) => d.position) },
+    marks: [
+      Plot.barX(data, { x: "loss", y: "position", fill: "#4a7fb0" }),
+      Plot.ruleX([Math.log(V)], { stroke: "#b00020", strokeDasharray: "4 3" }),
+      Plot.text([Math.log(V)], {
+        x: (d: number) => d,
+        frameAnchor: "top",
+        text: () => `ln ${V}: a uniform guess`,
+        dy: -2,
+        fill: "#b00020",
+      }),
+    ],
+  });
+  return figure(inner, width, height, `${fm.name}: each position predicting the next token`);
+}
+
 function attentionFigure(fm: FigureModel): string {
   const ids = promptIds(fm);
   return attentionSvg(
@@ -252,4 +289,5 @@ export const FIGURES: Record<string, (fm: FigureModel) => string> = {
   "residual-stream.svg": residualFigure,
   "weight-tying.svg": weightTyingFigure,
   "temperature.svg": temperatureFigure,
+  "loss.svg": lossFigure,
 };

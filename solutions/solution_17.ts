@@ -1,0 +1,63 @@
+// Step 17 · Cross-entropy loss — reference solution.
+// Training asks the model, at every position, how likely it found the token that really came
+// next. The loss is the mean of −log of those probabilities: 0 when the model is sure and right,
+// ln(vocab_size) ≈ 10.8 when it guesses uniformly, large when it is sure and wrong.
+import * as F from "../lib/functional.ts";
+import { ShapeError, fmtShape, fromData, intTensor, type IntTensor, type Tensor } from "../lib/tensor.ts";
+
+/** A [B, T + 1] window of the token stream → what the model reads (0 … T−1) and what it must predict (1 … T). */
+export function nextTokenTargets(window: IntTensor): { inputs: IntTensor; targets: IntTensor } {
+  const [B, width] = window.shape;
+  const columns = (from: number) =>
+    intTensor(
+      Array.from({ length: B }, (_, b) => Array.from({ length: width - 1 }, (_, t) => window.get(b, from + t))),
+    );
+  // The shift by one: the target at position t is the token at t + 1.
+  return { inputs: columns(0), targets: columns(1) };
+}
+
+/** Mean over the B·T positions of −log softmax(logits[b, t])[targets[b, t]]. */
+export function crossEntropy(logits: Tensor, targets: IntTensor): number {
+  const [B, T, V] = checkShapes(logits, targets);
+  let total = 0;
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < T; t++) {
+      // log softmax, shifted by the row's maximum so that exp never overflows
+      let max = -Infinity;
+      for (let v = 0; v < V; v++) max = Math.max(max, logits.get(b, t, v));
+      let sum = 0;
+      for (let v = 0; v < V; v++) sum += Math.exp(logits.get(b, t, v) - max);
+      total += max + Math.log(sum) - logits.get(b, t, targets.get(b, t));
+    }
+  return total / (B * T);
+}
+
+/** d loss / d logits: (softmax(logits) − one-hot(targets)) / (B·T), shape [B, T, V]. */
+export function crossEntropyBackward(logits: Tensor, targets: IntTensor): Tensor {
+  const [B, T, V] = checkShapes(logits, targets);
+  const probabilities = F.softmax(logits); // [B, T, V]
+  const grad = new Float32Array(B * T * V);
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < T; t++) {
+      const row = (b * T + t) * V;
+      for (let v = 0; v < V; v++) grad[row + v] = probabilities.get(b, t, v) / (B * T);
+      grad[row + targets.get(b, t)] -= 1 / (B * T);
+    }
+  return fromData(grad, [B, T, V]);
+}
+
+/** logits [B, T, V] and targets [B, T] of ids below V. */
+function checkShapes(logits: Tensor, targets: IntTensor): number[] {
+  const [B, T, V] = logits.shape;
+  if (logits.shape.length !== 3 || targets.shape.length !== 2 || targets.shape[0] !== B || targets.shape[1] !== T)
+    throw new ShapeError(
+      `crossEntropy: logits ${fmtShape(logits.shape)} need targets [${B}, ${T}], got ${fmtShape(targets.shape)}`,
+    );
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < T; t++) {
+      const id = targets.get(b, t);
+      if (id < 0 || id >= V)
+        throw new RangeError(`crossEntropy: target ${id} at [${b}, ${t}] is not a token id 0…${V - 1}`);
+    }
+  return [B, T, V];
+}

@@ -1,0 +1,180 @@
+// Step 17 · Cross-entropy loss — checks.
+import { GPT2Config } from "../solutions/solution_01.ts";
+import { GPT2LMHeadModel } from "../solutions/solution_13.ts";
+import { withoutInit } from "../lib/random.ts";
+import { fromData, intTensor, zeros } from "../lib/tensor.ts";
+import { loadFixture } from "./fixtures.ts";
+import { checksFor, expectClose, expectEqual, expectError, expectIds, expectShape, loadStep } from "./harness.ts";
+
+type Step = typeof import("../solutions/solution_17.ts");
+const { crossEntropy, crossEntropyBackward, nextTokenTargets } = await loadStep<Step>("17");
+const check = checksFor("17");
+const fx = loadFixture("step_17");
+const scalar = (v: number) => fromData(Float32Array.of(v), [1]);
+
+check(
+  "crossEntropy matches PyTorch's F.cross_entropy: the mean of −log p(target) over B·T positions",
+  {
+    section: "The loss",
+    hint: "For each position: log-sum-exp of the row minus the target's logit; then the mean over all B·T positions.",
+  },
+  () => {
+    expectClose(
+      "crossEntropy(logits, targets)",
+      scalar(crossEntropy(fx.f32("logits"), fx.i32("targets"))),
+      fx.f32("loss"),
+      fx.tolerance,
+    );
+  },
+);
+
+check(
+  "a model that knows nothing (all logits equal) scores ln(vocab_size)",
+  { section: "The loss", hint: "Equal logits are a uniform guess: −log(1/V) = ln V at every position." },
+  () => {
+    const loss = crossEntropy(zeros([1, 3, 64]), intTensor([[5, 0, 63]]));
+    expectClose(
+      "crossEntropy(all-zero logits over 64 tokens)",
+      scalar(loss),
+      scalar(Math.log(64)),
+      fx.tolerance,
+      "ln 64",
+    );
+  },
+);
+
+check(
+  "stays finite for huge logits (±1000): log-softmax subtracts the row's maximum first",
+  {
+    section: "Numerical stability",
+    hint: "exp(1000) is Infinity in floating point. Compute max + log Σ exp(x − max) instead of log Σ exp(x).",
+  },
+  () => {
+    const logits = fx.f32("big_logits");
+    expectClose(
+      "crossEntropy([[1000, 0, −1000, 999]], target 3)",
+      scalar(crossEntropy(logits, intTensor([[3]]))),
+      fx.f32("big_loss"),
+      fx.tolerance,
+    );
+  },
+);
+
+check(
+  "crossEntropyBackward matches torch.autograd: (softmax − one-hot) / (B·T)",
+  {
+    section: "The gradient",
+    hint: "Softmax of each row, minus 1 at the target, all divided by the number of positions B·T (the loss is a mean).",
+  },
+  () => {
+    const grad = crossEntropyBackward(fx.f32("logits"), fx.i32("targets"));
+    expectShape("crossEntropyBackward(logits, targets)", grad, fx.f32("logits").shape);
+    expectClose("crossEntropyBackward(logits, targets)", grad, fx.f32("dlogits"), fx.tolerance);
+  },
+);
+
+check(
+  "nextTokenTargets shifts by one: inputs are tokens 0…T−1 of each window, targets 1…T",
+  {
+    section: "The shift by one",
+    hint: "From a [B, T+1] window: inputs drop the last column, targets drop the first. Position t must predict token t+1.",
+  },
+  () => {
+    const { inputs, targets } = nextTokenTargets(
+      intTensor([
+        [10, 11, 12, 13],
+        [20, 21, 22, 23],
+      ]),
+    );
+    expectIds(
+      "inputs of row 0",
+      [0, 1, 2].map((t) => inputs.get(0, t)),
+      intTensor([10, 11, 12]),
+    );
+    expectIds(
+      "targets of row 1",
+      [0, 1, 2].map((t) => targets.get(1, t)),
+      intTensor([21, 22, 23]),
+    );
+    expectEqual(
+      "the shapes of inputs and targets",
+      [[...inputs.shape], [...targets.shape]],
+      [
+        [2, 3],
+        [2, 3],
+      ],
+    );
+  },
+);
+
+check(
+  "the tiny model's loss on a window of text matches PyTorch's",
+  {
+    section: "The shift by one",
+    after: ["crossEntropy matches", "nextTokenTargets"],
+    hint: "crossEntropy(model.forward(inputs), targets) with inputs and targets from nextTokenTargets(window).",
+  },
+  () => {
+    const model = withoutInit(() => new GPT2LMHeadModel(new GPT2Config(fx.config)));
+    model.loadStateDict(fx.lmHeadModel());
+    const { inputs, targets } = nextTokenTargets(fx.i32("window"));
+    expectClose(
+      "the loss of the tiny model on the window",
+      scalar(crossEntropy(model.forward(inputs), targets)),
+      fx.f32("model_loss"),
+      fx.tolerance,
+    );
+  },
+);
+
+check(
+  "rejects targets that do not fit the logits, naming both shapes, and ids outside the vocabulary",
+  { section: "The loss", hint: "targets must be [B, T] for logits [B, T, V], and every target an id 0…V−1." },
+  async () => {
+    await expectError(
+      "crossEntropy(logits [2, 5, 64], targets [2, 4])",
+      () =>
+        crossEntropy(
+          fx.f32("logits"),
+          intTensor([
+            [1, 2, 3, 4],
+            [1, 2, 3, 4],
+          ]),
+        ),
+      [/\[2, 5, 64\]/, /\[2, 4\]/],
+    );
+    const rows = (n: number, width: number) => Array.from({ length: n }, () => Array(width).fill(1));
+    await expectError(
+      "crossEntropy(logits [2, 5, 64], targets [3, 5])",
+      () => crossEntropy(fx.f32("logits"), intTensor(rows(3, 5))),
+      [/\[3, 5\]/],
+    );
+    await expectError(
+      "crossEntropy(logits [2, 5, 64], targets [2, 5, 1])",
+      () => crossEntropy(fx.f32("logits"), intTensor(rows(2, 5).map((r) => r.map((v) => [v])))),
+      [/\[2, 5, 1\]/],
+    );
+    await expectError(
+      "crossEntropy(logits [2, 5, 64], targets [10])",
+      () => crossEntropy(fx.f32("logits"), intTensor(Array(10).fill(1))),
+      [/\[10\]/],
+    );
+    await expectError(
+      "crossEntropy(logits [5, 64], targets [5, 64])",
+      () => crossEntropy(zeros([5, 64]), intTensor(rows(5, 64))),
+      [/\[5, 64\]/],
+    );
+    await expectError(
+      "crossEntropy(logits [1, 1, 64], target 64)",
+      () => crossEntropy(zeros([1, 1, 64]), intTensor([[64]])),
+      [/\b64\b/, /\b63\b/],
+      "RangeError",
+    );
+    await expectError(
+      "crossEntropy(logits [1, 1, 64], target −1)",
+      () => crossEntropy(zeros([1, 1, 64]), intTensor([[-1]])),
+      [/-1\b/],
+      "RangeError",
+    );
+  },
+);
