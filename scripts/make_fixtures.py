@@ -688,7 +688,56 @@ def step_17() -> Fixture:
     return f
 
 
-STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14, step_15, step_16, step_17]
+def step_18() -> Fixture:
+    f = Fixture("step_18", "Backward through a layer", seed=18, **TOL, config=dict(TINY, gelu_tolerance={"atol": 1e-6, "rtol": 1e-5}))
+    # Linear, not square (16 → 24), so a transposed gradient cannot even have the right shape.
+    x = f.add("linear.x", torch.randn(2, 3, 16)).requires_grad_()
+    layer = linear_weights(f, "linear", 16, 24, std=0.5)
+    dout = f.add("linear.dout", torch.randn(2, 3, 24))
+    dx, dw, db = torch.autograd.grad(layer(x), (x, layer.weight, layer.bias), dout)
+    f.add("linear.dx", dx), f.add("linear.dweight", dw), f.add("linear.dbias", db)
+    with torch.no_grad():
+        f.mistake("dbias of the last position only", "dout[-1, -1] instead of the sum over every position", [(db, dout[-1, -1])])
+        f.mistake("dweight from one batch row", "doutᵀ·x of the first sequence only", [(dw, dout[0].t() @ x[0])])
+        f.mistake("dx through the bias", "dout·W + bias", [(dx, dout @ layer.weight + layer.bias[:16])])
+    # GELU on a grid, with a non-constant upstream gradient.
+    g = f.add("gelu.x", torch.linspace(-6, 6, 241)).requires_grad_()
+    gout = f.add("gelu.dout", torch.cos(torch.linspace(0, 9, 241)))
+    (gdx,) = torch.autograd.grad(F.gelu(g, approximate="tanh"), g, gout)
+    f.add("gelu.dx", gdx)
+    gelu_check = Fixture("step_18_gelu", "", seed=18, atol=1e-6, rtol=1e-5, config={})
+    gelu_check.tensors = f.tensors
+    (exact,) = torch.autograd.grad(F.gelu(g), g, gout)
+    (alone,) = torch.autograd.grad(F.gelu(g, approximate="tanh").sum(), g)
+    with torch.no_grad():
+        t = torch.tanh(math.sqrt(2 / math.pi) * (g + 0.044715 * g**3))
+        gelu_check.mistake("derivative of the exact erf GELU", "d/dx of x·Φ(x)", [(gdx, exact)])
+        gelu_check.mistake("product rule forgotten", "0.5·(1 + tanh u) only", [(gdx, 0.5 * (1 + t) * gout)])
+        gelu_check.mistake("dout not multiplied", "GELU'(x) alone", [(gdx, alone)])
+    f.mistakes += [dict(m, name=f"gelu: {m['name']}", tolerance="gelu_tolerance") for m in gelu_check.mistakes]
+    # Layer norm, rows of different scale and offset.
+    scales = torch.tensor([0.1, 1.0, 3.0, 0.5, 2.0, 1.5, 0.2, 4.0]).view(2, 4, 1)
+    lx = f.add("ln.x", torch.randn(2, 4, 16) * scales + 1.5).requires_grad_()
+    ln = torch.nn.LayerNorm(16, eps=1e-5)
+    with torch.no_grad():
+        ln.weight.copy_(1 + 0.5 * torch.randn(16))
+        ln.bias.copy_(0.5 * torch.randn(16))
+    f.add("ln.weight", ln.weight)
+    lout = f.add("ln.dout", torch.randn(2, 4, 16))
+    ldx, ldw, ldb = torch.autograd.grad(ln(lx), (lx, ln.weight, ln.bias), lout)
+    f.add("ln.dx", ldx), f.add("ln.dweight", ldw), f.add("ln.dbias", ldb)
+    with torch.no_grad():
+        std = torch.sqrt(lx.var(-1, unbiased=False, keepdim=True) + 1e-5)
+        xhat = (lx - lx.mean(-1, keepdim=True)) / std
+        dxhat = lout * ln.weight
+        f.mistake("mean terms dropped", "dx = dout·weight / std, as if mean and variance were constants", [(ldx, dxhat / std)])
+        f.mistake("variance term dropped", "dx without −x̂·mean(dx̂·x̂)", [(ldx, (dxhat - dxhat.mean(-1, keepdim=True)) / std)])
+        f.mistake("weight not applied", "dx̂ = dout instead of dout·weight", [(ldx, (lout - lout.mean(-1, keepdim=True) - xhat * (lout * xhat).mean(-1, keepdim=True)) / std)])
+        f.mistake("dweight without x̂", "Σ dout, like the bias", [(ldw, ldb)])
+    return f
+
+
+STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14, step_15, step_16, step_17, step_18]
 
 
 def generate(out: Path) -> None:

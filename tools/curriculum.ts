@@ -155,6 +155,12 @@ export const PARTS: readonly Part[] = [
         builds: "`nextTokenTargets`, `crossEntropy` and its gradient",
         checkedAgainst: "PyTorch `F.cross_entropy` and `torch.autograd`, on the tiny model and on ±1000 logits",
       },
+      {
+        nn: "18",
+        title: "Backward through a layer",
+        builds: "`linearBackward`, `geluBackward`, `layerNormBackward`",
+        checkedAgainst: "`torch.autograd` on a 16 → 24 linear layer, GELU on [−6, 6] and a layer norm",
+      },
     ],
   },
 ];

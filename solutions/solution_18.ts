@@ -1,0 +1,56 @@
+// Step 18 · Backward through a layer — reference solution.
+// Each function takes what the layer's forward pass read (its input and weights) and the
+// gradient of the loss with respect to its output (dout), and returns the gradient with respect
+// to its input (dx, which flows on to the layer below) and to its parameters (which the
+// optimizer will use). Leading axes ([B, T, …]) are positions: parameter gradients sum over them.
+import * as F from "../lib/functional.ts";
+import type { Tensor } from "../lib/tensor.ts";
+
+/** y = x·Wᵀ + b with weight [out, in]: dx = dout·W, dweight = Σ doutᵀ·x, dbias = Σ dout. */
+export function linearBackward(
+  x: Tensor,
+  weight: Tensor,
+  dout: Tensor,
+): { dx: Tensor; dweight: Tensor; dbias: Tensor } {
+  const [out, inner] = weight.shape;
+  const rows = (t: Tensor, width: number) => F.reshape(t, [-1, width]); // every position as a row
+  const dx = F.matmul(rows(dout, out), weight); // [N, out]·[out, in] → [N, in]
+  const dweight = F.matmul(F.transpose(rows(dout, out), 0, 1), rows(x, inner)); // [out, N]·[N, in]
+  const dbias = F.reshape(F.sum(F.transpose(rows(dout, out), 0, 1)), [out]); // Σ over positions
+  return { dx: F.reshape(dx, x.shape), dweight, dbias };
+}
+
+const C = Math.sqrt(2 / Math.PI);
+
+/** GELU's derivative, tanh form, times dout: d/dx of 0.5·x·(1 + tanh(u)) with u = √(2/π)·(x + 0.044715·x³). */
+export function geluBackward(x: Tensor, dout: Tensor): Tensor {
+  const derivative = F.map(x, (v) => {
+    const t = Math.tanh(C * (v + 0.044715 * v * v * v));
+    // product rule: the 0.5·(1 + tanh u) factor, plus x times the derivative of tanh u
+    return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * C * (1 + 3 * 0.044715 * v * v);
+  });
+  return F.mul(derivative, dout);
+}
+
+/**
+ * y = x̂·weight + bias with x̂ = (x − mean)/√(var + eps) over the last axis. With dx̂ = dout·weight:
+ * dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) / √(var + eps); dweight = Σ dout·x̂; dbias = Σ dout.
+ */
+export function layerNormBackward(
+  x: Tensor,
+  weight: Tensor,
+  eps: number,
+  dout: Tensor,
+): { dx: Tensor; dweight: Tensor; dbias: Tensor } {
+  const std = F.sqrt(F.add(F.variance(x), eps)); // [..., 1]
+  const xhat = F.div(F.sub(x, F.mean(x)), std);
+  const dxhat = F.mul(dout, weight);
+  const dx = F.div(F.sub(F.sub(dxhat, F.mean(dxhat)), F.mul(xhat, F.mean(F.mul(dxhat, xhat)))), std);
+  const dim = weight.shape[0];
+  const positions = (t: Tensor) => F.transpose(F.reshape(t, [-1, dim]), 0, 1); // [dim, N]
+  return {
+    dx,
+    dweight: F.reshape(F.sum(positions(F.mul(dout, xhat))), [dim]),
+    dbias: F.reshape(F.sum(positions(dout)), [dim]),
+  };
+}
