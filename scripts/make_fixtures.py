@@ -737,7 +737,39 @@ def step_18() -> Fixture:
     return f
 
 
-STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14, step_15, step_16, step_17, step_18]
+def step_19() -> Fixture:
+    f = Fixture("step_19", "Backward through attention", seed=19, **TOL, config={})
+    # Softmax alone, on rows of very different spread.
+    scores = (torch.randn(3, 7) * torch.tensor([[0.5], [3.0], [10.0]])).requires_grad_()
+    w = torch.softmax(scores, -1)
+    dw = f.add("softmax.dweights", torch.randn(3, 7))
+    f.add("softmax.weights", w)
+    (dscores,) = torch.autograd.grad(w, scores, dw)
+    f.add("softmax.dscores", dscores)
+    with torch.no_grad():
+        f.mistake("diagonal Jacobian only", "w·(1 − w)·dw, as if each weight depended on its own score alone", [(dscores, w * (1 - w) * dw)])
+        f.mistake("softmax backward skipped", "dw passed through unchanged", [(dscores, dw)])
+    # Causal attention with a head axis: [B, H, T, d], and with a cache (Tq < Tk).
+    for name, tq, tk in (("full", 5, 5), ("cached", 3, 6)):
+        q = f.add(f"{name}.q", torch.randn(2, 3, tq, 8)).requires_grad_()
+        k = f.add(f"{name}.k", torch.randn(2, 3, tk, 8)).requires_grad_()
+        v = f.add(f"{name}.v", torch.randn(2, 3, tk, 8)).requires_grad_()
+        out, weights = reference_attention(q, k, v)
+        f.add(f"{name}.weights", weights)
+        dout = f.add(f"{name}.dout", torch.randn(2, 3, tq, 8))
+        dq, dk, dv = torch.autograd.grad(out, (q, k, v), dout)
+        f.add(f"{name}.dq", dq), f.add(f"{name}.dk", dk), f.add(f"{name}.dv", dv)
+        if name == "full":
+            with torch.no_grad():
+                dws = dout @ v.transpose(-2, -1)
+                ds = weights * (dws - (dws * weights).sum(-1, keepdim=True))
+                f.mistake("scale forgotten in the backward", "dq = dscores·k without 1/√d", [(dq, ds @ k)])
+                f.mistake("dv without the transpose", "dv = weights·dout", [(dv, weights @ dout)])
+                f.mistake("dk from dscores, not its transpose", "dk = dscores·q/√d", [(dk, ds @ q / math.sqrt(8))])
+    return f
+
+
+STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14, step_15, step_16, step_17, step_18, step_19]
 
 
 def generate(out: Path) -> None:

@@ -161,6 +161,12 @@ export const PARTS: readonly Part[] = [
         builds: "`linearBackward`, `geluBackward`, `layerNormBackward`",
         checkedAgainst: "`torch.autograd` on a 16 → 24 linear layer, GELU on [−6, 6] and a layer norm",
       },
+      {
+        nn: "19",
+        title: "Backward through attention",
+        builds: "`softmaxBackward`, `attentionBackward`",
+        checkedAgainst: "`torch.autograd` through causal attention with a head axis, with and without a cache",
+      },
     ],
   },
 ];
