@@ -769,7 +769,43 @@ def step_19() -> Fixture:
     return f
 
 
-STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14, step_15, step_16, step_17, step_18, step_19]
+def step_20() -> Fixture:
+    f = Fixture("step_20", "Backward through the whole model", seed=20, **TOL, config=TINY)
+    model = tiny_model(20)
+    randomize(model.transformer, std=0.1)  # smaller weights than Part I's fixtures: gradients of a sensible size
+    add_state(f, model.transformer, "transformer.")
+    # Repeated ids (11, 11 and 5, 5): their rows of wte must collect every occurrence's gradient.
+    ids = f.add("ids", torch.tensor([[3, 17, 42, 8, 0, 63, 25], [11, 11, 5, 60, 2, 5, 33]], dtype=torch.int32)).long()
+    targets = f.add("targets", torch.tensor([[17, 42, 8, 0, 63, 25, 1], [11, 5, 60, 2, 5, 33, 7]], dtype=torch.int32)).long()
+    t = model.transformer
+    x0 = t.wte(ids) + t.wpe(torch.arange(ids.shape[1]))
+    x0.retain_grad()
+    x = x0
+    for block in t.h:
+        x = block(x)
+    hidden = t.ln_f(x)
+    logits = model.lm_head(hidden)
+    logits.retain_grad()
+    loss = F.cross_entropy(logits.reshape(-1, TINY["vocab_size"]), targets.reshape(-1))
+    loss.backward()
+    f.add("logits", logits)
+    f.add("dlogits", logits.grad)
+    for name, p in model.named_parameters():
+        f.add(f"grad.{name}", p.grad)
+    with torch.no_grad():
+        wte_grad = f.tensors["grad.transformer.wte.weight"]
+        head_part = logits.grad.reshape(-1, TINY["vocab_size"]).t() @ hidden.reshape(-1, TINY["n_embd"])
+        f.mistake("tied head's gradient not added to wte", "wte's gradient from the embedding lookups only", [(wte_grad, wte_grad - head_part)])
+        overwritten = torch.zeros_like(wte_grad).index_put_((ids.reshape(-1),), x0.grad.reshape(-1, TINY["n_embd"]), accumulate=False)
+        f.mistake("repeated ids overwrite instead of add", "a row of wte keeps only one occurrence's gradient", [(wte_grad, overwritten + head_part)])
+        wpe_grad = f.tensors["grad.transformer.wpe.weight"]
+        first_only = torch.zeros_like(wpe_grad)
+        first_only[: ids.shape[1]] = x0.grad[0]
+        f.mistake("wpe from the first sequence only", "position rows not summed over the batch", [(wpe_grad, first_only)])
+    return f
+
+
+STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14, step_15, step_16, step_17, step_18, step_19, step_20]
 
 
 def generate(out: Path) -> None:

@@ -167,6 +167,12 @@ export const PARTS: readonly Part[] = [
         builds: "`softmaxBackward`, `attentionBackward`",
         checkedAgainst: "`torch.autograd` through causal attention with a head axis, with and without a cache",
       },
+      {
+        nn: "20",
+        title: "Backward through the whole model",
+        builds: "`forwardForTraining`, `backward`: every parameter's gradient",
+        checkedAgainst: "`torch.autograd` of the tiny model's loss: all 29 gradients, the tied table's included",
+      },
     ],
   },
 ];
