@@ -805,7 +805,95 @@ def step_20() -> Fixture:
     return f
 
 
-STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14, step_15, step_16, step_17, step_18, step_19, step_20]
+def adamw_by_hand(params, grads_per_step, lr, betas, eps, wd, decay_all=False, correct=True, coupled=False):
+    """AdamW written out, for the mistaken variants (the reference is torch.optim.AdamW)."""
+    out = {name: p.clone() for name, p in params.items()}
+    m = {name: torch.zeros_like(p) for name, p in params.items()}
+    v = {name: torch.zeros_like(p) for name, p in params.items()}
+    for t, grads in enumerate(grads_per_step, start=1):
+        for name, p in out.items():
+            g = grads[name] + (wd * p if coupled and p.dim() >= 2 else 0)
+            if not coupled and (decay_all or p.dim() >= 2):
+                p.mul_(1 - lr * wd)
+            m[name] = betas[0] * m[name] + (1 - betas[0]) * g
+            v[name] = betas[1] * v[name] + (1 - betas[1]) * g * g
+            mhat = m[name] / (1 - betas[0] ** t) if correct else m[name]
+            vhat = v[name] / (1 - betas[1] ** t) if correct else v[name]
+            p.sub_(lr * mhat / (vhat.sqrt() + eps))
+    return out
+
+
+def cosine_lr(step, max_lr, min_lr, warmup, total):
+    if step < warmup:
+        return max_lr * (step + 1) / warmup
+    if step >= total:
+        return min_lr
+    progress = (step - warmup) / (total - warmup)
+    return min_lr + 0.5 * (max_lr - min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def step_21() -> Fixture:
+    schedule = {"maxLr": 6e-4, "minLr": 6e-5, "warmup": 10, "total": 100}
+    adamw = {"lr": 1e-2, "betas": [0.9, 0.95], "eps": 1e-8, "weightDecay": 0.1}
+    f = Fixture("step_21", "The optimizer", seed=21, **TOL, config=dict(TINY, adamw=adamw, schedule=schedule, steps=3, clip=1.0, lr_tolerance={"atol": 1e-10, "rtol": 1e-5}))
+    model = tiny_model(21)
+    randomize(model.transformer, std=0.1)
+    add_state(f, model.transformer, "transformer.")
+    named = dict(model.named_parameters())  # the tied table once, as transformer.wte.weight
+    grads_per_step = []
+    for t in range(1, 4):
+        grads = {name: torch.randn_like(p) * (0.1 if p.dim() >= 2 else 1.0) for name, p in named.items()}
+        for name, g in grads.items():
+            f.add(f"grad{t}.{name}", g)
+        grads_per_step.append(grads)
+    before = {name: p.detach().clone() for name, p in named.items()}
+    decay = [p for p in named.values() if p.dim() >= 2]
+    no_decay = [p for p in named.values() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}], lr=1e-2, betas=(0.9, 0.95), eps=1e-8)
+    for t, grads in enumerate(grads_per_step, start=1):
+        for name, p in named.items():
+            p.grad = grads[name].clone()
+        opt.step()
+        if t == 1:
+            for name, p in named.items():
+                f.add(f"after1.{name}", p)
+    for name, p in named.items():
+        f.add(f"after3.{name}", p)
+    args = dict(lr=1e-2, betas=(0.9, 0.95), eps=1e-8, wd=0.1)
+    ln = "transformer.h.0.ln_1.weight"
+    f.mistake("no bias correction", "m and v used as they are, too small in the first steps", [(f.tensors[f"after1.{ln}"], adamw_by_hand(before, grads_per_step[:1], correct=False, **args)[ln])])
+    f.mistake("weight decay on every parameter", "biases and layer norms decayed too", [(f.tensors[f"after3.{ln}"], adamw_by_hand(before, grads_per_step, decay_all=True, **args)[ln])])
+    w = "transformer.h.0.attn.c_attn.weight"
+    f.mistake("L2 penalty instead of decoupled decay", "wd·p added to the gradient, so Adam rescales it", [(f.tensors[f"after3.{w}"], adamw_by_hand(before, grads_per_step, coupled=True, **args)[w])])
+    # PyTorch's defaults (betas 0.9/0.999, eps 1e-8, weight decay 0.01) on one matrix, two steps.
+    single = f.add("defaults.weight", torch.randn(2, 3)).requires_grad_()
+    opt = torch.optim.AdamW([single], lr=0.1)
+    for t in (1, 2):
+        single.grad = f.add(f"defaults.grad{t}", torch.randn(2, 3))
+        opt.step()
+    f.add("defaults.after2", single)
+    # Clipping: the first step's gradients, ten times larger.
+    big = {name: g * 10 for name, g in grads_per_step[0].items()}
+    for name, p in named.items():
+        p.grad = big[name].clone()
+    norm = torch.nn.utils.clip_grad_norm_(list(named.values()), 1.0)
+    f.add("clip.norm", norm.view(1))
+    for name, p in named.items():
+        f.add(f"clip.{name}", p.grad)
+    with torch.no_grad():
+        twice = torch.sqrt(norm**2 + (big["transformer.wte.weight"] ** 2).sum())
+        f.mistake("tied table counted twice", "the norm with wte's gradient under both of its names", [(f.tensors["clip.norm"], twice.view(1))])
+    lrs = torch.tensor([cosine_lr(s, 6e-4, 6e-5, 10, 100) for s in range(120)], dtype=torch.float64)
+    f.add("lr", lrs.to(torch.float32))
+    # Learning rates are ~1e-4: they get a tolerance of their own.
+    lr_check = Fixture("step_21_lr", "", seed=21, atol=1e-10, rtol=1e-5, config={})
+    lr_check.tensors = f.tensors
+    lr_check.mistake("no warmup", "the cosine from step 0", [(f.tensors["lr"], torch.tensor([cosine_lr(s + 10, 6e-4, 6e-5, 10, 110) for s in range(120)], dtype=torch.float32))])
+    f.mistakes += [dict(m, name=f"schedule: {m['name']}", tolerance="lr_tolerance") for m in lr_check.mistakes]
+    return f
+
+
+STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14, step_15, step_16, step_17, step_18, step_19, step_20, step_21]
 
 
 def generate(out: Path) -> None:

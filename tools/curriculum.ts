@@ -173,6 +173,12 @@ export const PARTS: readonly Part[] = [
         builds: "`forwardForTraining`, `backward`: every parameter's gradient",
         checkedAgainst: "`torch.autograd` of the tiny model's loss: all 29 gradients, the tied table's included",
       },
+      {
+        nn: "21",
+        title: "The optimizer",
+        builds: "`AdamW`, `clipGradNorm`, `learningRate`",
+        checkedAgainst: "`torch.optim.AdamW` over three steps, `clip_grad_norm_`, nanoGPT's warmup-and-cosine schedule",
+      },
     ],
   },
 ];

@@ -10,6 +10,7 @@ import { GPT2Config } from "#chain/step_01";
 import { GPT2LMHeadModel } from "#chain/step_13";
 import { nextTokenLogits } from "#chain/step_14";
 import { crossEntropy } from "#chain/step_17";
+import { learningRate } from "#chain/step_21";
 import { withoutInit } from "../../lib/random.ts";
 import { fromData, intTensor } from "../../lib/tensor.ts";
 import { decode, encode } from "../../lib/tokenizer.ts";
@@ -271,6 +272,23 @@ function lossFigure(fm: FigureModel): string {
   return figure(inner, width, height, `${fm.name}: each position predicting the next token`);
 }
 
+/** Step 21: the learning rate over a run. */
+function scheduleFigure(): string {
+  const schedule = { maxLr: 6e-4, minLr: 6e-5, warmup: 10, total: 100 };
+  const data = Array.from({ length: 120 }, (_, step) => ({ step, lr: learningRate(step, schedule) }));
+  const width = 640;
+  const height = 260;
+  const inner = plotSvg({
+    width,
+    height,
+    marginLeft: 60,
+    x: { label: "step" },
+    y: { label: "learning rate", grid: true, tickFormat: "~e" },
+    marks: [Plot.line(data, { x: "step", y: "lr", stroke: "#4a7fb0", strokeWidth: 2 }), Plot.ruleY([0])],
+  });
+  return figure(inner, width, height, "the step 21 reference learningRate: warmup 10, total 100, 6e-4 → 6e-5");
+}
+
 function attentionFigure(fm: FigureModel): string {
   const ids = promptIds(fm);
   return attentionSvg(
@@ -290,4 +308,5 @@ export const FIGURES: Record<string, (fm: FigureModel) => string> = {
   "weight-tying.svg": weightTyingFigure,
   "temperature.svg": temperatureFigure,
   "loss.svg": lossFigure,
+  "schedule.svg": scheduleFigure,
 };
