@@ -4,9 +4,9 @@
 //   rest     the tensor bytes; offsets are relative to the end of the header
 // Every field is validated before any memory is allocated for it, so a broken or hostile file
 // gives a SafetensorsError instead of a crash, a hang or a huge allocation.
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, renameSync, writeFileSync } from "node:fs";
 import ndarray from "ndarray";
-import { fmtShape, numel, type IntTensor, type Tensor } from "./tensor.ts";
+import { contiguousData, fmtShape, numel, type IntTensor, type Tensor } from "./tensor.ts";
 
 export class SafetensorsError extends Error {
   override name = "SafetensorsError";
@@ -240,4 +240,39 @@ export function readSafetensors(
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Writes float32 tensors as a safetensors file, in name order, atomically: the bytes go to
+ * FILE.partial, which is renamed over FILE only once complete, so an interruption never leaves
+ * a half-written checkpoint under the real name.
+ */
+export function writeSafetensors(
+  file: string,
+  tensors: Record<string, Tensor>,
+  metadata: Record<string, string> = {},
+): void {
+  const names = Object.keys(tensors).sort();
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const name of names) {
+    const bytes = 4 * tensors[name].size;
+    header[name] = { dtype: "F32", shape: [...tensors[name].shape], data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  const raw = new TextEncoder().encode(JSON.stringify(header));
+  const json = new Uint8Array(raw.length + ((8 - (raw.length % 8)) % 8)).fill(0x20); // padded with spaces: data 8-byte aligned
+  json.set(raw);
+  const out = new Uint8Array(8 + json.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  let at = 8 + json.length;
+  for (const name of names) {
+    const data = contiguousData(tensors[name]); // a transposed view is written in its own (row-major) order
+    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
+    at += data.byteLength;
+  }
+  const partial = `${file}.partial`;
+  writeFileSync(partial, out);
+  renameSync(partial, file);
 }

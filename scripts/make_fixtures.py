@@ -893,7 +893,41 @@ def step_21() -> Fixture:
     return f
 
 
-STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14, step_15, step_16, step_17, step_18, step_19, step_20, step_21]
+def step_22() -> Fixture:
+    # eps 1e-5, not 1e-8: the key bias's gradient is 0 in exact arithmetic (softmax ignores a constant
+    # added to every score), and Adam's first step would blow its rounding noise up to ±lr.
+    f = Fixture("step_22", "The training loop", seed=22, **TOL, config=dict(TINY, adamw={"lr": 1e-2, "betas": [0.9, 0.95], "eps": 1e-5, "weightDecay": 0.1}, clip=1.0, eval_B=3, eval_T=8))
+    model = tiny_model(22)
+    randomize(model.transformer, std=0.1)
+    add_state(f, model.transformer, "transformer.")
+    V = TINY["vocab_size"]
+    # Held-out text: 41 tokens, cut into floor(40 / 8) = 5 windows of 9 that overlap by one.
+    stream = f.add("eval.tokens", torch.randint(0, V, (41,), dtype=torch.int32)).long()
+    with torch.no_grad():
+        windows = torch.stack([stream[i * 8 : i * 8 + 9] for i in range(5)])
+        logits = model(windows[:, :-1])
+        f.add("eval.loss", F.cross_entropy(logits.reshape(-1, V), windows[:, 1:].reshape(-1)).view(1))
+        f.add("eval.loss_4_windows", F.cross_entropy(logits[:4].reshape(-1, V), windows[:4, 1:].reshape(-1)).view(1))
+        last_only = F.cross_entropy(model(windows[4:, :-1]).reshape(-1, V), windows[4:, 1:].reshape(-1)).view(1)
+        f.mistake("only the last batch's loss", "the mean of the final batch of windows, not of all of them", [(f.tensors["eval.loss"], last_only)])
+    # One training step on a [2, 9] window: forward, loss, backward, clip to 1, AdamW.
+    window = f.add("train.window", torch.randint(0, V, (2, 9), dtype=torch.int32)).long()
+    named = dict(model.named_parameters())
+    decay = [p for p in named.values() if p.dim() >= 2]
+    no_decay = [p for p in named.values() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}], lr=1e-2, betas=(0.9, 0.95), eps=1e-5)
+    loss = F.cross_entropy(model(window[:, :-1]).reshape(-1, V), window[:, 1:].reshape(-1))
+    loss.backward()
+    norm = torch.nn.utils.clip_grad_norm_(list(named.values()), 1.0)
+    opt.step()
+    f.add("train.loss", loss.view(1))
+    f.add("train.norm", norm.view(1))
+    for name, p in named.items():
+        f.add(f"train.after.{name}", p)
+    return f
+
+
+STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14, step_15, step_16, step_17, step_18, step_19, step_20, step_21, step_22]
 
 
 def generate(out: Path) -> None:

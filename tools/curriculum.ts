@@ -179,6 +179,13 @@ export const PARTS: readonly Part[] = [
         builds: "`AdamW`, `clipGradNorm`, `learningRate`",
         checkedAgainst: "`torch.optim.AdamW` over three steps, `clip_grad_norm_`, nanoGPT's warmup-and-cosine schedule",
       },
+      {
+        nn: "22",
+        title: "The training loop",
+        builds: "`randomBatch`, `trainStep`, `evaluate`, `saveCheckpoint`",
+        checkedAgainst:
+          "a PyTorch training step and evaluation; checkpoints in Hugging Face's layout that step 15 loads back",
+      },
     ],
   },
 ];
