@@ -3,7 +3,15 @@
 // next. The loss is the mean of −log of those probabilities: 0 when the model is sure and right,
 // ln(vocab_size) ≈ 10.8 when it guesses uniformly, large when it is sure and wrong.
 import * as F from "../lib/functional.ts";
-import { ShapeError, fmtShape, fromData, intTensor, type IntTensor, type Tensor } from "../lib/tensor.ts";
+import {
+  ShapeError,
+  contiguousData,
+  fmtShape,
+  fromData,
+  intTensor,
+  type IntTensor,
+  type Tensor,
+} from "../lib/tensor.ts";
 
 /** A [B, T + 1] window of the token stream → what the model reads (0 … T−1) and what it must predict (1 … T). */
 export function nextTokenTargets(window: IntTensor): { inputs: IntTensor; targets: IntTensor } {
@@ -19,30 +27,29 @@ export function nextTokenTargets(window: IntTensor): { inputs: IntTensor; target
 /** Mean over the B·T positions of −log softmax(logits[b, t])[targets[b, t]]. */
 export function crossEntropy(logits: Tensor, targets: IntTensor): number {
   const [B, T, V] = checkShapes(logits, targets);
+  const z = contiguousData(logits); // position (b, t)'s logits are z[(b·T + t)·V …]
   let total = 0;
-  for (let b = 0; b < B; b++)
-    for (let t = 0; t < T; t++) {
-      // log softmax, shifted by the row's maximum so that exp never overflows
-      let max = -Infinity;
-      for (let v = 0; v < V; v++) max = Math.max(max, logits.get(b, t, v));
-      let sum = 0;
-      for (let v = 0; v < V; v++) sum += Math.exp(logits.get(b, t, v) - max);
-      total += max + Math.log(sum) - logits.get(b, t, targets.get(b, t));
-    }
+  for (let row = 0; row < B * T; row++) {
+    const start = row * V;
+    // log softmax, shifted by the row's maximum so that exp never overflows
+    let max = -Infinity;
+    for (let v = 0; v < V; v++) max = Math.max(max, z[start + v]);
+    let sum = 0;
+    for (let v = 0; v < V; v++) sum += Math.exp(z[start + v] - max);
+    total += max + Math.log(sum) - z[start + targets.get(Math.floor(row / T), row % T)];
+  }
   return total / (B * T);
 }
 
 /** d loss / d logits: (softmax(logits) − one-hot(targets)) / (B·T), shape [B, T, V]. */
 export function crossEntropyBackward(logits: Tensor, targets: IntTensor): Tensor {
   const [B, T, V] = checkShapes(logits, targets);
-  const probabilities = F.softmax(logits); // [B, T, V]
-  const grad = new Float32Array(B * T * V);
-  for (let b = 0; b < B; b++)
-    for (let t = 0; t < T; t++) {
-      const row = (b * T + t) * V;
-      for (let v = 0; v < V; v++) grad[row + v] = probabilities.get(b, t, v) / (B * T);
-      grad[row + targets.get(b, t)] -= 1 / (B * T);
-    }
+  const grad = contiguousData(F.softmax(logits)).slice(); // a copy we may change: [B, T, V] row by row
+  for (let row = 0; row < B * T; row++) {
+    const start = row * V;
+    for (let v = 0; v < V; v++) grad[start + v] /= B * T;
+    grad[start + targets.get(Math.floor(row / T), row % T)] -= 1 / (B * T);
+  }
   return fromData(grad, [B, T, V]);
 }
 

@@ -4,7 +4,7 @@
 // to its input (dx, which flows on to the layer below) and to its parameters (which the
 // optimizer will use). Leading axes ([B, T, …]) are positions: parameter gradients sum over them.
 import * as F from "../lib/functional.ts";
-import type { Tensor } from "../lib/tensor.ts";
+import { ones, type Tensor } from "../lib/tensor.ts";
 
 /** y = x·Wᵀ + b with weight [out, in]: dx = dout·W, dweight = Σ doutᵀ·x, dbias = Σ dout. */
 export function linearBackward(
@@ -16,7 +16,8 @@ export function linearBackward(
   const rows = (t: Tensor, width: number) => F.reshape(t, [-1, width]); // every position as a row
   const dx = F.matmul(rows(dout, out), weight); // [N, out]·[out, in] → [N, in]
   const dweight = F.matmul(F.transpose(rows(dout, out), 0, 1), rows(x, inner)); // [out, N]·[N, in]
-  const dbias = F.reshape(F.sum(F.transpose(rows(dout, out), 0, 1)), [out]); // Σ over positions
+  // Σ over positions, as a product: a row of N ones times dout [N, out] (no transposed copy of dout).
+  const dbias = F.reshape(F.matmul(ones([1, rows(dout, out).shape[0]]), rows(dout, out)), [out]);
   return { dx: F.reshape(dx, x.shape), dweight, dbias };
 }
 

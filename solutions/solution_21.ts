@@ -6,7 +6,7 @@
 // Clipping caps a batch's step when its gradient is unusually large; the schedule warms the
 // learning rate up, then lets it decay along a cosine.
 import type { Module } from "../lib/nn.ts";
-import { forEachIndex, type Tensor } from "../lib/tensor.ts";
+import { forEachIndex, isContiguous, type Tensor } from "../lib/tensor.ts";
 
 export interface AdamWOptions {
   lr: number;
@@ -56,15 +56,22 @@ export class AdamW {
       const decay = decays(parameter) ? lr * this.weightDecay : 0;
       const p = parameter.data;
       const g = grad.data;
-      let i = 0;
-      forEachIndex(parameter.shape, [parameter.stride, grad.stride], [parameter.offset, grad.offset], ([at, gat]) => {
+      const adam = (i: number, at: number, gat: number) => {
         m[i] = beta1 * m[i] + (1 - beta1) * g[gat];
         v[i] = beta2 * v[i] + (1 - beta2) * g[gat] * g[gat];
         const mhat = m[i] / correction1;
         const vhat = v[i] / correction2;
         p[at] -= decay * p[at] + (lr * mhat) / (Math.sqrt(vhat) + this.eps);
-        i++;
-      });
+      };
+      if (isContiguous(parameter) && isContiguous(grad)) {
+        // the common case, element i at offset + i: a plain loop (millions of numbers per step)
+        for (let i = 0; i < m.length; i++) adam(i, parameter.offset + i, grad.offset + i);
+      } else {
+        let i = 0; // views (e.g. transposed Conv1D weights of a loaded checkpoint): visit in row-major order
+        forEachIndex(parameter.shape, [parameter.stride, grad.stride], [parameter.offset, grad.offset], ([at, gat]) =>
+          adam(i++, at, gat),
+        );
+      }
     }
   }
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { CheckpointError } from "../lib/checkpoint.ts";
 import { useKernels } from "../lib/kernels/index.ts";
-import { downloadHint, resolveModelDir } from "./hub/models.ts";
+import { defaultModel, downloadHint, resolveModelDir } from "./hub/models.ts";
 import { toNpy } from "./npy.ts";
 import { fromData, intTensor } from "../lib/tensor.ts";
 import { isNotImplemented } from "../lib/todo.ts";
@@ -17,8 +17,9 @@ import type { Candidate } from "./inspect.ts";
 const USAGE = `usage: npm run main -- "prompt" [options]      (the reference model)
        npm run gpt2 -- "prompt" [options]      (your model, built from your steps)
 
-  --model NAME|DIR       gpt2 (default), gpt2-medium, gpt2-large, gpt2-xl, or a folder holding
-                         a Hugging Face config.json and model.safetensors
+  --model NAME|DIR       gpt2, gpt2-medium, gpt2-large, gpt2-xl, or a folder holding a Hugging Face
+                         config.json and model.safetensors. Default: gpt2 once downloaded, else the
+                         model npm run train made (models/moby-gpt2)
   --max-new-tokens N     tokens to generate (default 40)
   --temperature T        0 is greedy; default 0.8, a little sharper than the model's own
                          distribution (generate()'s default, 1), which reads better
@@ -41,7 +42,7 @@ function parse(argv: string[]) {
     allowPositionals: true,
     options: {
       chain: { type: "string", default: "reference" },
-      model: { type: "string", default: "gpt2" },
+      model: { type: "string" },
       "max-new-tokens": { type: "string", default: "40" },
       temperature: { type: "string", default: "0.8" },
       greedy: { type: "boolean", default: false },
@@ -70,7 +71,8 @@ function parse(argv: string[]) {
   return {
     help: values.help,
     chain: chain as Chain, // checked above
-    model: values.model,
+    model: values.model ?? defaultModel().model,
+    modelNote: values.model === undefined ? defaultModel().note : undefined,
     prompt,
     ids:
       values.ids === undefined
@@ -141,6 +143,7 @@ async function main(argv: string[]): Promise<number> {
     });
   }
 
+  if (args.modelNote) console.error(args.modelNote);
   const model = loadModel(loadPretrained, resolveModelDir(args.model));
   const { vocab_size, n_positions } = model.config;
   const promptIds = args.ids ?? encode(args.prompt);

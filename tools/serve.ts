@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { resolveModelDir } from "./hub/models.ts";
+import { defaultModel, resolveModelDir } from "./hub/models.ts";
 import { listen } from "./listen.ts";
 import { runOnChain, type Chain } from "./runner/chain.ts";
 
@@ -39,13 +39,15 @@ runOnChain(values.chain as Chain);
 
 const { loadPretrained } = await import("#chain/step_15");
 const { completionServer } = await import("./serve/server.ts");
-let dir = resolveModelDir(values.model ?? "gpt2");
-let name = values.model ?? "gpt2";
+const chosen = values.model === undefined ? defaultModel() : { model: values.model, note: undefined };
+let dir = resolveModelDir(chosen.model);
+let name = chosen.model;
+if (chosen.note) console.warn(chosen.note);
 if (values.model === undefined && !existsSync(path.join(dir, "model.safetensors"))) {
   dir = fileURLToPath(new URL("../tests/fixtures/tiny-gpt2", import.meta.url));
   name = "tiny-gpt2 (test model, random weights)";
   console.warn(
-    "models/gpt2 is not downloaded, so this serves the tiny test model: its text is noise. npm run download -- gpt2 for the real one.",
+    "no model here yet, so this serves the tiny test model: its text is noise. npm run train makes a small real one (about 15 minutes); npm run download -- gpt2 fetches OpenAI's.",
   );
 }
 const model = loadPretrained(dir);

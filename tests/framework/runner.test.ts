@@ -301,7 +301,7 @@ describe("a learner who finished every step", () => {
     expect(inside.code).toBe(0);
     expect(inside.stdout).toMatch(/the candidates for each new token/);
     expect(readFileSync(picture, "utf8")).toContain("your model");
-  });
+  }, 240_000); // every step checked on the learner's own chain: one child process per step
 });
 
 describe("--chain=mine", () => {

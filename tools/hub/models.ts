@@ -1,4 +1,5 @@
 // The models the CLIs know by name, where `npm run download` puts them, and how to say so.
+import { existsSync } from "node:fs";
 import path from "node:path";
 
 /** Where `npm run download -- NAME` puts a model. */
@@ -22,6 +23,22 @@ export function resolveModelDir(model: string, root = process.cwd()): string {
 export function downloadHint(model: string): string {
   const name = path.basename(model);
   return name in HUB_MODELS
-    ? `npm run download -- ${name}`
+    ? `npm run download -- ${name}   (or, offline, train a small one: npm run train)`
     : `npm run download -- gpt2   (or point --model at a folder with config.json and model.safetensors)`;
+}
+
+/** Where `npm run train` puts the model it trains, and where the CLIs look when GPT-2 is not downloaded. */
+export const TRAINED_MODEL = path.join(MODELS_DIR, "moby-gpt2");
+
+/**
+ * The model to run when none is named: GPT-2 once downloaded, else the one `npm run train` made,
+ * else GPT-2 (whose absence the loader then explains). `note` says which, when it is not GPT-2.
+ */
+export function defaultModel(root = process.cwd()): { model: string; note?: string } {
+  const has = (dir: string) => existsSync(path.join(root, dir, "model.safetensors"));
+  if (has(path.join(MODELS_DIR, "gpt2")) || !has(TRAINED_MODEL)) return { model: "gpt2" };
+  return {
+    model: TRAINED_MODEL,
+    note: `(running ${TRAINED_MODEL}, the small GPT-2 npm run train made from Moby-Dick; npm run download -- gpt2 fetches OpenAI's)`,
+  };
 }

@@ -1,0 +1,120 @@
+// `npm run train` on a tiny configuration: the loss falls, the checkpoint loads, a second run
+// continues where the first stopped, and Ctrl-C saves before it stops.
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadPretrained } from "../../solutions/solution_15.ts";
+import { defaultModel, TRAINED_MODEL } from "../../tools/hub/models.ts";
+import { intTensor } from "../../lib/tensor.ts";
+import { root, runTool } from "./run-tool.ts";
+
+const TINY = ["--n-embd", "16", "--n-layer", "1", "--n-head", "2", "--context", "16", "--batch", "4", "--lr", "1e-2"];
+const out = path.join(mkdtempSync(path.join(tmpdir(), "train-")), "run");
+
+interface State {
+  step: number;
+  history: { step: number; loss: number; validation?: number }[];
+}
+const state = () => JSON.parse(readFileSync(path.join(out, "training.json"), "utf8")) as State;
+
+describe("npm run train", () => {
+  it("trains a tiny GPT-2: the loss falls, and it saves a checkpoint step 15 loads and a loss curve", async () => {
+    const run = await runTool("train", [
+      "--out",
+      out,
+      "--fresh",
+      "--steps",
+      "12",
+      "--eval-every",
+      "6",
+      "--save-every",
+      "6",
+      ...TINY,
+    ]);
+    expect(run.code, run.out).toBe(0);
+    expect(run.stdout).toMatch(/a new GPT-2: 1 blocks, width 16/);
+    expect(run.stdout).toMatch(/step 6: loss \d+\.\d+, held-out \d+\.\d+, \d+ tokens\/s — "Call me/);
+    expect(run.stdout).toMatch(/finished at step 12: saved to/);
+    const { step, history } = state();
+    expect(step).toBe(12);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(history.slice(-3).map((h) => h.loss))).toBeLessThan(mean(history.slice(0, 3).map((h) => h.loss)));
+    expect(readFileSync(path.join(out, "loss.svg"), "utf8")).toMatch(/^<svg xmlns/);
+    const model = loadPretrained(out);
+    expect(model.config.n_embd).toBe(16);
+    expect(model.forward(intTensor([[464, 3290]])).shape).toEqual([1, 2, 50257]);
+    expect(existsSync(`${out}.partial`) || existsSync(`${out}.previous`)).toBe(false);
+  }, 120_000);
+
+  it("continues from the saved step when run again", async () => {
+    const run = await runTool("train", [
+      "--out",
+      out,
+      "--steps",
+      "16",
+      "--eval-every",
+      "8",
+      "--save-every",
+      "8",
+      ...TINY,
+    ]);
+    expect(run.code, run.out).toBe(0);
+    expect(run.stdout).toMatch(/continuing the run in .* from step 12/);
+    expect(state().step).toBe(16);
+    expect(state().history.map((h) => h.step)).toEqual([...Array(16).keys()].map((i) => i + 1));
+  }, 120_000);
+
+  it("saves and stops cleanly on Ctrl-C, losing no checkpoint", async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "tools/train.ts",
+        "--out",
+        out,
+        "--steps",
+        "100000",
+        "--eval-every",
+        "2",
+        "--save-every",
+        "2",
+        ...TINY,
+      ],
+      { cwd: root },
+    );
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    const start = Date.now();
+    while (!/step 20: loss/.test(output)) {
+      if (Date.now() - start > 90_000) throw new Error(`no progress:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    child.kill("SIGINT");
+    const code = await new Promise((resolve) => child.on("exit", resolve));
+    expect(code).toBe(0);
+    expect(output).toMatch(/stopped at step (\d+): saved/);
+    const stopped = Number(/stopped at step (\d+)/.exec(output)![1]);
+    expect(state().step).toBe(stopped);
+    expect(loadPretrained(out).config.n_layer).toBe(1);
+  }, 120_000);
+});
+
+describe("the default model", () => {
+  it("is GPT-2 once downloaded, else the model npm run train made, named on stderr", () => {
+    const home = mkdtempSync(path.join(tmpdir(), "models-"));
+    expect(defaultModel(home)).toEqual({ model: "gpt2" }); // nothing yet: the loader explains how to get one
+    mkdirSync(path.join(home, TRAINED_MODEL), { recursive: true });
+    cpSync(path.join(out, "model.safetensors"), path.join(home, TRAINED_MODEL, "model.safetensors"));
+    expect(defaultModel(home)).toMatchObject({
+      model: TRAINED_MODEL,
+      note: expect.stringMatching(/npm run train made from Moby-Dick/),
+    });
+    mkdirSync(path.join(home, "models", "gpt2"), { recursive: true });
+    cpSync(path.join(out, "model.safetensors"), path.join(home, "models", "gpt2", "model.safetensors"));
+    expect(defaultModel(home)).toEqual({ model: "gpt2" });
+  });
+});
