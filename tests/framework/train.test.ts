@@ -88,13 +88,22 @@ describe("npm run train", () => {
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
-    const start = Date.now();
-    while (!/step 20: loss/.test(output)) {
-      if (Date.now() - start > 90_000) throw new Error(`no progress:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    let code: unknown;
+    try {
+      const start = Date.now();
+      while (!/step 20: loss/.test(output)) {
+        if (Date.now() - start > 90_000) throw new Error(`no progress:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      child.kill("SIGINT");
+      code = await Promise.race([
+        exited,
+        new Promise((resolve) => setTimeout(() => resolve("still running 20 s after Ctrl-C"), 20_000)),
+      ]);
+    } finally {
+      child.kill("SIGKILL"); // never leave a 100,000-step run behind a failed test
     }
-    child.kill("SIGINT");
-    const code = await new Promise((resolve) => child.on("exit", resolve));
     expect(code).toBe(0);
     expect(output).toMatch(/stopped at step (\d+): saved/);
     const stopped = Number(/stopped at step (\d+)/.exec(output)![1]);
