@@ -18,8 +18,9 @@ import { runOnChain, type Chain } from "./runner/chain.ts";
 const USAGE = `usage: npm run train -- [options]
   --out DIR          where the model goes (default models/moby-gpt2); continues a run found there
   --fresh            start again even if DIR holds a run
-  --steps N          training steps in all (default 600: about 15 minutes on 2 cores)
-  --minutes M        stop (and save) after M minutes, whatever --steps says
+  --steps N          training steps in all (default 600: one pass over the book)
+  --minutes M        stop (and save) after M minutes, whatever --steps says (default 15;
+                     run again to go on)
   --batch B          windows per step (default 8)      --context T   tokens per window (default 64)
   --n-embd C         width (default 64)                --n-layer L   blocks (default 2)
   --n-head H         heads (default 4)                 --lr LR       peak learning rate (default 3e-3)
@@ -33,7 +34,7 @@ const { values } = parseArgs({
     out: { type: "string", default: path.join("models", "moby-gpt2") },
     fresh: { type: "boolean", default: false },
     steps: { type: "string", default: "600" },
-    minutes: { type: "string" },
+    minutes: { type: "string", default: "15" },
     batch: { type: "string", default: "8" },
     context: { type: "string", default: "64" },
     "n-embd": { type: "string", default: "64" },
@@ -80,7 +81,7 @@ const options = {
   saveEvery: number("save-every"),
   seed: number("seed", true, 0),
 };
-const stopAt = values.minutes === undefined ? Infinity : Date.now() + number("minutes", false, 0) * 60_000;
+const stopAt = Date.now() + number("minutes", false, 0) * 60_000;
 if (values.threads !== undefined) useKernels("wasm", number("threads"));
 
 const { GPT2Config } = await import("#chain/step_01");

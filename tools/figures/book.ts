@@ -16,7 +16,7 @@ import { fromData, intTensor } from "../../lib/tensor.ts";
 import { decode, encode } from "../../lib/tokenizer.ts";
 import { attentionMaps, residualSizes, topCandidates } from "../inspect.ts";
 import { attentionSvg } from "./attention.ts";
-import { figure, plotSvg, tokenLabel } from "./svg.ts";
+import { figure, plotFigure, tokenLabel, type FigureOptions } from "./svg.ts";
 
 /** The model a figure is computed from, and the words its caption uses for it. */
 export interface FigureModel {
@@ -90,11 +90,9 @@ function maskFigure(): string {
   };
   const panels = ["causalMask(8): a prompt of 8 tokens", "causalMask(3, 5): 3 new tokens after 5 cached"];
   const data = [...cells(8, 0, panels[0]), ...cells(3, 5, panels[1])];
-  const width = 640;
-  const height = 300;
-  const inner = plotSvg({
-    width,
-    height,
+  const options: FigureOptions = {
+    width: 640,
+    height: 300,
     marginLeft: 50,
     marginTop: 30,
     x: { label: "key position j", axis: "bottom" },
@@ -102,13 +100,8 @@ function maskFigure(): string {
     fx: { label: null, domain: panels },
     color: { domain: [true, false], range: ["#4a7fb0", "#eeeeee"] },
     marks: [Plot.cell(data, { x: "j", y: "i", fx: "panel", fill: "visible", inset: 1 })],
-  });
-  return figure(
-    inner,
-    width,
-    height,
-    "the step 02 reference causalMask: blue 0 (the key is visible), grey −∞ (hidden)",
-  );
+  };
+  return plotFigure(options, "the step 02 reference causalMask: blue 0 (the key is visible), grey −∞ (hidden)");
 }
 
 /** Step 03: the residual stream's numbers before and after layer normalisation. */
@@ -123,11 +116,9 @@ function layerNormFigure(fm: FigureModel): string {
     ...Array.from(x.data, (v) => ({ which: panels[0], v })),
     ...Array.from(y.data, (v) => ({ which: panels[1], v })),
   ];
-  const width = 640;
-  const height = 320;
-  const inner = plotSvg({
-    width,
-    height,
+  const options: FigureOptions = {
+    width: 640,
+    height: 320,
     marginTop: 30,
     x: { label: "value" },
     y: { label: "count", grid: true },
@@ -138,13 +129,8 @@ function layerNormFigure(fm: FigureModel): string {
       Plot.rectY(values, { ...Plot.binX({ y: "count" }, { x: "v", thresholds: 60 }), fill: "#4a7fb0" }),
       Plot.ruleY([0]),
     ],
-  });
-  return figure(
-    inner,
-    width,
-    height,
-    `${fm.name}: every number of the last hidden state for a ${ids.length}-token prompt`,
-  );
+  };
+  return plotFigure(options, `${fm.name}: every number of the last hidden state for a ${ids.length}-token prompt`);
 }
 
 /** Steps 10–12: how large the residual stream grows, block after block. */
@@ -153,11 +139,9 @@ function residualFigure(fm: FigureModel): string {
   const sizes = residualSizes(fm.model, ids);
   const labels = labelsOf(fm, ids);
   const data = sizes.flatMap((row, depth) => row.map((size, t) => ({ depth, size, token: `${t}: ${labels[t]}` })));
-  const width = 640;
-  const height = 320;
-  const inner = plotSvg({
-    width,
-    height,
+  const options: FigureOptions = {
+    width: 640,
+    height: 320,
     marginRight: 120,
     x: { label: "depth (0 = embeddings, then after each block)", ticks: sizes.map((_, d) => d), tickFormat: "d" },
     y: { label: "RMS of the residual stream", grid: true },
@@ -169,8 +153,8 @@ function residualFigure(fm: FigureModel): string {
         Plot.selectLast({ x: "depth", y: "size", z: "token", text: "token", textAnchor: "start", dx: 4, fontSize: 9 }),
       ),
     ],
-  });
-  return figure(inner, width, height, `${fm.name}: one line per token of a ${ids.length}-token prompt`);
+  };
+  return plotFigure(options, `${fm.name}: one line per token of a ${ids.length}-token prompt`);
 }
 
 /** Step 13: one table read twice — as wte at the bottom of the model and as lm_head at the top. */
@@ -211,11 +195,9 @@ function temperatureFigure(fm: FigureModel): string {
       probability,
     })),
   );
-  const width = 640;
-  const height = 320;
-  const inner = plotSvg({
-    width,
-    height,
+  const options: FigureOptions = {
+    width: 640,
+    height: 320,
     marginLeft: 90,
     marginTop: 30,
     fx: { label: null },
@@ -231,9 +213,9 @@ function temperatureFigure(fm: FigureModel): string {
       }),
       Plot.ruleX([0]),
     ],
-  });
+  };
   const prompt = fm.gpt2Vocabulary ? `"${PROMPT}"` : `ids ${ids.join(",")}`;
-  return figure(inner, width, height, `${fm.name}: the 10 likeliest next tokens after ${prompt}`);
+  return plotFigure(options, `${fm.name}: the 10 likeliest next tokens after ${prompt}`);
 }
 
 /** Step 17: the loss at each position of one window of text. */
@@ -249,11 +231,9 @@ function lossFigure(fm: FigureModel): string {
     );
     return { position: `${t}: ${labels[t]} → ${labels[t + 1]}`, loss: crossEntropy(row, intTensor([[target]])) };
   });
-  const width = 640;
-  const height = 300;
-  const inner = plotSvg({
-    width,
-    height,
+  const options: FigureOptions = {
+    width: 640,
+    height: 300,
     marginLeft: 130,
     x: { label: "loss at this position (nats)", grid: true },
     y: { label: null, domain: data.map((d) => d.position) },
@@ -268,25 +248,23 @@ function lossFigure(fm: FigureModel): string {
         fill: "#b00020",
       }),
     ],
-  });
-  return figure(inner, width, height, `${fm.name}: each position predicting the next token`);
+  };
+  return plotFigure(options, `${fm.name}: each position predicting the next token`);
 }
 
 /** Step 21: the learning rate over a run. */
 function scheduleFigure(): string {
   const schedule = { maxLr: 6e-4, minLr: 6e-5, warmup: 10, total: 100 };
   const data = Array.from({ length: 120 }, (_, step) => ({ step, lr: learningRate(step, schedule) }));
-  const width = 640;
-  const height = 260;
-  const inner = plotSvg({
-    width,
-    height,
+  const options: FigureOptions = {
+    width: 640,
+    height: 260,
     marginLeft: 60,
     x: { label: "step" },
     y: { label: "learning rate", grid: true, tickFormat: "~e" },
     marks: [Plot.line(data, { x: "step", y: "lr", stroke: "#4a7fb0", strokeWidth: 2 }), Plot.ruleY([0])],
-  });
-  return figure(inner, width, height, "the step 21 reference learningRate: warmup 10, total 100, 6e-4 → 6e-5");
+  };
+  return plotFigure(options, "the step 21 reference learningRate: warmup 10, total 100, 6e-4 → 6e-5");
 }
 
 function attentionFigure(fm: FigureModel): string {

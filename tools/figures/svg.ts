@@ -33,3 +33,10 @@ export function tokenLabel(text: string | null, id: number): string {
   const shown = text.replace(/ /g, "·").replace(/\n/g, "⏎");
   return shown.length > 12 ? `${shown.slice(0, 11)}…` : shown;
 }
+
+export type FigureOptions = Plot.PlotOptions & { width: number; height: number };
+
+/** A plot framed as a figure with its caption. */
+export function plotFigure(options: FigureOptions, caption: string): string {
+  return figure(plotSvg(options), options.width, options.height, caption);
+}
