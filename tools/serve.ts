@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { defaultModel, resolveModelDir } from "./hub/models.ts";
 import { listen } from "./listen.ts";
-import { runOnChain, type Chain } from "./runner/chain.ts";
+import { exitOnUnfinishedStep, runOnChain, type Chain } from "./runner/chain.ts";
 
 const USAGE = `usage: npm run serve -- [--model gpt2|DIR] [--port N] [--host ADDRESS] [--chain=mine]
   --model    gpt2 (default, once downloaded), another size, or a folder with config.json and model.safetensors
@@ -36,6 +36,7 @@ if (
   process.exit(values.help ? 0 : 2);
 }
 runOnChain(values.chain as Chain);
+exitOnUnfinishedStep("npm run serve");
 
 const { loadPretrained } = await import("#chain/step_15");
 const { completionServer } = await import("./serve/server.ts");

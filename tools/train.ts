@@ -13,7 +13,7 @@ import { useKernels } from "../lib/kernels/index.ts";
 import { Random } from "../lib/random.ts";
 import { decode, encode } from "../lib/tokenizer.ts";
 import { figure, plotSvg } from "./figures/svg.ts";
-import { runOnChain, type Chain } from "./runner/chain.ts";
+import { exitOnUnfinishedStep, runOnChain, type Chain } from "./runner/chain.ts";
 
 const USAGE = `usage: npm run train -- [options]
   --out DIR          where the model goes (default models/moby-gpt2); continues a run found there
@@ -69,6 +69,7 @@ if (values.chain !== "reference" && values.chain !== "mine") {
   process.exit(2);
 }
 runOnChain(values.chain as Chain);
+exitOnUnfinishedStep("npm run train");
 const options = {
   steps: number("steps"),
   batch: number("batch"),

@@ -188,6 +188,13 @@ describe("the server", () => {
     }
   });
 
+  it("on your own chain, names the unfinished step instead of starting (the course's steps/ are skeletons)", async () => {
+    const run = await runTool("serve", ["--chain=mine", "--model", "tests/fixtures/tiny-gpt2", "--port", "0"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/step 15 not implemented yet[\s\S]*finish step 15 and check it with npm run s15/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it("draws what each head read when a token was chosen (POST /v1/attention)", async () => {
     const response = await post({ ids: [1, 2, 3, 4], position: 3 }, "/v1/attention");
     expect(response.headers.get("content-type")).toBe("image/svg+xml");

@@ -112,6 +112,17 @@ describe("npm run train", () => {
   }, 120_000);
 });
 
+describe("on your own chain", () => {
+  it("names the unfinished step to finish, without a stack trace (the course's steps/ are skeletons)", async () => {
+    const run = await runTool("train", ["--chain=mine", "--out", `${out}-mine`, "--steps", "2", ...TINY]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /step 01 not implemented yet[\s\S]*npm run train with --chain=mine runs your own steps: finish step 01 and check it with npm run s01/,
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
 describe("the default model", () => {
   it("is GPT-2 once downloaded, else the model npm run train made, named on stderr", () => {
     const home = mkdtempSync(path.join(tmpdir(), "models-"));

@@ -2,6 +2,7 @@
 // solutions/solution_NN.ts by default and to your steps/step_NN.ts under Node's "mine"
 // condition (node --conditions=mine), so a process runs on one chain from start to end.
 import { spawnSync } from "node:child_process";
+import { isNotImplemented } from "../../lib/todo.ts";
 
 export type Chain = "reference" | "mine";
 const MINE = "--conditions=mine";
@@ -28,4 +29,22 @@ export function runOnChain(chain: Chain): void {
   const { execArgv, env } = nodeOptionsFor(chain);
   const child = spawnSync(process.execPath, [...execArgv, ...process.argv.slice(1)], { stdio: "inherit", env });
   process.exit(child.status ?? 1);
+}
+
+/**
+ * For commands that run your chain (serve, train): an unfinished step ends the command with one
+ * line naming it and what to do, instead of a stack trace.
+ */
+export function exitOnUnfinishedStep(command: string): void {
+  process.on("uncaughtException", (error) => {
+    if (!isNotImplemented(error)) {
+      console.error(error);
+      process.exit(1);
+    }
+    const step = /step (\d+)/.exec(error.message)?.[1] ?? "NN";
+    console.error(
+      `${error.message}\n${command} with --chain=mine runs your own steps: finish step ${step} and check it with npm run s${step}, or leave out --chain=mine to use the reference.`,
+    );
+    process.exit(1);
+  });
 }
