@@ -44,7 +44,7 @@ export function crossEntropy(logits: Tensor, targets: IntTensor): number {
 /** d loss / d logits: (softmax(logits) − one-hot(targets)) / (B·T), shape [B, T, V]. */
 export function crossEntropyBackward(logits: Tensor, targets: IntTensor): Tensor {
   const [B, T, V] = checkShapes(logits, targets);
-  const grad = contiguousData(F.softmax(logits)).slice(); // a copy we may change: [B, T, V] row by row
+  const grad = F.softmax(logits).data; // a fresh [B, T, V] array of probabilities, ours to change
   for (let row = 0; row < B * T; row++) {
     const start = row * V;
     for (let v = 0; v < V; v++) grad[start + v] /= B * T;

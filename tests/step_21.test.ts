@@ -1,9 +1,11 @@
 // Step 21 · The optimizer — checks.
+import path from "node:path";
 import { GPT2Config } from "../solutions/solution_01.ts";
 import { GPT2LMHeadModel } from "../solutions/solution_13.ts";
+import { loadPretrained } from "../solutions/solution_15.ts";
 import { Linear } from "../lib/nn.ts";
 import { withoutInit } from "../lib/random.ts";
-import { fromData, type Tensor } from "../lib/tensor.ts";
+import { contiguousData, fromData, type Tensor } from "../lib/tensor.ts";
 import { loadFixture } from "./fixtures.ts";
 import { checksFor, expectClose, expectEqual, expectError, expectTrue, loadStep, type Tolerance } from "./harness.ts";
 
@@ -80,6 +82,36 @@ check(
     for (const name of names(m))
       expectClose(`${name} after three steps`, state[name], fx.f32(`after3.${name}`), fx.tolerance, reference);
     expectTrue("lm_head.weight is still wte's tensor", state["lm_head.weight"] === state["transformer.wte.weight"]);
+  },
+);
+
+check(
+  "AdamW updates parameters wherever they live: a loaded checkpoint's views and shared buffers give the same numbers",
+  {
+    section: "AdamW",
+    after: ["one AdamW step"],
+    hint: "Change each parameter in place at its storage positions (forEachIndex visits them for any strides and offset), and never past its last element: a loaded checkpoint's tensors sit side by side in one buffer.",
+  },
+  () => {
+    const loaded = loadPretrained(path.join("tests", "fixtures", "tiny-gpt2")); // transposed Conv1D views, one shared buffer
+    const copy = withoutInit(() => new GPT2LMHeadModel(loaded.config));
+    const fresh: Record<string, Tensor> = {};
+    for (const [name, t] of Object.entries(loaded.stateDict()))
+      fresh[name] = fromData(contiguousData(t).slice(), t.shape);
+    fresh["lm_head.weight"] = fresh["transformer.wte.weight"];
+    copy.loadStateDict(fresh, { assign: true });
+    const g = grads("grad1");
+    new AdamW(loaded, adamw).update(g);
+    new AdamW(copy, adamw).update(g);
+    const after = copy.stateDict();
+    for (const [name, t] of Object.entries(loaded.stateDict()))
+      expectClose(
+        `${name} of the loaded model after one step`,
+        t,
+        after[name],
+        fx.tolerance,
+        "the same step on contiguous copies",
+      );
   },
 );
 
