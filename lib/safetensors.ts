@@ -243,21 +243,23 @@ export function readSafetensors(
 }
 
 /**
- * Writes float32 tensors as a safetensors file, in name order, atomically: the bytes go to
- * FILE.partial, which is renamed over FILE only once complete, so an interruption never leaves
- * a half-written checkpoint under the real name.
+ * Writes tensors as a safetensors file, in name order, as F32 or (half the size) BF16, atomically:
+ * the bytes go to FILE.partial, which is renamed over FILE only once complete, so an interruption
+ * never leaves a half-written checkpoint under the real name.
  */
 export function writeSafetensors(
   file: string,
   tensors: Record<string, Tensor>,
   metadata: Record<string, string> = {},
+  dtype: "F32" | "BF16" = "F32",
 ): void {
   const names = Object.keys(tensors).sort();
+  const width = dtype === "F32" ? 4 : 2;
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const name of names) {
-    const bytes = 4 * tensors[name].size;
-    header[name] = { dtype: "F32", shape: [...tensors[name].shape], data_offsets: [offset, offset + bytes] };
+    const bytes = width * tensors[name].size;
+    header[name] = { dtype, shape: [...tensors[name].shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   const raw = new TextEncoder().encode(JSON.stringify(header));
@@ -269,10 +271,22 @@ export function writeSafetensors(
   let at = 8 + json.length;
   for (const name of names) {
     const data = contiguousData(tensors[name]); // a transposed view is written in its own (row-major) order
-    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
-    at += data.byteLength;
+    const bytes = dtype === "F32" ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : toBfloat16(data);
+    out.set(bytes, at);
+    at += bytes.byteLength;
   }
   const partial = `${file}.partial`;
   writeFileSync(partial, out);
   renameSync(partial, file);
+}
+
+/** float32 → bfloat16 (the top 16 bits), rounded to the nearest, ties to even; little-endian bytes. */
+function toBfloat16(data: Float32Array): Uint8Array {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  const out = new Uint16Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const b = bits[i];
+    out[i] = Number.isNaN(data[i]) ? 0x7fc0 : (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+  }
+  return new Uint8Array(out.buffer);
 }

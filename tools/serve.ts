@@ -42,7 +42,7 @@ const { loadPretrained } = await import("#chain/step_15");
 const { completionServer } = await import("./serve/server.ts");
 const chosen = values.model === undefined ? defaultModel() : { model: values.model, note: undefined };
 let dir = resolveModelDir(chosen.model);
-let name = chosen.model;
+let name = path.isAbsolute(chosen.model) ? path.basename(chosen.model) : chosen.model;
 if (chosen.note) console.warn(chosen.note);
 if (values.model === undefined && !existsSync(path.join(dir, "model.safetensors"))) {
   dir = fileURLToPath(new URL("../tests/fixtures/tiny-gpt2", import.meta.url));

@@ -11,6 +11,8 @@ import { parseArgs } from "node:util";
 import * as Plot from "@observablehq/plot";
 import { useKernels } from "../lib/kernels/index.ts";
 import { Random } from "../lib/random.ts";
+import { parseSafetensors, writeSafetensors } from "../lib/safetensors.ts";
+import type { Tensor } from "../lib/tensor.ts";
 import { decode, encode } from "../lib/tokenizer.ts";
 import { figure, plotSvg } from "./figures/svg.ts";
 import { exitOnUnfinishedStep, runOnChain, type Chain } from "./runner/chain.ts";
@@ -27,7 +29,8 @@ const USAGE = `usage: npm run train -- [options]
   --eval-every N     held-out loss and a sample every N steps (default 50)
   --save-every N     checkpoint every N steps (default 50)
   --seed S           (default 0)                       --threads N   threads for the products
-  --chain=mine       train with your own steps 17–22 (default: the reference)`;
+  --chain=mine       train with your own steps 17–22 (default: the reference)
+  --ship DIR         also write the result to DIR in bfloat16 (half the size), as default-model/ was made`;
 
 const { values } = parseArgs({
   options: {
@@ -46,6 +49,7 @@ const { values } = parseArgs({
     seed: { type: "string", default: "0" },
     threads: { type: "string" },
     chain: { type: "string", default: "reference" },
+    ship: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -214,6 +218,7 @@ while (state.step < options.steps && !stopping && Date.now() < stopAt) {
 }
 if (tty) process.stdout.write("\r\x1b[K");
 save();
+if (values.ship) ship(path.resolve(values.ship));
 const why = stopping ? "stopped" : state.step >= options.steps ? "finished" : "out of time";
 console.log(
   `${why} at step ${state.step}: saved to ${values.out} (config.json, model.safetensors, training.json, loss.svg).`,
@@ -246,4 +251,14 @@ function lossCurve({ history }: State): string {
     ],
   });
   return figure(inner, width, height, "training loss (blue: each step, and smoothed) and held-out loss (red dots)");
+}
+
+/** The saved run, with its weights in bfloat16: the model that ships with the course. */
+function ship(to: string): void {
+  mkdirSync(to, { recursive: true });
+  const { tensors, metadata } = parseSafetensors(readFileSync(path.join(dir, "model.safetensors")));
+  writeSafetensors(path.join(to, "model.safetensors"), tensors as Record<string, Tensor>, metadata, "BF16");
+  for (const file of ["config.json", "training.json", "loss.svg"])
+    writeFileSync(path.join(to, file), readFileSync(path.join(dir, file)));
+  console.log(`shipped a bfloat16 copy to ${values.ship}`);
 }

@@ -1,9 +1,14 @@
 // The safetensors reader: every dtype, every kind of broken file, and fuzzing — whatever the
 // bytes, the reader either parses them or throws a SafetensorsError; it never crashes or hangs.
+// And the writer: F32 and BF16, atomic.
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseSafetensors, SafetensorsError } from "../../lib/safetensors.ts";
-import { toNested } from "../../lib/tensor.ts";
+import * as F from "../../lib/functional.ts";
+import { parseSafetensors, SafetensorsError, writeSafetensors } from "../../lib/safetensors.ts";
+import { fromData, toNested } from "../../lib/tensor.ts";
 
 /** Builds a safetensors file in memory: header object + raw data. */
 function build(header: object, data: Uint8Array, headerLength?: bigint): Uint8Array {
@@ -144,6 +149,34 @@ describe("safetensors fuzzing", () => {
         (header, data) => onlySafetensorsErrors(build(header, data)),
       ),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe("writeSafetensors", () => {
+  it("writes F32 exactly and BF16 to within bfloat16's precision, and leaves no partial file", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "write-"));
+    const values = Float32Array.of(1, -2.5, Math.PI, 1e-3, 65504, -0, 3e38);
+    const t = {
+      "a.weight": fromData(values, [7]),
+      "b.view": F.transpose(fromData(Float32Array.of(1, 2, 3, 4, 5, 6), [2, 3]), 0, 1),
+    };
+    for (const dtype of ["F32", "BF16"] as const) {
+      const file = path.join(dir, `${dtype}.safetensors`);
+      writeSafetensors(file, t, { format: "pt" }, dtype);
+      expect(existsSync(`${file}.partial`)).toBe(false);
+      const back = parseSafetensors(readFileSync(file));
+      expect(back.metadata).toEqual({ format: "pt" });
+      expect(back.tensors["b.view"].shape).toEqual([3, 2]);
+      expect(Array.from(back.tensors["b.view"].data)).toEqual([1, 4, 2, 5, 3, 6]); // the view's own order
+      const a = Array.from(back.tensors["a.weight"].data);
+      if (dtype === "F32") expect(a).toEqual(Array.from(values));
+      else
+        for (const [i, v] of a.entries())
+          expect(Math.abs(v - values[i])).toBeLessThanOrEqual(Math.abs(values[i]) / 256);
+    }
+    expect(statSync(path.join(dir, "BF16.safetensors")).size).toBeLessThan(
+      statSync(path.join(dir, "F32.safetensors")).size,
     );
   });
 });

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadPretrained } from "../../solutions/solution_15.ts";
-import { defaultModel, TRAINED_MODEL } from "../../tools/hub/models.ts";
+import { defaultModel, SHIPPED_MODEL, TRAINED_MODEL } from "../../tools/hub/models.ts";
+import { parseSafetensors } from "../../lib/safetensors.ts";
 import { intTensor } from "../../lib/tensor.ts";
 import { root, runTool } from "./run-tool.ts";
 
@@ -124,17 +125,49 @@ describe("on your own chain", () => {
 });
 
 describe("the default model", () => {
-  it("is GPT-2 once downloaded, else the model npm run train made, named on stderr", () => {
+  it("is GPT-2 once downloaded, else the model npm run train made, else the one shipped, named on stderr", () => {
     const home = mkdtempSync(path.join(tmpdir(), "models-"));
-    expect(defaultModel(home)).toEqual({ model: "gpt2" }); // nothing yet: the loader explains how to get one
-    mkdirSync(path.join(home, TRAINED_MODEL), { recursive: true });
-    cpSync(path.join(out, "model.safetensors"), path.join(home, TRAINED_MODEL, "model.safetensors"));
-    expect(defaultModel(home)).toMatchObject({
+    const shipped = path.join(home, "shipped");
+    const put = (dir: string) => {
+      mkdirSync(dir, { recursive: true });
+      cpSync(path.join(SHIPPED_MODEL, "config.json"), path.join(dir, "config.json")); // any model will do: only its presence counts
+      cpSync(path.join(SHIPPED_MODEL, "model.safetensors"), path.join(dir, "model.safetensors"));
+    };
+    expect(defaultModel(home, shipped)).toEqual({ model: "gpt2" }); // nothing at all: the loader explains how to get one
+    put(shipped);
+    expect(defaultModel(home, shipped)).toMatchObject({
+      model: shipped,
+      note: expect.stringMatching(/the small GPT-2 the course ships/),
+    });
+    put(path.join(home, TRAINED_MODEL));
+    expect(defaultModel(home, shipped)).toMatchObject({
       model: TRAINED_MODEL,
       note: expect.stringMatching(/npm run train made from Moby-Dick/),
     });
-    mkdirSync(path.join(home, "models", "gpt2"), { recursive: true });
-    cpSync(path.join(out, "model.safetensors"), path.join(home, "models", "gpt2", "model.safetensors"));
-    expect(defaultModel(home)).toEqual({ model: "gpt2" });
+    put(path.join(home, "models", "gpt2"));
+    expect(defaultModel(home, shipped)).toEqual({ model: "gpt2" });
+  });
+
+  it("ships in default-model/: bfloat16 weights in Hugging Face's layout, the record of its run, and it writes", async () => {
+    const file = parseSafetensors(readFileSync(path.join(SHIPPED_MODEL, "model.safetensors")));
+    expect(file.metadata.format).toBe("pt");
+    const bytes = readFileSync(path.join(SHIPPED_MODEL, "model.safetensors"));
+    const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString("utf8"));
+    expect(header["transformer.wte.weight"].dtype).toBe("BF16");
+    const run = JSON.parse(readFileSync(path.join(SHIPPED_MODEL, "training.json"), "utf8")) as State;
+    expect(run.step).toBe(600);
+    const held = run.history.filter((h) => h.validation !== undefined).map((h) => h.validation!);
+    expect(held.at(-1)!).toBeLessThan(held[0]);
+    const { stdout, stderr, code } = await runTool("generate", [
+      "--model",
+      SHIPPED_MODEL,
+      "--greedy",
+      "--max-new-tokens",
+      "8",
+      "Call me",
+    ]);
+    expect(code).toBe(0);
+    expect(stdout.startsWith("Call me")).toBe(true);
+    expect(stderr).toMatch(/8 tokens in/);
   });
 });

@@ -1,6 +1,7 @@
 // The models the CLIs know by name, where `npm run download` puts them, and how to say so.
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Where `npm run download -- NAME` puts a model. */
 export const MODELS_DIR = "models";
@@ -30,15 +31,25 @@ export function downloadHint(model: string): string {
 /** Where `npm run train` puts the model it trains, and where the CLIs look when GPT-2 is not downloaded. */
 export const TRAINED_MODEL = path.join(MODELS_DIR, "moby-gpt2");
 
+/** The small GPT-2 that ships with the course: trained on Moby-Dick by `npm run train`, in bfloat16 (see its README). */
+export const SHIPPED_MODEL = fileURLToPath(new URL("../../default-model", import.meta.url));
+
 /**
  * The model to run when none is named: GPT-2 once downloaded, else the one `npm run train` made,
- * else GPT-2 (whose absence the loader then explains). `note` says which, when it is not GPT-2.
+ * else the one shipped with the course. `note` says which, when it is not GPT-2.
  */
-export function defaultModel(root = process.cwd()): { model: string; note?: string } {
-  const has = (dir: string) => existsSync(path.join(root, dir, "model.safetensors"));
-  if (has(path.join(MODELS_DIR, "gpt2")) || !has(TRAINED_MODEL)) return { model: "gpt2" };
-  return {
-    model: TRAINED_MODEL,
-    note: `(running ${TRAINED_MODEL}, the small GPT-2 npm run train made from Moby-Dick; npm run download -- gpt2 fetches OpenAI's)`,
-  };
+export function defaultModel(root = process.cwd(), shipped = SHIPPED_MODEL): { model: string; note?: string } {
+  const has = (dir: string) => existsSync(path.join(path.resolve(root, dir), "model.safetensors"));
+  if (has(path.join(MODELS_DIR, "gpt2"))) return { model: "gpt2" };
+  if (has(TRAINED_MODEL))
+    return {
+      model: TRAINED_MODEL,
+      note: `(running ${TRAINED_MODEL}, the small GPT-2 npm run train made from Moby-Dick; npm run download -- gpt2 fetches OpenAI's)`,
+    };
+  if (has(shipped))
+    return {
+      model: shipped,
+      note: "(running default-model/, the small GPT-2 the course ships, trained on Moby-Dick: npm run train makes your own, npm run download -- gpt2 fetches OpenAI's)",
+    };
+  return { model: "gpt2" };
 }
