@@ -13,11 +13,11 @@ export function linearBackward(
   dout: Tensor,
 ): { dx: Tensor; dweight: Tensor; dbias: Tensor } {
   const [out, inner] = weight.shape;
-  const rows = (t: Tensor, width: number) => F.reshape(t, [-1, width]); // every position as a row
-  const dx = F.matmul(rows(dout, out), weight); // [N, out]·[out, in] → [N, in]
-  const dweight = F.matmul(F.transpose(rows(dout, out), 0, 1), rows(x, inner)); // [out, N]·[N, in]
+  const d = F.reshape(dout, [-1, out]); // every position as a row: [N, out]
+  const dx = F.matmul(d, weight); // [N, out]·[out, in] → [N, in]
+  const dweight = F.matmul(F.transpose(d, 0, 1), F.reshape(x, [-1, inner])); // [out, N]·[N, in]
   // Σ over positions, as a product: a row of N ones times dout [N, out] (no transposed copy of dout).
-  const dbias = F.reshape(F.matmul(ones([1, rows(dout, out).shape[0]]), rows(dout, out)), [out]);
+  const dbias = F.reshape(F.matmul(ones([1, d.shape[0]]), d), [out]);
   return { dx: F.reshape(dx, x.shape), dweight, dbias };
 }
 

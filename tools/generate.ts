@@ -36,6 +36,12 @@ const USAGE = `usage: npm run main -- "prompt" [options]      (the reference mod
 
 class UsageError extends Error {}
 
+/** The model when none is named, and the line that says which it is. */
+function defaultModelArgs(): { model: string; modelNote: string | undefined } {
+  const { model, note } = defaultModel();
+  return { model, modelNote: note };
+}
+
 function parse(argv: string[]) {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -71,8 +77,7 @@ function parse(argv: string[]) {
   return {
     help: values.help,
     chain: chain as Chain, // checked above
-    model: values.model ?? defaultModel().model,
-    modelNote: values.model === undefined ? defaultModel().note : undefined,
+    ...(values.model === undefined ? defaultModelArgs() : { model: values.model, modelNote: undefined }),
     prompt,
     ids:
       values.ids === undefined

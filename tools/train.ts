@@ -159,6 +159,8 @@ process.on("SIGINT", () => {
   process.stderr.write("\nstopping after this step (Ctrl-C again to stop at once)…\n");
 });
 
+let savedStep = existsSync(stateFile) && !values.fresh ? state.step : -1; // a resumed run's step is already on disk
+
 function save(): void {
   rmSync(partial, { recursive: true, force: true });
   saveCheckpoint(model, partial, { trained_steps: String(state.step) });
@@ -169,6 +171,7 @@ function save(): void {
   if (existsSync(dir)) renameSync(dir, previous);
   renameSync(partial, dir);
   rmSync(previous, { recursive: true, force: true });
+  savedStep = state.step;
 }
 
 function sample(): string {
@@ -196,6 +199,7 @@ while (state.step < options.steps && !stopping && Date.now() < stopAt) {
   const entry: State["history"][number] = { step: state.step, loss };
   const rate = windowTokens / ((performance.now() - windowStart) / 1000);
   if (state.step % options.evalEvery === 0 || state.step === options.steps) {
+    // The first 16 held-out windows: the same text every time, and seconds rather than minutes.
     entry.validation = evaluate(model, heldOut.subarray(0, 16 * options.context + 1), options.batch, options.context);
     const text = sample();
     state.samples.push({ step: state.step, text });
@@ -217,7 +221,7 @@ while (state.step < options.steps && !stopping && Date.now() < stopAt) {
   await nextTurn(); // lets Node deliver a Ctrl-C to the handler above between steps
 }
 if (tty) process.stdout.write("\r\x1b[K");
-save();
+if (savedStep !== state.step) save(); // unless the last step was a --save-every step
 if (values.ship) ship(path.resolve(values.ship));
 const why = stopping ? "stopped" : state.step >= options.steps ? "finished" : "out of time";
 console.log(

@@ -20,7 +20,7 @@ export interface StepOutcome {
  * process started on it (tools/runner/chain-child.ts), whose reporter events come back here.
  * A child also reads every step file afresh, which an ES module cache in this process would not.
  */
-function runOnChain(
+function runChecksOn(
   step: StepInfo,
   target: "steps" | "solutions",
   chain: Chain,
@@ -61,7 +61,7 @@ export async function checkStep(
   // Solutions import solutions directly, so the chain only changes what a step file imports.
   const chainNote = options.chain === "mine" && !options.solution ? ", earlier steps from your steps/" : "";
   const reporter = new StepReporter(`Step ${step.nn} · ${step.title}  (checking ${file}${chainNote})`, options.write);
-  const run = await runOnChain(step, options.solution ? "solutions" : "steps", options.chain ?? "reference", reporter);
+  const run = await runChecksOn(step, options.solution ? "solutions" : "steps", options.chain ?? "reference", reporter);
   return { ...outcome(step.nn, run), failed: reporter.failed };
 }
 
@@ -80,6 +80,6 @@ export async function surveySteps(
   chain: Chain = "reference",
 ): Promise<StepOutcome[]> {
   const outcomes: StepOutcome[] = [];
-  for (const step of steps) outcomes.push(outcome(step.nn, await runOnChain(step, "steps", chain)));
+  for (const step of steps) outcomes.push(outcome(step.nn, await runChecksOn(step, "steps", chain)));
   return outcomes;
 }
