@@ -17,6 +17,7 @@ LayerNorm with biased variance and eps 1e-5, attention scaled by 1/sqrt(head_dim
 TypeScript code never writes fixtures.
 """
 import argparse
+import copy
 import filecmp
 import json
 import math
@@ -89,6 +90,8 @@ class Fixture:
             sys.exit(f"{self.step}: mistake '{name}' moves the output by only {d:.3g}x the tolerance (< {SENSITIVITY}); pick larger scales")
         outputs = {}
         for reference, mistaken in pairs:
+            if distance(reference, mistaken, self.atol, self.rtol) <= 1:
+                continue  # within tolerance here: this output names nothing
             for tensor_name, stored in list(self.tensors.items()):
                 if tensor_name.startswith("mistake.") or stored.shape != reference.shape or stored.dtype != reference.dtype:
                     continue
@@ -636,7 +639,9 @@ def step_16() -> Fixture:
             ("cache not appended", "attends to the new tokens' keys and values only, forgetting the cache"),
             ("keys and values swapped", "stores (value, key) in the cache, so later tokens read values as keys"),
         ]:
-            f.mistake(m, desc, [(logits, chunked(m))])
+            # A swapped cache shows first in the prefill's cached keys: name it there too.
+            swapped = [(f.tensors[f"prefill_{a}_{layer}"], f.tensors[f"prefill_{b}_{layer}"]) for layer in (0, TINY["n_layer"] - 1) for a, b in (("key", "value"), ("value", "key"))] if m == "keys and values swapped" else []
+            f.mistake(m, desc, [(logits, chunked(m))] + swapped)
     return f
 
 
@@ -671,10 +676,18 @@ def step_17() -> Fixture:
         f.mistake("one-hot not subtracted", "softmax / (B·T) only", [(grad, probs / (B * T))])
         f.mistake("sum instead of mean", "the summed loss", [(loss.view(1), loss.view(1) * B * T)])
         f.mistake("probability instead of log", "mean of 1 − p(target)", [(loss.view(1), (1 - probs.gather(-1, targets.unsqueeze(-1))).mean().view(1))])
-    # Huge logits: exp(1000) overflows float32 and float64; log-softmax must subtract the maximum first.
-    big = torch.tensor([[[1000.0, 0.0, -1000.0, 999.0]]])
+        f.mistake("mean over T only", f"the sum divided by T, not B·T: the loss and its gradient {B}× too large", [(loss.view(1), loss.view(1) * B), (grad, grad * B)])
+    # Huge logits: exp(1000) overflows float32 and float64; log-softmax must subtract the maximum first,
+    # and so must the softmax inside the gradient.
+    big = torch.tensor([[[1000.0, 0.0, -1000.0, 999.0]]], requires_grad=True)
     f.add("big_logits", big)
-    f.add("big_loss", F.cross_entropy(big.view(-1, 4), torch.tensor([3])).view(1))
+    big_loss = F.cross_entropy(big.view(-1, 4), torch.tensor([3]))
+    f.add("big_loss", big_loss.view(1))
+    (big_grad,) = torch.autograd.grad(big_loss, big)
+    f.add("big_dlogits", big_grad)
+    with torch.no_grad():
+        unshifted = torch.exp(big) / torch.exp(big).sum(-1, keepdim=True)  # inf / inf = NaN
+        f.mistake("softmax without the max shift", "exp(1000) overflows to ∞, and ∞/∞ is NaN", [(big_grad, unshifted - F.one_hot(torch.tensor([[3]]), 4).float())])
     # The tiny model on one window of a token stream: PyTorch shifts by one, as Hugging Face's labels= does.
     model = tiny_model(17)
     add_state(f, model.transformer, "transformer.")
@@ -699,7 +712,7 @@ def step_18() -> Fixture:
     with torch.no_grad():
         f.mistake("dbias of the last position only", "dout[-1, -1] instead of the sum over every position", [(db, dout[-1, -1])])
         f.mistake("dweight from one batch row", "doutᵀ·x of the first sequence only", [(dw, dout[0].t() @ x[0])])
-        f.mistake("dx through the bias", "dout·W + bias", [(dx, dout @ layer.weight + layer.bias[:16])])
+        f.mistake("dbias as a mean", "the mean of dout over the positions instead of their sum", [(db, dout.mean((0, 1)))])
     # GELU on a grid, with a non-constant upstream gradient.
     g = f.add("gelu.x", torch.linspace(-6, 6, 241)).requires_grad_()
     gout = f.add("gelu.dout", torch.cos(torch.linspace(0, 9, 241)))
@@ -732,6 +745,7 @@ def step_18() -> Fixture:
         dxhat = lout * ln.weight
         f.mistake("mean terms dropped", "dx = dout·weight / std, as if mean and variance were constants", [(ldx, dxhat / std)])
         f.mistake("variance term dropped", "dx without −x̂·mean(dx̂·x̂)", [(ldx, (dxhat - dxhat.mean(-1, keepdim=True)) / std)])
+        f.mistake("mean term dropped", "dx without −mean(dx̂), the term through the mean", [(ldx, (dxhat - xhat * (dxhat * xhat).mean(-1, keepdim=True)) / std)])
         f.mistake("weight not applied", "dx̂ = dout instead of dout·weight", [(ldx, (lout - lout.mean(-1, keepdim=True) - xhat * (lout * xhat).mean(-1, keepdim=True)) / std)])
         f.mistake("dweight without x̂", "Σ dout, like the bias", [(ldw, ldb)])
     return f
@@ -766,6 +780,7 @@ def step_19() -> Fixture:
                 f.mistake("scale forgotten in the backward", "dq = dscores·k without 1/√d", [(dq, ds @ k)])
                 f.mistake("dv without the transpose", "dv = weights·dout", [(dv, weights @ dout)])
                 f.mistake("dk from dscores, not its transpose", "dk = dscores·q/√d", [(dk, ds @ q / math.sqrt(8))])
+                f.mistake("scale on dq only", "dk = dscoresᵀ·q without 1/√d", [(dk, ds.transpose(-2, -1) @ q)])
     return f
 
 
@@ -802,23 +817,47 @@ def step_20() -> Fixture:
         first_only = torch.zeros_like(wpe_grad)
         first_only[: ids.shape[1]] = x0.grad[0]
         f.mistake("wpe from the first sequence only", "position rows not summed over the batch", [(wpe_grad, first_only)])
+    for join, desc in [
+        ("attention", "below each block, dx is what came back through ln_1 and the attention only, without the gradient from above"),
+        ("MLP", "between attention and MLP, the gradient is what came back through ln_2 and the MLP only, without the gradient from above"),
+    ]:
+        grads = residual_gradient_dropped(model, ids, targets, join)
+        f.mistake(f"{join} residual's gradient not added", desc, [(f.tensors[f"grad.{n}"], g) for n, g in grads.items()])
     return f
 
 
-def adamw_by_hand(params, grads_per_step, lr, betas, eps, wd, decay_all=False, correct=True, coupled=False):
-    """AdamW written out, for the mistaken variants (the reference is torch.optim.AdamW)."""
+def residual_gradient_dropped(model: LMHead, ids, targets, join: str) -> dict:
+    """The gradients when the backward pass forgets that one residual join adds: the skip
+    path at `join` ("attention" or "MLP") passes no gradient."""
+    t = model.transformer
+    x = t.wte(ids) + t.wpe(torch.arange(ids.shape[1]))
+    for block in t.h:
+        h = (x.detach() if join == "attention" else x) + block.attn(block.ln_1(x))
+        x = (h.detach() if join == "MLP" else h) + block.mlp(block.ln_2(h))
+    logits = model.lm_head(t.ln_f(x))
+    loss = F.cross_entropy(logits.reshape(-1, TINY["vocab_size"]), targets.reshape(-1))
+    names, params = zip(*model.named_parameters())
+    return dict(zip(names, torch.autograd.grad(loss, params)))
+
+
+def adamw_by_hand(params, grads_per_step, lr, betas, eps, wd, decay_all=False, correct=True, coupled=False, tied_twice=None):
+    """AdamW written out, for the mistaken variants (the reference is torch.optim.AdamW).
+    tied_twice names a parameter that gets a second slot (own m and v), as when a tied table is
+    visited under both of its names."""
     out = {name: p.clone() for name, p in params.items()}
-    m = {name: torch.zeros_like(p) for name, p in params.items()}
-    v = {name: torch.zeros_like(p) for name, p in params.items()}
+    slots = list(params) + ([tied_twice] if tied_twice else [])
+    m = [torch.zeros_like(params[name]) for name in slots]
+    v = [torch.zeros_like(params[name]) for name in slots]
     for t, grads in enumerate(grads_per_step, start=1):
-        for name, p in out.items():
+        for i, name in enumerate(slots):
+            p = out[name]
             g = grads[name] + (wd * p if coupled and p.dim() >= 2 else 0)
             if not coupled and (decay_all or p.dim() >= 2):
                 p.mul_(1 - lr * wd)
-            m[name] = betas[0] * m[name] + (1 - betas[0]) * g
-            v[name] = betas[1] * v[name] + (1 - betas[1]) * g * g
-            mhat = m[name] / (1 - betas[0] ** t) if correct else m[name]
-            vhat = v[name] / (1 - betas[1] ** t) if correct else v[name]
+            m[i] = betas[0] * m[i] + (1 - betas[0]) * g
+            v[i] = betas[1] * v[i] + (1 - betas[1]) * g * g
+            mhat = m[i] / (1 - betas[0] ** t) if correct else m[i]
+            vhat = v[i] / (1 - betas[1] ** t) if correct else v[i]
             p.sub_(lr * mhat / (vhat.sqrt() + eps))
     return out
 
@@ -860,11 +899,20 @@ def step_21() -> Fixture:
     for name, p in named.items():
         f.add(f"after3.{name}", p)
     args = dict(lr=1e-2, betas=(0.9, 0.95), eps=1e-8, wd=0.1)
-    ln = "transformer.h.0.ln_1.weight"
-    f.mistake("no bias correction", "m and v used as they are, too small in the first steps", [(f.tensors[f"after1.{ln}"], adamw_by_hand(before, grads_per_step[:1], correct=False, **args)[ln])])
-    f.mistake("weight decay on every parameter", "biases and layer norms decayed too", [(f.tensors[f"after3.{ln}"], adamw_by_hand(before, grads_per_step, decay_all=True, **args)[ln])])
-    w = "transformer.h.0.attn.c_attn.weight"
-    f.mistake("L2 penalty instead of decoupled decay", "wd·p added to the gradient, so Adam rescales it", [(f.tensors[f"after3.{w}"], adamw_by_hand(before, grads_per_step, coupled=True, **args)[w])])
+
+    def after(steps, **variant):
+        """The variant's parameters after one and after three steps, paired with the reference's,
+        for every parameter it changes: whichever tensor a check compares first names it."""
+        pairs = []
+        for n in steps:
+            got = adamw_by_hand(before, grads_per_step[:n], **args, **variant)
+            pairs += [(f.tensors[f"after{n}.{name}"], p) for name, p in got.items()]
+        return pairs
+
+    f.mistake("no bias correction", "m and v used as they are, too small in the first steps", after([1, 3], correct=False))
+    f.mistake("weight decay on every parameter", "biases and layer norms decayed too", after([1, 3], decay_all=True))
+    f.mistake("L2 penalty instead of decoupled decay", "wd·p added to the gradient, so Adam rescales it", after([1, 3], coupled=True))
+    f.mistake("tied table updated twice", "wte visited under both of its names (transformer.wte.weight and lm_head.weight): two updates per step", after([1, 3], tied_twice="transformer.wte.weight"))
     # PyTorch's defaults (betas 0.9/0.999, eps 1e-8, weight decay 0.01) on one matrix, two steps.
     single = f.add("defaults.weight", torch.randn(2, 3)).requires_grad_()
     opt = torch.optim.AdamW([single], lr=0.1)
@@ -883,12 +931,14 @@ def step_21() -> Fixture:
     with torch.no_grad():
         twice = torch.sqrt(norm**2 + (big["transformer.wte.weight"] ** 2).sum())
         f.mistake("tied table counted twice", "the norm with wte's gradient under both of its names", [(f.tensors["clip.norm"], twice.view(1))])
+        f.mistake("clipped per tensor", "each gradient scaled to norm 1 on its own, instead of all of them by one factor from their joint norm", [(f.tensors[f"clip.{name}"], g * min(1.0, 1.0 / (float(g.norm()) + 1e-6))) for name, g in big.items()])
     lrs = torch.tensor([cosine_lr(s, 6e-4, 6e-5, 10, 100) for s in range(120)], dtype=torch.float64)
     f.add("lr", lrs.to(torch.float32))
     # Learning rates are ~1e-4: they get a tolerance of their own.
     lr_check = Fixture("step_21_lr", "", seed=21, atol=1e-10, rtol=1e-5, config={})
     lr_check.tensors = f.tensors
     lr_check.mistake("no warmup", "the cosine from step 0", [(f.tensors["lr"], torch.tensor([cosine_lr(s + 10, 6e-4, 6e-5, 10, 110) for s in range(120)], dtype=torch.float32))])
+    lr_check.mistake("warmup off by one", "maxLr·step/warmup: the first step's rate is 0, and step 0 is wasted", [(f.tensors["lr"], torch.tensor([6e-4 * s / 10 if s < 10 else cosine_lr(s, 6e-4, 6e-5, 10, 100) for s in range(120)], dtype=torch.float32))])
     f.mistakes += [dict(m, name=f"schedule: {m['name']}", tolerance="lr_tolerance") for m in lr_check.mistakes]
     return f
 
@@ -896,10 +946,17 @@ def step_21() -> Fixture:
 def step_22() -> Fixture:
     # eps 1e-5, not 1e-8: the key bias's gradient is 0 in exact arithmetic (softmax ignores a constant
     # added to every score), and Adam's first step would blow its rounding noise up to ±lr.
-    f = Fixture("step_22", "The training loop", seed=22, **TOL, config=dict(TINY, adamw={"lr": 1e-2, "betas": [0.9, 0.95], "eps": 1e-5, "weightDecay": 0.1}, clip=1.0, eval_B=3, eval_T=8))
+    # Ten steps on fixed windows along a warmup-and-cosine schedule, as llm.c checks its own loop:
+    # the losses depend on every piece (the rate of each step included). Float32 rounding grows
+    # over ten updates, so they get a tolerance of their own.
+    schedule = {"maxLr": 2e-2, "minLr": 2e-3, "warmup": 3, "total": 10}
+    lrs = [cosine_lr(s, schedule["maxLr"], schedule["minLr"], schedule["warmup"], schedule["total"]) for s in range(10)]
+    ten = {"schedule": schedule, "lrs": lrs, "tolerance": {"atol": 3e-5, "rtol": 3e-5}}
+    f = Fixture("step_22", "The training loop", seed=22, **TOL, config=dict(TINY, adamw={"lr": 1e-2, "betas": [0.9, 0.95], "eps": 1e-5, "weightDecay": 0.1}, clip=1.0, eval_B=3, eval_T=8, ten_steps=ten))
     model = tiny_model(22)
     randomize(model.transformer, std=0.1)
     add_state(f, model.transformer, "transformer.")
+    start = copy.deepcopy(model)  # the ten-step run starts from these weights too
     V = TINY["vocab_size"]
     # Held-out text: 41 tokens, cut into floor(40 / 8) = 5 windows of 9 that overlap by one.
     stream = f.add("eval.tokens", torch.randint(0, V, (41,), dtype=torch.int32)).long()
@@ -908,8 +965,10 @@ def step_22() -> Fixture:
         logits = model(windows[:, :-1])
         f.add("eval.loss", F.cross_entropy(logits.reshape(-1, V), windows[:, 1:].reshape(-1)).view(1))
         f.add("eval.loss_4_windows", F.cross_entropy(logits[:4].reshape(-1, V), windows[:4, 1:].reshape(-1)).view(1))
-        last_only = F.cross_entropy(model(windows[4:, :-1]).reshape(-1, V), windows[4:, 1:].reshape(-1)).view(1)
-        f.mistake("only the last batch's loss", "the mean of the final batch of windows, not of all of them", [(f.tensors["eval.loss"], last_only)])
+        # B = 3: batches of windows 0–2 and 3–4.
+        batch_losses = [F.cross_entropy(model(w[:, :-1]).reshape(-1, V), w[:, 1:].reshape(-1)) for w in (windows[:3], windows[3:])]
+        f.mistake("only the last batch's loss", "the mean of the final batch of windows, not of all of them", [(f.tensors["eval.loss"], batch_losses[1].view(1))])
+        f.mistake("mean of batch means", "each batch's mean averaged, so the 2 windows of the last batch weigh as much as the 3 of the first", [(f.tensors["eval.loss"], ((batch_losses[0] + batch_losses[1]) / 2).view(1))])
     # One training step on a [2, 9] window: forward, loss, backward, clip to 1, AdamW.
     window = f.add("train.window", torch.randint(0, V, (2, 9), dtype=torch.int32)).long()
     named = dict(model.named_parameters())
@@ -924,7 +983,42 @@ def step_22() -> Fixture:
     f.add("train.norm", norm.view(1))
     for name, p in named.items():
         f.add(f"train.after.{name}", p)
+    unclipped = dict(train(start, window[None], [1e-2], clip=None)[1].named_parameters())
+    f.mistake("gradients not clipped", "the optimizer steps with the raw gradients", [(f.tensors[f"train.after.{n}"], p.detach()) for n, p in unclipped.items()])
+    windows = f.add("ten.windows", torch.randint(0, V, (10, 2, 9), dtype=torch.int32)).long()
+    losses = f.add("ten.losses", ten_steps(start, windows, lrs))
+    # The one-step check catches a loop without clipping or without the step's rate first; these
+    # only make sure ten steps would tell them too (the generator refuses a mistake the losses hide).
+    for lrs_used, clip in (([schedule["maxLr"]] * 10, 1.0), (lrs, None)):
+        assert distance(losses, ten_steps(start, windows, lrs_used, clip=clip), **ten["tolerance"]) >= SENSITIVITY
+    f.config["ten_steps_tolerance"] = ten["tolerance"]
     return f
+
+
+def ten_steps(start: LMHead, windows, lrs, clip=1.0) -> torch.Tensor:
+    """The losses of len(lrs) training steps from a copy of `start`, one window each, step s at lrs[s]."""
+    return train(start, windows, lrs, clip)[0]
+
+
+def train(start: LMHead, windows, lrs, clip=1.0):
+    """(losses, trained model) of len(lrs) training steps from a copy of `start`, as npm run train takes them."""
+    model = copy.deepcopy(start)
+    named = dict(model.named_parameters())
+    decay = [p for p in named.values() if p.dim() >= 2]
+    no_decay = [p for p in named.values() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}], lr=lrs[0], betas=(0.9, 0.95), eps=1e-5)
+    losses = []
+    for window, lr in zip(windows, lrs):
+        for group in opt.param_groups:
+            group["lr"] = lr
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(window[:, :-1]).reshape(-1, TINY["vocab_size"]), window[:, 1:].reshape(-1))
+        loss.backward()
+        if clip is not None:
+            torch.nn.utils.clip_grad_norm_(list(named.values()), clip)
+        opt.step()
+        losses.append(float(loss))
+    return torch.tensor(losses, dtype=torch.float32), model
 
 
 STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14, step_15, step_16, step_17, step_18, step_19, step_20, step_21, step_22]

@@ -40,7 +40,8 @@ export class AdamW {
   update(grads: Record<string, Tensor>, lr = this.lr): void {
     // TODO: count the step; for each parameter: update m and v with its gradient, correct their
     //       bias (they start at 0), decay 2-D parameters by lr·weightDecay, and step by
-    //       lr·m̂/(√v̂ + eps). Change the parameter's numbers in place: the model holds that tensor.
+    //       lr·m̂/(√v̂ + eps), with this lr (the schedule's; the constructor's is only its default).
+    //       Change the parameter's numbers in place: the model holds that tensor (maybe a view).
     throw notImplemented("21", `AdamW.update: one step over ${Object.keys(grads).length} gradients at lr ${lr}`);
   }
 }

@@ -62,10 +62,20 @@ export interface Advice {
   after?: readonly string[];
 }
 
-/** Where in the learner's file an unexpected error came from, e.g. "steps/step_03.ts:27:11". */
-function whereInStep(error: Error): string | null {
-  const match = /((?:steps|solutions)\/[\w.]+\.ts):(\d+):(\d+)/.exec(error.stack ?? "");
-  return match ? `${match[1]}:${match[2]}:${match[3]}` : null;
+/**
+ * Where an unexpected error came from, as the learner should read it: the first stack frame in
+ * the file being checked (or, on --chain=mine, in another of the learner's steps), e.g.
+ * "steps/step_20.ts:31:5", and the frame that raised it when that was deeper, in code the
+ * learner's line called (a reference solution, lib/).
+ */
+function whereInStep(error: Error, nn: string): string | null {
+  const frames = [
+    ...(error.stack ?? "").matchAll(/((?:steps|solutions|lib)\/[\w./]+\.ts)(?:\?[^:\s)]*)?:(\d+):(\d+)/g),
+  ].map(([, file, line, column]) => ({ file, at: `${file}:${line}:${column}` }));
+  const own = frames.find((f) => f.file === stepFile(nn)) ?? frames.find((f) => f.file.startsWith("steps/"));
+  if (!own) return frames.find((f) => !f.file.startsWith("lib/"))?.at ?? null;
+  const raised = frames[0];
+  return raised === own ? own.at : `${own.at}\n  (raised inside ${raised.at}, called from that line)`;
 }
 
 function explain(error: unknown, nn: string, advice: Advice): Error {
@@ -83,7 +93,7 @@ function explain(error: unknown, nn: string, advice: Advice): Error {
     return new CheckFailure(`${error.message}\nread: book/src/step_${nn}.md, section "${error.section}"`);
   if (error instanceof CheckFailure) return new CheckFailure(`${error.message}\nhint: ${advice.hint}\n${read}`);
   const e = error instanceof Error ? error : new Error(String(error));
-  const where = whereInStep(e);
+  const where = whereInStep(e, nn);
   return new CheckFailure(
     `your code threw ${e.name}: ${e.message}${where ? `\n  at ${where}` : ""}\nhint: ${advice.hint}\n${read}`,
   );
@@ -146,9 +156,27 @@ const show = (v: unknown): string => {
 /** What equality compares: a tensor by its shape and every value (show() prints only its shape). */
 const identity = (v: unknown): string => (isTensor(v) ? `${fmtShape(v.shape)} ${show(values(v))}` : show(v));
 
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !isTensor(v);
+
+/** For two records: only the keys whose values differ, one line each (a long record is unreadable whole). */
+function keysThatDiffer(got: Record<string, unknown>, expected: Record<string, unknown>): string {
+  const lines: string[] = [];
+  let same = 0;
+  for (const key of new Set([...Object.keys(expected), ...Object.keys(got)])) {
+    if (!(key in got)) lines.push(`  missing: ${key} (expected ${show(expected[key])})`);
+    else if (!(key in expected)) lines.push(`  extra:   ${key} = ${show(got[key])}`);
+    else if (identity(got[key]) !== identity(expected[key]))
+      lines.push(`  ${key}: expected ${show(expected[key])}, got ${show(got[key])}`);
+    else same++;
+  }
+  return `${lines.join("\n")}${same > 0 ? `\n  (the other ${same} match)` : ""}`;
+}
+
 export function expectEqual(what: string, got: unknown, expected: unknown): void {
-  if (identity(got) !== identity(expected))
-    throw new CheckFailure(`${what}\n  expected: ${show(expected)}\n  got:      ${show(got)}`);
+  if (identity(got) === identity(expected)) return;
+  if (isRecord(got) && isRecord(expected)) throw new CheckFailure(`${what}\n${keysThatDiffer(got, expected)}`);
+  throw new CheckFailure(`${what}\n  expected: ${show(expected)}\n  got:      ${show(got)}`);
 }
 
 /** Token ids equal to a fixture's; on a mismatch, names the recorded mistake they match, if any. */
@@ -239,12 +267,41 @@ export function expectClose(
       rest = Math.floor(rest / expected.shape[d]);
     }
     const known = recognisedMistake(expected, g);
+    const scaled = known ? null : scaledCopy(g, e);
     throw new CheckFailure(
       `${what} ${doesNotMatch(what)} ${reference} (${bad} of ${e.length} values off)\n` +
         (known ? `  it matches what PyTorch computes for a classic mistake — ${known}\n` : "") +
+        (scaled ? `  ${scaled}\n` : "") +
         `  at index [${index.join(", ")}]: expected ${e[worst]}, got ${g[worst]} (|diff| ${worstDiff.toPrecision(3)}, tolerance ${tol.atol} + ${tol.rtol}·|expected|)`,
     );
   }
+}
+
+/**
+ * When every value is the reference's times one whole number k (or divided by one), says so:
+ * a gradient exactly k× too large is a classic sign of a sum where a mean belongs, or of
+ * gradients added to across calls instead of starting from zero.
+ */
+function scaledCopy(got: readonly number[], expected: readonly number[]): string | null {
+  let ratio: number | null = null;
+  for (let i = 0; i < expected.length; i++) {
+    if (expected[i] === 0) {
+      if (got[i] !== 0) return null;
+      continue;
+    }
+    const r = got[i] / expected[i];
+    if (!Number.isFinite(r)) return null;
+    if (ratio === null) ratio = r;
+    else if (Math.abs(r - ratio) > 1e-3 * Math.abs(ratio)) return null;
+  }
+  if (ratio === null) return null;
+  const whole = (x: number) => Math.abs(x) >= 2 && Math.abs(x - Math.round(x)) < 1e-3 * Math.abs(x);
+  if (Math.abs(ratio + 1) < 1e-3) return "every value has the opposite sign: is a minus sign missing or extra?";
+  if (whole(ratio))
+    return `every value is exactly ${Math.round(ratio)}× the reference's: a sum where a mean belongs, or a gradient accumulated across calls instead of starting from zero?`;
+  if (whole(1 / ratio))
+    return `every value is exactly 1/${Math.round(1 / ratio)} of the reference's: divided once too often (a mean of means, or by B·T twice)?`;
+  return null;
 }
 
 /**

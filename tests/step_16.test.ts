@@ -142,6 +142,7 @@ check(
   "generateWithCache: greedy decoding past the context limit reproduces PyTorch's tokens",
   {
     section: "The context limit",
+    after: ["prefill", "tokens fed in chunks", "lastOnly", "a cache plus new tokens"],
     hint: "When the cache holds n_positions tokens, drop it: the next step runs the last n_positions ids again, as step 14 does.",
   },
   () => {
@@ -159,6 +160,7 @@ check(
   "generateWithCache samples exactly the tokens step 14's generate samples with the same seed",
   {
     section: "Generating with the cache",
+    after: ["prefill", "tokens fed in chunks", "lastOnly"],
     hint: "Use one Random(seed), and sample from the last position's logits with sampleNextToken, as step 14 does.",
   },
   () => {
@@ -258,6 +260,29 @@ check(
   },
 );
 
+/** Runs generateWithCache and counts the positions that went through the embeddings and through lm_head. */
+function countPositions(prompt: number[], maxNewTokens: number): { embedded: number; headRows: number } {
+  const { wte } = model.transformer;
+  const head = model.lm_head;
+  const [embed, project] = [wte.forward, head.forward];
+  const counts = { embedded: 0, headRows: 0 };
+  wte.forward = (tokens: IntTensor) => {
+    counts.embedded += tokens.size;
+    return embed.call(wte, tokens);
+  };
+  head.forward = (x: Tensor) => {
+    counts.headRows += x.size / x.shape[x.shape.length - 1];
+    return project.call(head, x);
+  };
+  try {
+    generateWithCache(model, prompt, { maxNewTokens, temperature: 0 });
+  } finally {
+    wte.forward = embed;
+    head.forward = project;
+  }
+  return counts;
+}
+
 check(
   "after the prompt, each new token runs one position through the model, not the whole sequence",
   {
@@ -267,22 +292,31 @@ check(
   () => {
     const prompt = [5, 9, 14, 20];
     const maxNewTokens = 6;
-    let embedded = 0;
-    const wte = model.transformer.wte;
-    const original = wte.forward.bind(wte);
-    wte.forward = (tokens: IntTensor) => {
-      embedded += tokens.size;
-      return original(tokens);
-    };
-    try {
-      generateWithCache(model, prompt, { maxNewTokens, temperature: 0 });
-    } finally {
-      wte.forward = original;
-    }
+    const { embedded } = countPositions(prompt, maxNewTokens);
     // The prompt once, then one token for each new token but the last (whose successor is never asked for).
     expectTrue(
       `tokens embedded while generating ${maxNewTokens} tokens after a ${prompt.length}-token prompt: expected ${prompt.length + maxNewTokens - 1}, got ${embedded}`,
       embedded === prompt.length + maxNewTokens - 1,
+    );
+  },
+);
+
+check(
+  "generateWithCache computes the 50,257-way head at the last position only, also for the prompt",
+  {
+    section: "Only the logits you use",
+    hint: "Call forwardWithCache with { lastOnly: true } in generateWithCache: the prompt's other positions need keys and values, not logits.",
+  },
+  () => {
+    const prompt = [5, 9, 14, 20];
+    const maxNewTokens = 6;
+    const { headRows } = countPositions(prompt, maxNewTokens);
+    expectTrue(
+      `positions through lm_head while generating ${maxNewTokens} tokens after a ${prompt.length}-token prompt: expected ${maxNewTokens} (one per new token), got ${headRows}`,
+      headRows === maxNewTokens,
+      headRows === prompt.length + maxNewTokens - 1
+        ? "that is the head at every prompt position: the prompt's logits were computed in full and all but the last row thrown away"
+        : "",
     );
   },
 );

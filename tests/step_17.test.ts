@@ -4,7 +4,16 @@ import { GPT2LMHeadModel } from "../solutions/solution_13.ts";
 import { withoutInit } from "../lib/random.ts";
 import { fromData, intTensor, zeros } from "../lib/tensor.ts";
 import { loadFixture } from "./fixtures.ts";
-import { checksFor, expectClose, expectEqual, expectError, expectIds, expectShape, loadStep } from "./harness.ts";
+import {
+  Diagnosis,
+  checksFor,
+  expectClose,
+  expectEqual,
+  expectError,
+  expectIds,
+  expectShape,
+  loadStep,
+} from "./harness.ts";
 
 type Step = typeof import("../solutions/solution_17.ts");
 const { crossEntropy, crossEntropyBackward, nextTokenTargets } = await loadStep<Step>("17");
@@ -74,6 +83,24 @@ check(
 );
 
 check(
+  "crossEntropyBackward stays finite for huge logits (±1000) too",
+  {
+    section: "Numerical stability",
+    after: ["crossEntropyBackward matches"],
+    hint: "The gradient's softmax overflows just as the loss's would: subtract the row's maximum before exp (F.softmax does).",
+  },
+  () => {
+    expectClose(
+      "crossEntropyBackward([[1000, 0, −1000, 999]], target 3)",
+      crossEntropyBackward(fx.f32("big_logits"), intTensor([[3]])),
+      fx.f32("big_dlogits"),
+      fx.tolerance,
+      "torch.autograd",
+    );
+  },
+);
+
+check(
   "nextTokenTargets shifts by one: inputs are tokens 0…T−1 of each window, targets 1…T",
   {
     section: "The shift by one",
@@ -91,11 +118,13 @@ check(
       [0, 1, 2].map((t) => inputs.get(0, t)),
       intTensor([10, 11, 12]),
     );
-    expectIds(
-      "targets of row 1",
-      [0, 1, 2].map((t) => targets.get(1, t)),
-      intTensor([21, 22, 23]),
-    );
+    const row1 = [0, 1, 2].map((t) => targets.get(1, t));
+    if (row1.join() === "20,21,22")
+      throw new Diagnosis(
+        "targets of row 1 are [20, 21, 22], the inputs themselves — targets not shifted: each position asked to predict its own token",
+        "The shift by one",
+      );
+    expectIds("targets of row 1", row1, intTensor([21, 22, 23]));
     expectEqual(
       "the shapes of inputs and targets",
       [[...inputs.shape], [...targets.shape]],

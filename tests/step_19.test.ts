@@ -51,6 +51,7 @@ check(
   "no gradient reaches a future key: changing dout at query i leaves dk and dv of keys after i at zero",
   {
     section: "The mask",
+    after: ["attentionBackward"],
     hint: "Masked scores have weight 0, so softmaxBackward gives them gradient 0 — as long as you use the forward pass's weights.",
   },
   () => {

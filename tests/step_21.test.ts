@@ -7,7 +7,17 @@ import { Linear } from "../lib/nn.ts";
 import { withoutInit } from "../lib/random.ts";
 import { contiguousData, fromData, type Tensor } from "../lib/tensor.ts";
 import { loadFixture } from "./fixtures.ts";
-import { checksFor, expectClose, expectEqual, expectError, expectTrue, loadStep, type Tolerance } from "./harness.ts";
+import {
+  Diagnosis,
+  checksFor,
+  expectClose,
+  expectEqual,
+  expectError,
+  expectTrue,
+  loadStep,
+  values,
+  type Tolerance,
+} from "./harness.ts";
 
 type Step = typeof import("../solutions/solution_21.ts");
 const { AdamW, clipGradNorm, decays, learningRate } = await loadStep<Step>("21");
@@ -61,9 +71,43 @@ check(
   () => {
     const m = model();
     new AdamW(m, adamw).update(grads("grad1"));
-    const state = m.stateDict();
-    for (const name of names(m))
-      expectClose(`${name} after one step`, state[name], fx.f32(`after1.${name}`), fx.tolerance, reference);
+    expectAfterOneStep(m, "");
+  },
+);
+
+/** Every parameter of `m` after one step against torch.optim.AdamW's. */
+function expectAfterOneStep(m: GPT2LMHeadModel, what: string): void {
+  const state = m.stateDict();
+  for (const name of names(m))
+    expectClose(`${name} after one step${what}`, state[name], fx.f32(`after1.${name}`), fx.tolerance, reference);
+}
+
+check(
+  "update(grads, lr) steps with the lr it is given (the schedule's), not the one AdamW was built with",
+  {
+    section: "The schedule",
+    after: ["one AdamW step"],
+    hint: "The lr argument overrides the constructor's for this step, in the weight decay too: update(grads, lr = this.lr).",
+  },
+  () => {
+    const built = 10 * adamw.lr;
+    const m = model();
+    new AdamW(m, { ...adamw, lr: built }).update(grads("grad1"), adamw.lr);
+    try {
+      expectAfterOneStep(m, ` of AdamW({ lr: ${built} }).update(grads, ${adamw.lr})`);
+    } catch (error) {
+      const atBuilt = model();
+      new AdamW(atBuilt, { ...adamw, lr: built }).update(grads("grad1"));
+      const same = names(m).every((name) =>
+        values(m.stateDict()[name]).every((v, i) => v === values(atBuilt.stateDict()[name])[i]),
+      );
+      if (same)
+        throw new Diagnosis(
+          `AdamW({ lr: ${built} }).update(grads, ${adamw.lr}) stepped at ${built} — update ignores its lr\n  the training loop passes each step's rate from learningRate(step); ignored, training runs at a constant rate while the progress line shows the schedule`,
+          "The schedule",
+        );
+      throw error;
+    }
   },
 );
 

@@ -10,7 +10,16 @@ import { Random, withoutInit } from "../lib/random.ts";
 import { parseSafetensors } from "../lib/safetensors.ts";
 import { fromData, intTensor } from "../lib/tensor.ts";
 import { loadFixture } from "./fixtures.ts";
-import { checksFor, expectClose, expectEqual, expectError, expectTrue, loadStep } from "./harness.ts";
+import {
+  Diagnosis,
+  checksFor,
+  expectClose,
+  expectEqual,
+  expectError,
+  expectTrue,
+  loadStep,
+  type Tolerance,
+} from "./harness.ts";
 
 type Step = typeof import("../solutions/solution_22.ts");
 const { evaluate, randomBatch, saveCheckpoint, trainStep } = await loadStep<Step>("22");
@@ -18,6 +27,7 @@ const check = checksFor("22");
 const fx = loadFixture("step_22");
 const config = new GPT2Config(fx.config);
 const adamw = fx.config.adamw as { lr: number; betas: [number, number]; eps: number; weightDecay: number };
+const clip = fx.config.clip as number;
 const scalar = (v: number) => fromData(Float32Array.of(v), [1]);
 
 function model() {
@@ -47,15 +57,32 @@ check(
       starts.size > 20,
       `${starts.size} different starts in 64 windows`,
     );
-    expectTrue(
-      "the last possible window (start 92) can be drawn, and none runs past the end",
-      Math.max(...starts) <= 92,
-    );
+    expectTrue("no window runs past the end (the last start is 92)", Math.max(...starts) <= 92);
     const again = randomBatch(tokens, 64, 7, new Random(1));
     expectEqual(
       "the first column for the same seed",
       [...Array(64).keys()].map((b) => again.get(b, 0)),
       [...Array(64).keys()].map((b) => batch.get(b, 0)),
+    );
+  },
+);
+
+check(
+  "randomBatch: from a short stream, both the first window (start 0) and the last one can be drawn",
+  {
+    section: "Batches",
+    after: ["randomBatch: B windows"],
+    hint: "A stream of n tokens has n − T windows of T + 1 tokens: starts 0 … n − T − 1, every one of them possible. Math.floor(rng.uniform() * (n − T)) draws exactly those.",
+  },
+  () => {
+    const tokens = Int32Array.from({ length: 12 }, (_, i) => i); // T 7: starts 0 … 4
+    const batch = randomBatch(tokens, 200, 7, new Random(3));
+    const starts = new Set(Array.from({ length: 200 }, (_, b) => batch.get(b, 0)));
+    const missing = [0, 1, 2, 3, 4].filter((start) => !starts.has(start));
+    expectTrue(
+      "200 windows of 8 tokens from a 12-token stream start at each of 0, 1, 2, 3, 4",
+      missing.length === 0,
+      `never drawn: start ${missing.join(", ")}${missing.includes(4) ? " — last window never drawn: is the range of starts one short?" : ""}${missing.includes(0) ? " — the first window never drawn: does the range start at 1?" : ""}`,
     );
   },
 );
@@ -90,24 +117,70 @@ check(
   },
 );
 
+/** One trainStep on the fixture's window, with an AdamW built with rate `built` and the step's rate `lr`. */
+function oneStep(built: number, lr: number) {
+  const m = model();
+  const result = trainStep(m, new AdamW(m, { ...adamw, lr: built }), fx.i32("train.window"), { lr, clip });
+  return { m, ...result };
+}
+
+/** Every parameter after the step against PyTorch's. */
+function expectParametersAfterStep(m: GPT2LMHeadModel): void {
+  const state = m.stateDict();
+  for (const [name] of m.namedParameters())
+    if (name !== "lm_head.weight")
+      expectClose(`${name} after the step`, state[name], fx.f32(`train.after.${name}`), fx.tolerance);
+}
+
 check(
-  "trainStep: one step matches PyTorch (loss, gradient norm, and every parameter after clipping and AdamW)",
+  "trainStep: one step matches PyTorch (loss, gradient norm, and every parameter after clipping and AdamW at the step's lr)",
   {
     section: "One training step",
     hint: "nextTokenTargets, forwardForTraining, crossEntropy, backward(crossEntropyBackward), clipGradNorm, then optimizer.update(grads, lr).",
   },
   () => {
-    const m = model();
-    const { loss, norm } = trainStep(m, new AdamW(m, adamw), fx.i32("train.window"), {
-      lr: adamw.lr,
-      clip: fx.config.clip as number,
-    });
+    // The optimizer is built with another rate than the step's: trainStep must pass its lr on (the schedule's).
+    const built = 10 * adamw.lr;
+    const { m, loss, norm } = oneStep(built, adamw.lr);
     expectClose("trainStep(…).loss", scalar(loss), fx.f32("train.loss"), fx.tolerance);
-    expectClose("trainStep(…).norm", scalar(norm), fx.f32("train.norm"), fx.tolerance);
-    const state = m.stateDict();
-    for (const [name] of m.namedParameters())
-      if (name !== "lm_head.weight")
-        expectClose(`${name} after the step`, state[name], fx.f32(`train.after.${name}`), fx.tolerance);
+    try {
+      expectParametersAfterStep(m);
+    } catch (error) {
+      let stepsAtBuiltRate = false;
+      try {
+        expectParametersAfterStep(oneStep(adamw.lr, adamw.lr).m);
+        stepsAtBuiltRate = true;
+      } catch {}
+      if (stepsAtBuiltRate)
+        throw new Diagnosis(
+          `trainStep stepped at the rate the optimizer was built with (${built}), not at the lr it was given (${adamw.lr}) — the schedule's rate not passed to the optimizer\n  npm run train would train at a constant rate while its progress line shows the schedule: call optimizer.update(grads, lr)`,
+          "One training step",
+        );
+      throw error;
+    }
+    expectClose("trainStep(…).norm (before clipping)", scalar(norm), fx.f32("train.norm"), fx.tolerance);
+  },
+);
+
+check(
+  "ten trainSteps along a warmup-and-cosine schedule reproduce PyTorch's ten losses",
+  {
+    section: "One training step",
+    after: ["trainStep"],
+    hint: "Each call is one whole step on its own window: fresh gradients from backward, clipped, then optimizer.update(grads, lr) with that step's lr; nothing carried over but the weights and AdamW's m and v.",
+  },
+  () => {
+    const { schedule, lrs } = fx.config.ten_steps as { schedule: { maxLr: number }; lrs: number[] };
+    const m = model();
+    const optimizer = new AdamW(m, { ...adamw, lr: schedule.maxLr });
+    const windows = fx.i32("ten.windows"); // [10, 2, 9]
+    const losses = lrs.map((lr, s) => trainStep(m, optimizer, windows.pick(s, null, null), { lr, clip }).loss);
+    expectClose(
+      `the losses of ten trainSteps at rates ${lrs.map((lr) => lr.toPrecision(2)).join(", ")}`,
+      fromData(Float32Array.from(losses), [10]),
+      fx.f32("ten.losses"),
+      fx.config.ten_steps_tolerance as Tolerance,
+    );
   },
 );
 

@@ -1,18 +1,34 @@
 // A copy of the course in a temporary folder whose steps/step_NN.ts is the reference solution
-// with one edit: the learner's classic mistakes, made on purpose, for the checker's own tests.
+// with an edit: the learner's classic mistakes, made on purpose, for the checker's own tests.
 import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { typeErrors } from "../../tools/runner/typecheck.ts";
 import { root, runTool } from "./run-tool.ts";
 
-/** The reference solution of step `nn` with one edit, written as the learner's step in a copy of the course, then checked. */
-export async function checkMistake(nn: string, find: string | RegExp, replace: string) {
-  return runTool("check", [nn], { cwd: courseCopy(nn, find, replace) });
+/** One change to a file's text: `find` (a string, or a regular expression's source and flags) becomes `replace`. */
+export type Edit = [find: string | { regex: string; flags?: string }, replace: string];
+
+/** The reference solution of step `nn` as a learner's step file: earlier steps come through #chain. */
+export function solutionAsStep(nn: string, dir = root): string {
+  return readFileSync(path.join(dir, "solutions", `solution_${nn}.ts`), "utf8").replace(
+    /from "\.\/solution_(\d\d)\.ts"/g,
+    'from "#chain/step_$1"',
+  );
 }
 
-/** A copy of the course whose steps/step_NN.ts is the reference solution with one edit. */
-export function courseCopy(nn: string, find: string | RegExp, replace: string): string {
+/** `text` with every edit applied; an edit that finds nothing is an error in the test, not a mistake caught. */
+export function applyEdits(text: string, edits: readonly Edit[], nn: string): string {
+  return edits.reduce((out, [find, replace]) => {
+    const pattern = typeof find === "string" ? find : new RegExp(find.regex, find.flags);
+    if (typeof pattern === "string" ? !out.includes(pattern) : !pattern.test(out))
+      throw new Error(`the edit ${String(pattern)} does not apply to solution_${nn}.ts`);
+    if (pattern instanceof RegExp) pattern.lastIndex = 0;
+    return out.replace(pattern, replace);
+  }, text);
+}
+
+/** A copy of the course (steps/ as untouched skeletons), sharing this checkout's node_modules. */
+export function plainCourseCopy(): string {
   const work = mkdtempSync(path.join(tmpdir(), "check-mistake-"));
   for (const entry of [
     "lib",
@@ -27,19 +43,25 @@ export function courseCopy(nn: string, find: string | RegExp, replace: string): 
   ])
     cpSync(path.join(root, entry), path.join(work, entry), { recursive: true });
   symlinkSync(path.join(root, "node_modules"), path.join(work, "node_modules"));
-  const solution = readFileSync(path.join(root, "solutions", `solution_${nn}.ts`), "utf8").replace(
-    /from "\.\/solution_(\d\d)\.ts"/g,
-    'from "#chain/step_$1"',
-  );
-  if (typeof find === "string" ? !solution.includes(find) : !find.test(solution))
-    throw new Error(`the edit ${find} does not apply to solution_${nn}.ts`);
-  const wrong = solution.replace(find, replace);
-  writeFileSync(path.join(work, "steps", `step_${nn}.ts`), wrong);
+  return work;
+}
+
+/** The reference solution of step `nn` with one edit, written as the learner's step in a copy of the course, then checked. */
+export async function checkMistake(nn: string, find: string | RegExp, replace: string) {
+  return runTool("check", [nn], { cwd: courseCopy(nn, find, replace) });
+}
+
+/** A copy of the course whose steps/step_NN.ts is the reference solution with one edit. */
+export function courseCopy(nn: string, find: string | RegExp, replace: string): string {
+  const work = plainCourseCopy();
+  const edit: Edit = [typeof find === "string" ? find : { regex: find.source, flags: find.flags }, replace];
+  writeFileSync(path.join(work, "steps", `step_${nn}.ts`), applyEdits(solutionAsStep(nn), [edit], nn));
   return work;
 }
 
 /** Type errors of the solution of step `nn` with one edit, written as the learner's step. */
 export async function typeCheckMistake(nn: string, find: string, replace: string): Promise<string[]> {
   const work = courseCopy(nn, find, replace);
+  const { typeErrors } = await import("../../tools/runner/typecheck.ts"); // TypeScript loads slowly: only here
   return typeErrors(`steps/step_${nn}.ts`, work);
 }
