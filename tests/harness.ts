@@ -73,7 +73,8 @@ function whereInStep(error: Error, nn: string): string | null {
     ...(error.stack ?? "").matchAll(/((?:steps|solutions|lib)\/[\w./]+\.ts)(?:\?[^:\s)]*)?:(\d+):(\d+)/g),
   ].map(([, file, line, column]) => ({ file, at: `${file}:${line}:${column}` }));
   const own = frames.find((f) => f.file === stepFile(nn)) ?? frames.find((f) => f.file.startsWith("steps/"));
-  if (!own) return frames.find((f) => !f.file.startsWith("lib/"))?.at ?? null;
+  if (!own)
+    return frames.length ? `${frames[0].at} (code the check ran on what your step returned, not your own line)` : null;
   const raised = frames[0];
   return raised === own ? own.at : `${own.at}\n  (raised inside ${raised.at}, called from that line)`;
 }

@@ -260,8 +260,11 @@ check(
   },
 );
 
-/** Runs generateWithCache and counts the positions that went through the embeddings and through lm_head. */
-function countPositions(prompt: number[], maxNewTokens: number): { embedded: number; headRows: number } {
+/** A 4-token prompt and 6 new tokens, for counting what runs through the model. */
+const counted = { prompt: [5, 9, 14, 20], maxNewTokens: 6 };
+
+/** Runs generateWithCache on `counted` and counts the positions through the embeddings and through lm_head. */
+function countPositions(): { embedded: number; headRows: number } {
   const { wte } = model.transformer;
   const head = model.lm_head;
   const [embed, project] = [wte.forward, head.forward];
@@ -275,7 +278,7 @@ function countPositions(prompt: number[], maxNewTokens: number): { embedded: num
     return project.call(head, x);
   };
   try {
-    generateWithCache(model, prompt, { maxNewTokens, temperature: 0 });
+    generateWithCache(model, counted.prompt, { maxNewTokens: counted.maxNewTokens, temperature: 0 });
   } finally {
     wte.forward = embed;
     head.forward = project;
@@ -290,9 +293,8 @@ check(
     hint: "Pass only ids.slice(-1) with the cache; the whole window only when there is no cache.",
   },
   () => {
-    const prompt = [5, 9, 14, 20];
-    const maxNewTokens = 6;
-    const { embedded } = countPositions(prompt, maxNewTokens);
+    const { prompt, maxNewTokens } = counted;
+    const { embedded } = countPositions();
     // The prompt once, then one token for each new token but the last (whose successor is never asked for).
     expectTrue(
       `tokens embedded while generating ${maxNewTokens} tokens after a ${prompt.length}-token prompt: expected ${prompt.length + maxNewTokens - 1}, got ${embedded}`,
@@ -308,9 +310,8 @@ check(
     hint: "Call forwardWithCache with { lastOnly: true } in generateWithCache: the prompt's other positions need keys and values, not logits.",
   },
   () => {
-    const prompt = [5, 9, 14, 20];
-    const maxNewTokens = 6;
-    const { headRows } = countPositions(prompt, maxNewTokens);
+    const { prompt, maxNewTokens } = counted;
+    const { headRows } = countPositions();
     expectTrue(
       `positions through lm_head while generating ${maxNewTokens} tokens after a ${prompt.length}-token prompt: expected ${maxNewTokens} (one per new token), got ${headRows}`,
       headRows === maxNewTokens,

@@ -35,6 +35,32 @@ describe("expectEqual", () => {
   });
 });
 
+describe("expectEqual on records", () => {
+  it("shows only the keys that differ, and how many match", () => {
+    const expected = { a: "16×48", b: "16×16", c: "48", d: "1" };
+    const got = { a: "48×16", b: "16×16", c: "48", e: "2" };
+    let message = "";
+    try {
+      expectEqual("layout", got, expected);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toBe(
+      'layout\n  a: expected "16×48", got "48×16"\n  missing: d (expected "1")\n  extra:   e = "2"\n  (the other 2 match)',
+    );
+  });
+});
+
+describe("a value the reference's times a whole number", () => {
+  it("says k× (a sum for a mean, or gradients accumulated), 1/k, or the opposite sign; and nothing otherwise", () => {
+    expect(compare([2, 4, 0], [1, 2, 0])).toThrow(/every value is exactly 2× the reference's/);
+    expect(compare([0.5, 1], [1, 2])).toThrow(/every value is exactly 1\/2 of the reference's/);
+    expect(compare([-1, -2], [1, 2])).toThrow(/opposite sign/);
+    expect(compare([2, 3], [1, 2])).not.toThrow(/every value|opposite/);
+    expect(compare([1.5, 3], [1, 2])).not.toThrow(/every value|opposite/);
+  });
+});
+
 describe("failure wording", () => {
   const fail = (what: string) => {
     try {

@@ -19,6 +19,10 @@ export interface InProcessRun {
 const shared = globalThis as InProcessRun;
 let version = 0;
 
+// The checks' tensors are tiny: the kernels' helper threads would only add their start-up
+// (~150 ms before the first product) to every verdict. GPT2_THREADS still decides when set.
+process.env.GPT2_THREADS ??= "1";
+
 /** The reporter calls a run makes (StepReporter's, or a child process's messages to its parent). */
 export type CheckListener = Pick<StepReporter, "begin" | "check" | "loadError" | "end">;
 
