@@ -7,6 +7,7 @@
 //   GPT2_AUDIT=skeleton           instructor mode: every check must FAIL with "not implemented"
 //                                 on the untouched skeleton (so no check is toothless)
 import { isNotImplemented } from "../lib/todo.ts";
+import { stepPaths } from "../tools/curriculum.ts";
 import type { InProcessRun } from "../tools/runner/inprocess.ts";
 import { recognisedMistake } from "./fixtures.ts";
 import { fmtShape, forEachIndex, isTensor, type AnyTensor, type Tensor } from "../lib/tensor.ts";
@@ -27,6 +28,8 @@ const auditSkeleton = process.env.GPT2_AUDIT === "skeleton";
 /** A failed expectation, already phrased for the learner. */
 export class CheckFailure extends Error {
   override name = "CheckFailure";
+  /** Set when the check stopped at a step's "not implemented yet": the step is untouched, not wrong. */
+  unfinished = false;
 }
 
 /** A failure whose cause the check recognised: its message replaces the check's hint, and it names its own section. */
@@ -40,7 +43,7 @@ export class Diagnosis extends CheckFailure {
 }
 
 export function stepFile(nn: string): string {
-  return target === "solutions" ? `solutions/solution_${nn}.ts` : `steps/step_${nn}.ts`;
+  return stepPaths(nn)[target === "solutions" ? "solution" : "step"];
 }
 
 /** Imports the module under test: `steps/step_NN.ts`, or `solutions/solution_NN.ts` in instructor mode. */
@@ -80,18 +83,21 @@ function whereInStep(error: Error, nn: string): string | null {
 }
 
 function explain(error: unknown, nn: string, advice: Advice): Error {
-  const read = `read: book/src/step_${nn}.md, section "${advice.section}"`;
+  const read = `read: ${stepPaths(nn).chapter}, section "${advice.section}"`;
   if (isNotImplemented(error)) {
     // With --chain=mine the missing piece may be an earlier step: send the learner to its chapter.
-    const other = /^step (\d\d) /.exec((error as Error).message)?.[1];
-    if (other && other !== nn)
-      return new CheckFailure(
-        `${(error as Error).message}\n(step ${nn} runs on your step ${other} here, with --chain=mine)\nread: book/src/step_${other}.md, then npm run s${other}`,
-      );
-    return new CheckFailure(`${(error as Error).message}\n${read}`);
+    const other = error.step;
+    const failure =
+      other !== nn
+        ? new CheckFailure(
+            `${error.message}\n(step ${nn} runs on your step ${other} here, with --chain=mine)\nread: ${stepPaths(other).chapter}, then npm run s${other}`,
+          )
+        : new CheckFailure(`${error.message}\n${read}`);
+    failure.unfinished = true;
+    return failure;
   }
   if (error instanceof Diagnosis)
-    return new CheckFailure(`${error.message}\nread: book/src/step_${nn}.md, section "${error.section}"`);
+    return new CheckFailure(`${error.message}\nread: ${stepPaths(nn).chapter}, section "${error.section}"`);
   if (error instanceof CheckFailure) return new CheckFailure(`${error.message}\nhint: ${advice.hint}\n${read}`);
   const e = error instanceof Error ? error : new Error(String(error));
   const where = whereInStep(e, nn);

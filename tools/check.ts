@@ -1,7 +1,7 @@
 // `npm run sNN [-- --solution] [-- --chain=mine]`: runs step NN's checks, one line per check.
 // --solution checks solutions/solution_NN.ts; --chain=mine takes the earlier steps NN builds on
 // from your steps/ instead of solutions/. Exit code 0 only when every check passes.
-import { STEPS, findStep } from "./curriculum.ts";
+import { STEPS, findStep, stepPaths } from "./curriculum.ts";
 import { dim, green, red } from "./colors.ts";
 import { checkStep, surveySteps } from "./runner/checks.ts";
 import { cached, readProgress, record, writeProgress } from "./runner/state.ts";
@@ -37,13 +37,13 @@ if (!solution) {
       console.log(
         `--chain=mine: step ${step.nn} runs on your steps 01–${earlier.at(-1)!.nn}; not passing yet: ${open.map((s) => s.nn).join(", ")}.`,
       );
-      console.log(`Start with step ${open[0].nn}: read book/src/step_${open[0].nn}.md, then npm run s${open[0].nn}.`);
+      console.log(`Start with step ${open[0].nn}: read ${stepPaths(open[0].nn).chapter}, then npm run s${open[0].nn}.`);
     }
   }
   writeProgress(progress);
 }
 // After the verdict, so the verdict comes first: what `npm run typecheck` would say about this file.
-const file = solution ? `solutions/solution_${step.nn}.ts` : `steps/step_${step.nn}.ts`;
+const file = stepPaths(step.nn)[solution ? "solution" : "step"];
 const { typeErrors } = await import("./runner/typecheck.ts"); // TypeScript takes a moment to load: after the verdict
 const errors = typeErrors(file);
 if (errors.length) {

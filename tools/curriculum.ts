@@ -177,14 +177,15 @@ export const PARTS: readonly Part[] = [
         nn: "21",
         title: "The optimizer",
         builds: "`AdamW`, `clipGradNorm`, `learningRate`",
-        checkedAgainst: "`torch.optim.AdamW` over three steps, `clip_grad_norm_`, nanoGPT's warmup-and-cosine schedule",
+        checkedAgainst:
+          "`torch.optim.AdamW` over three steps and at a scheduled rate, `clip_grad_norm_`, nanoGPT's warmup-and-cosine schedule",
       },
       {
         nn: "22",
         title: "The training loop",
         builds: "`randomBatch`, `trainStep`, `evaluate`, `saveCheckpoint`",
         checkedAgainst:
-          "a PyTorch training step and evaluation; checkpoints in Hugging Face's layout that step 15 loads back",
+          "a PyTorch training step, ten steps along a schedule, and evaluation; checkpoints in Hugging Face's layout that step 15 loads back",
       },
     ],
   },
@@ -193,6 +194,18 @@ export const PARTS: readonly Part[] = [
 export const STEPS: readonly StepInfo[] = PARTS.flatMap((part) =>
   part.chapters.filter((c): c is StepInfo => "nn" in c),
 );
+
+/** Where step `nn`'s files live, relative to the course's root: the one place these paths are spelled. */
+export function stepPaths(nn: string) {
+  return {
+    /** What the learner fills in. */
+    step: `steps/step_${nn}.ts`,
+    hints: `steps/step_${nn}.hints.md`,
+    solution: `solutions/solution_${nn}.ts`,
+    chapter: `book/src/step_${nn}.md`,
+    checks: `tests/step_${nn}.test.ts`,
+  };
+}
 
 export function findStep(arg: string | undefined): StepInfo | undefined {
   if (!arg) return undefined;

@@ -1,11 +1,10 @@
 // `npm run main -- "prompt"` (the reference solutions) and `npm run gpt2 -- "prompt"` (your own
 // steps, --chain=mine): load a Hugging Face GPT-2 checkpoint and continue a prompt.
 import { writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { CheckpointError } from "../lib/checkpoint.ts";
 import { useKernels } from "../lib/kernels/index.ts";
-import { defaultModel, downloadHint, resolveModelDir } from "./hub/models.ts";
+import { SHIPPED_MODEL, defaultModel, downloadHint, resolveModelDir } from "./hub/models.ts";
 import { toNpy } from "./npy.ts";
 import { fromData, intTensor } from "../lib/tensor.ts";
 import { isNotImplemented } from "../lib/todo.ts";
@@ -140,9 +139,9 @@ async function main(argv: string[]): Promise<number> {
   const { generate } = await import("#chain/step_14");
   const { generateWithCache } = await import("#chain/step_16");
   if (args.chain === "mine") {
-    // Your steps first, on the tiny checkpoint the course ships: an unfinished step should be
+    // Your steps first, on the small model the course ships: an unfinished step should be
     // named before anything is said about downloading 548 MB of weights.
-    generate(loadPretrained(fileURLToPath(new URL("../tests/fixtures/tiny-gpt2", import.meta.url))), [1], {
+    generate(loadPretrained(SHIPPED_MODEL), [1], {
       maxNewTokens: 1,
       temperature: 0,
     });
@@ -189,7 +188,7 @@ async function main(argv: string[]): Promise<number> {
     ids = args.cache ? generateWithCache(model, promptIds, options) : generate(model, promptIds, options);
   } catch (error) {
     // Your step 16 not done yet: it throws before the first token, so step 14's loop can take over.
-    if (!(args.cache && isNotImplemented(error) && /step 16/.test((error as Error).message))) throw error;
+    if (!(args.cache && isNotImplemented(error) && error.step === "16")) throw error;
     console.error("(step 16, the KV cache, is not done yet: generating without it, which is slower)");
     ids = generate(model, promptIds, options);
   }
@@ -226,9 +225,8 @@ try {
   const message = (error as Error).message;
   if (error instanceof UsageError || error instanceof CheckpointError) console.error(message);
   else if (isNotImplemented(error)) {
-    const step = /step (\d+)/.exec(message)?.[1];
     console.error(
-      `${message}\nYour chain needs every step: finish it and check it with npm run s${step}, or run the reference model with npm run main.`,
+      `${message}\nYour chain needs every step: finish it and check it with npm run s${error.step}, or run the reference model with npm run main.`,
     );
   } else console.error(`error: ${message}`);
   process.exitCode = 1;

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { Stryker } from "@stryker-mutator/core";
 import type { PartialStrykerOptions } from "@stryker-mutator/api/core";
-import { STEPS, findStep } from "./curriculum.ts";
+import { STEPS, findStep, stepPaths } from "./curriculum.ts";
 
 interface Equivalent {
   /** 'solutions/solution_NN.ts Mutator "the code it changes"', as printed below: no line numbers, so reformatting keeps it. */
@@ -29,7 +29,7 @@ for (const step of steps as NonNullable<(typeof steps)[number]>[]) {
   process.env.GPT2_MUTANT_STEP = step.nn;
   const start = performance.now();
   const results = await new Stryker({
-    mutate: [`solutions/solution_${step.nn}.ts`],
+    mutate: [stepPaths(step.nn).solution],
     testRunner: "vitest",
     // related: false — the checks import the solution through a computed path, which vitest cannot trace.
     vitest: { configFile: "tools/mutants/vitest.config.ts", related: false },

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
-import { STEPS, findStep } from "./curriculum.ts";
+import { STEPS, findStep, stepPaths } from "./curriculum.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -18,7 +18,7 @@ if (!step) {
   );
   process.exit(2);
 }
-const file = `steps/step_${step.nn}.ts`;
+const file = stepPaths(step.nn).step;
 
 /** The skeleton as the ref has it, if that version is still a skeleton. */
 function skeletonAt(ref: string): string | null {

@@ -1,9 +1,7 @@
 // `npm run serve [-- --model gpt2|DIR] [--port 8000] [--host 127.0.0.1] [--chain=mine]`: the model
 // behind OpenAI's completions endpoint (POST /v1/completions) and a playground page at /, on
 // this computer only unless --host says otherwise.
-import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { defaultModel, resolveModelDir } from "./hub/models.ts";
 import { listen } from "./listen.ts";
@@ -41,16 +39,9 @@ exitOnUnfinishedStep("npm run serve");
 const { loadPretrained } = await import("#chain/step_15");
 const { completionServer } = await import("./serve/server.ts");
 const chosen = values.model === undefined ? defaultModel() : { model: values.model, note: undefined };
-let dir = resolveModelDir(chosen.model);
-let name = path.isAbsolute(chosen.model) ? path.basename(chosen.model) : chosen.model;
+const dir = resolveModelDir(chosen.model);
+const name = path.isAbsolute(chosen.model) ? path.basename(chosen.model) : chosen.model;
 if (chosen.note) console.warn(chosen.note);
-if (values.model === undefined && !existsSync(path.join(dir, "model.safetensors"))) {
-  dir = fileURLToPath(new URL("../tests/fixtures/tiny-gpt2", import.meta.url));
-  name = "tiny-gpt2 (test model, random weights)";
-  console.warn(
-    "no model here yet, so this serves the tiny test model: its text is noise. npm run train makes a small real one (about 15 minutes); npm run download -- gpt2 fetches OpenAI's.",
-  );
-}
 const model = loadPretrained(dir);
 const server = completionServer({ model, name, log: (line) => console.log(line) });
 await listen(

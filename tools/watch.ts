@@ -6,7 +6,7 @@
 // drives, WSL, containers) it falls back to polling, and says which it uses.
 import { existsSync, rmSync, unwatchFile, watch, watchFile, writeFileSync } from "node:fs";
 import { emitKeypressEvents } from "node:readline";
-import { STEPS, findStep } from "./curriculum.ts";
+import { STEPS, findStep, stepPaths } from "./curriculum.ts";
 import { checkStep, type Chain } from "./runner/checks.ts";
 import { formatHint, readHints } from "./runner/hints.ts";
 import { cached, progressTable, readProgress, record, writeProgress } from "./runner/state.ts";
@@ -63,7 +63,7 @@ async function runCurrent(): Promise<void> {
     if (result.status === "passed") {
       const next = STEPS[current + 1];
       process.stdout.write(
-        `${lines.join("\n")}\n\n✔ Step ${step.nn} passes! ${next ? `Next: read book/src/step_${next.nn}.md and open steps/step_${next.nn}.ts` : ""}\n\n`,
+        `${lines.join("\n")}\n\n✔ Step ${step.nn} passes! ${next ? `Next: read ${stepPaths(next.nn).chapter} and open ${stepPaths(next.nn).step}` : ""}\n\n`,
       );
       current++;
       hintShown = 0;
@@ -91,7 +91,7 @@ function startPolling(): void {
   mode = "polling every 300 ms";
   for (const step of STEPS)
     watchFile(
-      `steps/step_${step.nn}.ts`,
+      stepPaths(step.nn).step,
       { interval: 300 },
       (now, before) => now.mtimeMs !== before.mtimeMs && changed(null),
     );
@@ -127,7 +127,7 @@ if (interactive) {
   process.stdin.on("keypress", (_text: string, key: { name?: string; ctrl?: boolean }) => {
     const step = STEPS[current];
     if (key.name === "q" || (key.ctrl && key.name === "c")) {
-      for (const s of STEPS) unwatchFile(`steps/step_${s.nn}.ts`);
+      for (const s of STEPS) unwatchFile(stepPaths(s.nn).step);
       process.stdout.write("\n");
       process.exit(0);
     }

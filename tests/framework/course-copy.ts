@@ -3,6 +3,7 @@
 import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { stepPaths } from "../../tools/curriculum.ts";
 import { root, runTool } from "./run-tool.ts";
 
 /** One change to a file's text: `find` (a string, or a regular expression's source and flags) becomes `replace`. */
@@ -10,7 +11,7 @@ export type Edit = [find: string | { regex: string; flags?: string }, replace: s
 
 /** The reference solution of step `nn` as a learner's step file: earlier steps come through #chain. */
 export function solutionAsStep(nn: string, dir = root): string {
-  return readFileSync(path.join(dir, "solutions", `solution_${nn}.ts`), "utf8").replace(
+  return readFileSync(path.join(dir, stepPaths(nn).solution), "utf8").replace(
     /from "\.\/solution_(\d\d)\.ts"/g,
     'from "#chain/step_$1"',
   );
@@ -21,7 +22,7 @@ export function applyEdits(text: string, edits: readonly Edit[], nn: string): st
   return edits.reduce((out, [find, replace]) => {
     const pattern = typeof find === "string" ? find : new RegExp(find.regex, find.flags);
     if (typeof pattern === "string" ? !out.includes(pattern) : !pattern.test(out))
-      throw new Error(`the edit ${String(pattern)} does not apply to solution_${nn}.ts`);
+      throw new Error(`the edit ${String(pattern)} does not apply to ${stepPaths(nn).solution}`);
     if (pattern instanceof RegExp) pattern.lastIndex = 0;
     return out.replace(pattern, replace);
   }, text);
@@ -55,7 +56,7 @@ export async function checkMistake(nn: string, find: string | RegExp, replace: s
 export function courseCopy(nn: string, find: string | RegExp, replace: string): string {
   const work = plainCourseCopy();
   const edit: Edit = [typeof find === "string" ? find : { regex: find.source, flags: find.flags }, replace];
-  writeFileSync(path.join(work, "steps", `step_${nn}.ts`), applyEdits(solutionAsStep(nn), [edit], nn));
+  writeFileSync(path.join(work, stepPaths(nn).step), applyEdits(solutionAsStep(nn), [edit], nn));
   return work;
 }
 
@@ -63,5 +64,5 @@ export function courseCopy(nn: string, find: string | RegExp, replace: string): 
 export async function typeCheckMistake(nn: string, find: string, replace: string): Promise<string[]> {
   const work = courseCopy(nn, find, replace);
   const { typeErrors } = await import("../../tools/runner/typecheck.ts"); // TypeScript loads slowly: only here
-  return typeErrors(`steps/step_${nn}.ts`, work);
+  return typeErrors(stepPaths(nn).step, work);
 }

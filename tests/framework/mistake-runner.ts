@@ -4,7 +4,7 @@
 // One process checks them all: each check run imports the step file afresh, as watch mode does,
 // so a dozen mistakes cost about as much as one `npm run sNN`.
 import { readFileSync, writeFileSync } from "node:fs";
-import { findStep } from "../../tools/curriculum.ts";
+import { findStep, stepPaths } from "../../tools/curriculum.ts";
 import { checkStep } from "../../tools/runner/checks.ts";
 import { applyEdits, type Edit, solutionAsStep } from "./course-copy.ts";
 
@@ -14,7 +14,7 @@ const mistakes = JSON.parse(readFileSync(file, "utf8")) as Edit[][];
 const reference = solutionAsStep(nn, process.cwd());
 const outputs: string[] = [];
 for (const edits of mistakes) {
-  writeFileSync(`steps/step_${nn}.ts`, applyEdits(reference, edits, nn));
+  writeFileSync(stepPaths(nn).step, applyEdits(reference, edits, nn));
   const lines: string[] = [];
   await checkStep(step, { write: (line) => lines.push(line) });
   outputs.push(lines.join("\n"));

@@ -41,7 +41,7 @@ export function exitOnUnfinishedStep(command: string): void {
       console.error(error);
       process.exit(1);
     }
-    const step = /step (\d+)/.exec(error.message)?.[1] ?? "NN";
+    const { step } = error;
     console.error(
       `${error.message}\n${command} with --chain=mine runs your own steps: finish step ${step} and check it with npm run s${step}, or leave out --chain=mine to use the reference.`,
     );

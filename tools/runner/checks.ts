@@ -2,7 +2,7 @@
 import { fork } from "node:child_process";
 import { StepReporter } from "../reporters.ts";
 import { runChecks, type CheckListener, type CheckRun } from "./inprocess.ts";
-import { STEPS, type StepInfo } from "../curriculum.ts";
+import { STEPS, stepPaths, type StepInfo } from "../curriculum.ts";
 import { activeChain, nodeOptionsFor, type Chain } from "./chain.ts";
 
 export type { Chain };
@@ -57,7 +57,7 @@ export async function checkStep(
   step: StepInfo,
   options: { solution?: boolean; chain?: Chain; write?: (line: string) => void } = {},
 ): Promise<StepOutcome & { failed: number }> {
-  const file = options.solution ? `solutions/solution_${step.nn}.ts` : `steps/step_${step.nn}.ts`;
+  const file = stepPaths(step.nn)[options.solution ? "solution" : "step"];
   // Solutions import solutions directly, so the chain only changes what a step file imports.
   const chainNote = options.chain === "mine" && !options.solution ? ", earlier steps from your steps/" : "";
   const reporter = new StepReporter(`Step ${step.nn} · ${step.title}  (checking ${file}${chainNote})`, options.write);
@@ -69,7 +69,7 @@ export async function checkStep(
 function outcome(nn: string, { outcomes, loadFailed }: CheckRun): StepOutcome {
   if (loadFailed) return { nn, status: "failing", passed: 0, total: 0 };
   const passed = outcomes.filter((o) => o.errors.length === 0).length;
-  const untouched = passed === 0 && outcomes.every((o) => o.errors.some((e) => /not implemented yet/.test(e)));
+  const untouched = passed === 0 && outcomes.every((o) => o.unfinished);
   const status: Status = passed === outcomes.length ? "passed" : untouched ? "not started" : "failing";
   return { nn, status, passed, total: outcomes.length };
 }

@@ -3,6 +3,7 @@
 // The runner adds what every step shares: the heading line, the next command, and, after the
 // last hint, where the reference solution is.
 import { existsSync, readFileSync } from "node:fs";
+import { stepPaths } from "../curriculum.ts";
 
 export const HINT_TITLES = ["The idea", "The pieces", "The code"] as const;
 
@@ -12,7 +13,7 @@ export interface Hint {
 }
 
 export function readHints(nn: string): Hint[] {
-  const file = `steps/step_${nn}.hints.md`;
+  const file = stepPaths(nn).hints;
   if (!existsSync(file)) return [];
   return readFileSync(file, "utf8")
     .split(/^## /m)
@@ -26,12 +27,12 @@ export function readHints(nn: string): Hint[] {
 /** Hint `k` (1-based) of step `nn`, ready to print, with a pointer to the next one. */
 export function formatHint(nn: string, k: number): string {
   const hints = readHints(nn);
-  if (hints.length === 0) return `step ${nn} has no hints file (steps/step_${nn}.hints.md)`;
+  if (hints.length === 0) return `step ${nn} has no hints file (${stepPaths(nn).hints})`;
   const index = Math.min(Math.max(k, 1), hints.length) - 1;
   const { title, text } = hints[index];
   const last = index + 1 === hints.length;
   const next = last
-    ? `\n\nStill stuck? The reference is solutions/solution_${nn}.ts; npm run s${nn} -- --solution shows it passing every check.`
+    ? `\n\nStill stuck? The reference is ${stepPaths(nn).solution}; npm run s${nn} -- --solution shows it passing every check.`
     : `\n\nMore help (gives more away): npm run hint -- ${nn} ${index + 2}`;
   const past = k > hints.length ? `Step ${nn} has ${hints.length} hints; here is the last.\n\n` : "";
   return `${past}Hint ${index + 1} of ${hints.length} for step ${nn}: ${title}\n\n${text}${next}`;

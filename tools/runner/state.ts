@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { stripVTControlCharacters } from "node:util";
 import { dim, green, red } from "../colors.ts";
-import { STEPS } from "../curriculum.ts";
+import { STEPS, stepPaths } from "../curriculum.ts";
 import { surveySteps, type StepOutcome, type Status } from "./checks.ts";
 
 export const PROGRESS_FILE = ".progress";
@@ -18,7 +18,7 @@ export interface Progress {
 }
 
 export function fileSha1(nn: string): string {
-  const file = `steps/step_${nn}.ts`;
+  const file = stepPaths(nn).step;
   return existsSync(file) ? createHash("sha1").update(readFileSync(file)).digest("hex") : "missing";
 }
 
