@@ -1,13 +1,18 @@
 // `npm run sync [-- --check]`: writes what other files repeat from tools/curriculum.ts — the
-// sNN scripts in package.json, book/src/SUMMARY.md and the steps table in
-// book/src/introduction.md. With --check it changes nothing and exits 1 naming what is stale.
+// sNN scripts in package.json, book/src/SUMMARY.md, the steps tables in book/src/introduction.md
+// and README.md, and pixi's tasks for the course's commands. With --check it changes nothing and
+// exits 1 naming what is stale.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { PARTS, STEPS } from "./curriculum.ts";
+import { PARTS, STEPS, stepPaths, type StepInfo } from "./curriculum.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const TABLE_START = "<!-- the steps: written by npm run sync from tools/curriculum.ts -->";
 const TABLE_END = "<!-- end of the steps -->";
+const TASKS_START = "# the course's commands: written by npm run sync from package.json and tools/curriculum.ts";
+const TASKS_END = "# end of the course's commands";
+/** npm scripts a learner runs; pixi gets a task of the same name for each (the sNN ones too). */
+const COURSE_COMMANDS = ["book", "watch", "progress", "hint", "reset", "main", "gpt2", "download", "train", "serve"];
 
 /** package.json with one `sNN` script per step, right after "check", and no stale ones. */
 function packageJson(text: string): string {
@@ -30,21 +35,51 @@ function summary(): string {
   return `# Summary\n\n[Introduction](introduction.md)\n[Setup](setup.md)\n\n${parts.join("\n")}`;
 }
 
+/** `text` with what lies between the `start` and `end` marker lines replaced by `body`. */
+function between(file: string, text: string, start: string, end: string, body: string): string {
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${file}: the markers ${start} … ${end} are missing`);
+  return `${text.slice(0, from)}${start}\n${body}\n${text.slice(to)}`;
+}
+
 /** The introduction with its steps table rewritten between the two markers. */
 function introduction(text: string): string {
-  const start = text.indexOf(TABLE_START);
-  const end = text.indexOf(TABLE_END);
-  if (start < 0 || end < start)
-    throw new Error(`book/src/introduction.md: the markers ${TABLE_START} … ${TABLE_END} are missing`);
   const rows = STEPS.map((s) => `| ${s.nn} | ${s.title} | ${s.builds} | ${s.checkedAgainst} |`);
   const table = ["| # | Chapter | You build | Checked against |", "|---|---|---|---|", ...rows].join("\n");
-  return `${text.slice(0, start)}${TABLE_START}\n${table}\n${text.slice(end)}`;
+  return between("book/src/introduction.md", text, TABLE_START, TABLE_END, table);
+}
+
+/** The README's table of steps, by part, linking each chapter. */
+function readme(text: string): string {
+  const rows = PARTS.flatMap((part) =>
+    part.chapters
+      .filter((c): c is StepInfo => "nn" in c)
+      .map((s) => `| ${s.nn} | [${s.title}](${stepPaths(s.nn).chapter}) | ${part.title} | \`npm run s${s.nn}\` |`),
+  );
+  const table = ["| step | chapter | part | check |", "|---|---|---|---|", ...rows].join("\n");
+  return between("README.md", text, TABLE_START, TABLE_END, table);
+}
+
+/**
+ * pixi.toml with a task per course command and per step, each running its npm script; the
+ * trailing `--` hands what follows `pixi run NAME` to the script (`pixi run s08 --chain=mine`).
+ */
+function pixiTasks(text: string): string {
+  const { scripts } = JSON.parse(readFileSync(`${root}package.json`, "utf8")) as { scripts: Record<string, string> };
+  const missing = COURSE_COMMANDS.filter((name) => !(name in scripts));
+  if (missing.length) throw new Error(`tools/sync.ts: no npm script ${missing.join(", ")} in package.json`);
+  const names = [...STEPS.map((s) => `s${s.nn}`), ...COURSE_COMMANDS];
+  const tasks = names.map((n) => `${n} = "npm run ${n} --"`).join("\n");
+  return between("pixi.toml", text, TASKS_START, TASKS_END, tasks);
 }
 
 const FILES: Record<string, (current: string) => string> = {
   "package.json": packageJson,
   "book/src/SUMMARY.md": summary,
   "book/src/introduction.md": introduction,
+  "README.md": readme,
+  "pixi.toml": pixiTasks,
 };
 
 /** The files whose text differs from what the curriculum says, with the text they should have. */
