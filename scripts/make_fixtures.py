@@ -642,7 +642,16 @@ def step_16() -> Fixture:
             # A swapped cache shows first in the prefill's cached keys: name it there too.
             swapped = [(f.tensors[f"prefill_{a}_{layer}"], f.tensors[f"prefill_{b}_{layer}"]) for layer in (0, TINY["n_layer"] - 1) for a, b in (("key", "value"), ("value", "key"))] if m == "keys and values swapped" else []
             f.mistake(m, desc, [(logits, chunked(m))] + swapped)
+        f.add("heads2.logits", with_heads(model, 2)(ids))
     return f
+
+
+def with_heads(model: LMHead, n_head: int) -> LMHead:
+    """The same weights read as `n_head` heads: the tiny model's 4 heads are 4 wide, so a mix-up of
+    n_head and head_dim shows only with another split (2 heads of 8)."""
+    other = LMHead(dict(TINY, n_head=n_head))
+    other.load_state_dict(model.state_dict())
+    return other
 
 
 def model_with(model: LMHead, change) -> LMHead:
@@ -688,6 +697,12 @@ def step_17() -> Fixture:
     with torch.no_grad():
         unshifted = torch.exp(big) / torch.exp(big).sum(-1, keepdim=True)  # inf / inf = NaN
         f.mistake("softmax without the max shift", "exp(1000) overflows to ∞, and ∞/∞ is NaN", [(big_grad, unshifted - F.one_hot(torch.tensor([[3]]), 4).float())])
+    # A row of only very negative logits: the maximum must start at −∞, not 0 (exp(−999) underflows to 0).
+    neg = torch.tensor([[[-1000.0, -1001.0, -1002.0, -999.0]]], requires_grad=True)
+    f.add("neg_logits", neg)
+    neg_loss = F.cross_entropy(neg.view(-1, 4), torch.tensor([0]))
+    f.add("neg_loss", neg_loss.view(1))
+    f.add("neg_dlogits", torch.autograd.grad(neg_loss, neg)[0])
     # The tiny model on one window of a token stream: PyTorch shifts by one, as Hugging Face's labels= does.
     model = tiny_model(17)
     add_state(f, model.transformer, "transformer.")
@@ -823,6 +838,15 @@ def step_20() -> Fixture:
     ]:
         grads = residual_gradient_dropped(model, ids, targets, join)
         f.mistake(f"{join} residual's gradient not added", desc, [(f.tensors[f"grad.{n}"], g) for n, g in grads.items()])
+    two = with_heads(model, 2)
+    logits2 = two(ids)
+    loss2 = F.cross_entropy(logits2.reshape(-1, TINY["vocab_size"]), targets.reshape(-1))
+    names = [name for name, _ in two.named_parameters()]
+    dlogits2, *grads2 = torch.autograd.grad(loss2, [logits2, *two.parameters()])
+    f.add("heads2.dlogits", dlogits2)
+    for name, g in zip(names, grads2):
+        if "attn.c_attn" in name:
+            f.add(f"heads2.grad.{name}", g)
     return f
 
 

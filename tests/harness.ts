@@ -302,12 +302,14 @@ function scaledCopy(got: readonly number[], expected: readonly number[]): string
     else if (Math.abs(r - ratio) > 1e-3 * Math.abs(ratio)) return null;
   }
   if (ratio === null) return null;
-  const whole = (x: number) => Math.abs(x) >= 2 && Math.abs(x - Math.round(x)) < 1e-3 * Math.abs(x);
+  // Small whole numbers only (a batch, a sequence length, their product): 225× is no such mistake.
+  const whole = (x: number) =>
+    Math.abs(x) >= 2 && Math.abs(x) <= 64 && Math.abs(x - Math.round(x)) < 1e-3 * Math.abs(x);
   if (Math.abs(ratio + 1) < 1e-3) return "every value has the opposite sign: is a minus sign missing or extra?";
   if (whole(ratio))
     return `every value is exactly ${Math.round(ratio)}× the reference's: a sum where a mean belongs, or a gradient accumulated across calls instead of starting from zero?`;
   if (whole(1 / ratio))
-    return `every value is exactly 1/${Math.round(1 / ratio)} of the reference's: divided once too often (a mean of means, or by B·T twice)?`;
+    return `every value is exactly 1/${Math.round(1 / ratio)} of the reference's: a division too many (by a count, B·T twice)?`;
   return null;
 }
 

@@ -38,7 +38,7 @@ check(
   "prefill: the prompt's logits match PyTorch, and each layer caches keys and values [B, n_head, T, head_dim]",
   {
     section: "What to cache",
-    hint: "Keep k and v after splitting heads (before any scaling): cache[i] = { key, value }, one entry per block.",
+    hint: "Each block is step 11's, with the cache in the attention: ln_1 first, then q, k, v split into heads; keep k and v (before any scaling) as cache[i] = { key, value }, one entry per block.",
   },
   () => {
     const first = chunks[0];
@@ -74,6 +74,60 @@ check(
       start += n;
       expectEqual(`cached length after positions 0…${start - 1} (cache[0].key.shape[2])`, cache[0].key.shape[2], start);
     }
+  },
+);
+
+check(
+  "a cache can be used twice: forwardWithCache leaves the cache it is given as it was",
+  {
+    section: "Growing the cache",
+    after: ["tokens fed in chunks"],
+    hint: "Return a new array of new { key, value } entries (F.concat makes new tensors); never push into or assign to the cache you were given: a caller may branch two continuations from one prompt.",
+  },
+  () => {
+    const { cache } = forwardWithCache(model, positions(ids, 0, 4), null);
+    const first = forwardWithCache(model, positions(ids, 4, 1), cache);
+    expectEqual(
+      "the given cache's length after a call (cache.length, cache[0].key.shape[2])",
+      [cache.length, cache[0].key.shape[2]],
+      [config.n_layer, 4],
+    );
+    const again = forwardWithCache(model, positions(ids, 4, 1), cache);
+    expectClose(
+      "the same token on the same cache, a second time: logits",
+      again.logits,
+      first.logits,
+      tol,
+      "the first call's logits",
+    );
+  },
+);
+
+check(
+  "with 2 heads of 8 (head_dim ≠ n_head), chunked logits still match PyTorch's",
+  {
+    section: "What to cache",
+    after: ["tokens fed in chunks"],
+    hint: "The tiny model's 4 heads are 4 wide, which hides a mix-up: splitHeads takes n_head (config.n_head), and the cache is [B, n_head, T, n_embd / n_head].",
+  },
+  () => {
+    const two = new GPT2LMHeadModel(new GPT2Config({ ...fx.config, n_head: 2 }));
+    two.loadStateDict(fx.lmHeadModel());
+    const expected = fx.f32("heads2.logits");
+    let cache = null;
+    let start = 0;
+    for (const n of chunks) {
+      const step = forwardWithCache(two, positions(ids, start, n), cache);
+      expectClose(
+        `logits for positions ${start}…${start + n - 1} with 2 heads`,
+        step.logits,
+        positions(expected, start, n),
+        tol,
+      );
+      cache = step.cache;
+      start += n;
+    }
+    expectShape("cache[0].key with 2 heads", cache![0].key, [2, 2, start, 8]);
   },
 );
 
@@ -143,7 +197,7 @@ check(
   {
     section: "The context limit",
     after: ["prefill", "tokens fed in chunks", "lastOnly", "a cache plus new tokens"],
-    hint: "When the cache holds n_positions tokens, drop it: the next step runs the last n_positions ids again, as step 14 does.",
+    hint: "Sample from the last position's logits ({ lastOnly: true }: [B, 1, vocab]); when the cache holds n_positions tokens, drop it: the next step runs the last n_positions ids again, as step 14 does.",
   },
   () => {
     const prompt = fx.config.long_prompt as number[];
@@ -173,6 +227,11 @@ check(
         generate(model, prompt, options),
       );
     }
+    expectEqual(
+      `generateWithCache(model, [${prompt}], { maxNewTokens: 20 }): step 14's defaults (temperature 1, seed 0)`,
+      generateWithCache(model, prompt, { maxNewTokens: 20 }),
+      generate(model, prompt, { maxNewTokens: 20 }),
+    );
   },
 );
 

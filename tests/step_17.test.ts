@@ -1,6 +1,7 @@
 // Step 17 · Cross-entropy loss — checks.
 import { GPT2Config } from "../solutions/solution_01.ts";
 import { GPT2LMHeadModel } from "../solutions/solution_13.ts";
+import * as F from "../lib/functional.ts";
 import { withoutInit } from "../lib/random.ts";
 import { fromData, intTensor, zeros } from "../lib/tensor.ts";
 import { loadFixture } from "./fixtures.ts";
@@ -12,7 +13,9 @@ import {
   expectError,
   expectIds,
   expectShape,
+  expectTrue,
   loadStep,
+  values,
 } from "./harness.ts";
 
 type Step = typeof import("../solutions/solution_17.ts");
@@ -66,6 +69,13 @@ check(
       fx.f32("big_loss"),
       fx.tolerance,
     );
+    // A row below zero everywhere: a maximum that starts at 0 instead of −∞ gives log(0).
+    expectClose(
+      "crossEntropy([[−1000, −1001, −1002, −999]], target 0)",
+      scalar(crossEntropy(fx.f32("neg_logits"), intTensor([[0]]))),
+      fx.f32("neg_loss"),
+      fx.tolerance,
+    );
   },
 );
 
@@ -83,6 +93,43 @@ check(
 );
 
 check(
+  "both leave the logits unchanged, and work on logits that are a view (a slice of a larger tensor)",
+  {
+    section: "The loss",
+    after: ["crossEntropy matches", "crossEntropyBackward matches"],
+    hint: "Read logits through contiguousData(logits) (or .get), not logits.data: a view's numbers start at an offset, with strides. Write the gradient into a new array, never into the logits.",
+  },
+  () => {
+    // First on a private copy: a function that writes into its input would change the fixture for every later check.
+    const own = fromData(Float32Array.from(values(fx.f32("logits"))), fx.f32("logits").shape);
+    const before = values(own);
+    crossEntropy(own, fx.i32("targets"));
+    crossEntropyBackward(own, fx.i32("targets"));
+    expectTrue(
+      "the logits after crossEntropy and crossEntropyBackward are the ones passed in",
+      values(own).every((v, i) => v === before[i]),
+      "your code wrote into its input: the model's logits (and a check's fixture) change under it",
+    );
+    const logits = fx.f32("logits"); // [B, T, V]
+    const [B, T, V] = logits.shape;
+    // Position 0 of a longer tensor holds other numbers: the real logits are a view at an offset.
+    const view = F.split(F.concat([zeros([B, 1, V]), logits], 1), [1, T], 1)[1];
+    expectClose(
+      "crossEntropy(a view of the logits, targets)",
+      scalar(crossEntropy(view, fx.i32("targets"))),
+      fx.f32("loss"),
+      fx.tolerance,
+    );
+    expectClose(
+      "crossEntropyBackward(a view of the logits, targets)",
+      crossEntropyBackward(view, fx.i32("targets")),
+      fx.f32("dlogits"),
+      fx.tolerance,
+    );
+  },
+);
+
+check(
   "crossEntropyBackward stays finite for huge logits (±1000) too",
   {
     section: "Numerical stability",
@@ -94,6 +141,13 @@ check(
       "crossEntropyBackward([[1000, 0, −1000, 999]], target 3)",
       crossEntropyBackward(fx.f32("big_logits"), intTensor([[3]])),
       fx.f32("big_dlogits"),
+      fx.tolerance,
+      "torch.autograd",
+    );
+    expectClose(
+      "crossEntropyBackward([[−1000, −1001, −1002, −999]], target 0)",
+      crossEntropyBackward(fx.f32("neg_logits"), intTensor([[0]])),
+      fx.f32("neg_dlogits"),
       fx.tolerance,
       "torch.autograd",
     );

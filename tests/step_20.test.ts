@@ -46,7 +46,7 @@ check(
   "backward returns a gradient for every parameter name of model.stateDict(), each of its parameter's shape",
   {
     section: "The backward pass",
-    hint: "One entry per name, lm_head.weight included (the same gradient as transformer.wte.weight).",
+    hint: "One entry per name, lm_head.weight included (the same gradient as transformer.wte.weight). If it threw, the line above is where: compare the shape you pass there with the shape the forward pass had at that point.",
   },
   () => {
     const m = model();
@@ -61,7 +61,7 @@ check(
   "the top of the model: ln_f and the last block's MLP match torch.autograd",
   {
     section: "The backward pass",
-    hint: "dlogits through lm_head (linearBackward), ln_f (layerNormBackward), then the last block's MLP: c_proj, gelu, c_fc, ln_2.",
+    hint: "dlogits through lm_head (linearBackward), ln_f (layerNormBackward), then the blocks from the last to the first, each MLP first: c_proj, gelu, c_fc, ln_2.",
   },
   () =>
     expectGradients([
@@ -106,6 +106,29 @@ check(
       "transformer.h.0.ln_1.weight",
       "transformer.h.0.ln_1.bias",
     ]),
+);
+
+check(
+  "with 2 heads of 8 (head_dim ≠ n_head), c_attn's gradients still match torch.autograd",
+  {
+    section: "The backward pass",
+    after: ["the first block"],
+    hint: "The tiny model's 4 heads are 4 wide, which hides a mix-up: splitHeads takes the number of heads, config.n_head, not head_dim.",
+  },
+  () => {
+    const m = withoutInit(() => new GPT2LMHeadModel(new GPT2Config({ ...fx.config, n_head: 2 })));
+    m.loadStateDict(fx.lmHeadModel());
+    const { activations } = forwardForTraining(m, fx.i32("ids"));
+    const grads = backward(m, activations, fx.f32("heads2.dlogits"));
+    for (const name of ["transformer.h.1.attn.c_attn.weight", "transformer.h.0.attn.c_attn.weight"])
+      expectClose(
+        `the gradient of ${name} with 2 heads`,
+        grads[name],
+        fx.f32(`heads2.grad.${name}`),
+        fx.tolerance,
+        autograd,
+      );
+  },
 );
 
 check(

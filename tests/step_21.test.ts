@@ -5,6 +5,7 @@ import { GPT2LMHeadModel } from "../solutions/solution_13.ts";
 import { loadPretrained } from "../solutions/solution_15.ts";
 import { Linear } from "../lib/nn.ts";
 import { withoutInit } from "../lib/random.ts";
+import ndarray from "ndarray";
 import { contiguousData, fromData, type Tensor } from "../lib/tensor.ts";
 import { loadFixture } from "./fixtures.ts";
 import {
@@ -137,25 +138,47 @@ check(
     hint: "Change each parameter in place at its storage positions (forEachIndex visits them for any strides and offset), and never past its last element: a loaded checkpoint's tensors sit side by side in one buffer.",
   },
   () => {
-    const loaded = loadPretrained(path.join("tests", "fixtures", "tiny-gpt2")); // transposed Conv1D views, one shared buffer
-    const copy = withoutInit(() => new GPT2LMHeadModel(loaded.config));
-    const fresh: Record<string, Tensor> = {};
-    for (const [name, t] of Object.entries(loaded.stateDict()))
-      fresh[name] = fromData(contiguousData(t).slice(), t.shape);
-    fresh["lm_head.weight"] = fresh["transformer.wte.weight"];
-    copy.loadStateDict(fresh, { assign: true });
+    const loaded = loadPretrained(path.join("tests", "fixtures", "tiny-gpt2")); // transposed Conv1D views
+    const state = loaded.stateDict();
+    /** A model of the loaded weights, each tensor made by `place` from its contiguous numbers. */
+    const rebuilt = (place: (numbers: Float32Array, shape: number[]) => Tensor) => {
+      const m = withoutInit(() => new GPT2LMHeadModel(loaded.config));
+      const tensors: Record<string, Tensor> = {};
+      for (const [name, t] of Object.entries(state)) tensors[name] = place(contiguousData(t).slice(), [...t.shape]);
+      tensors["lm_head.weight"] = tensors["transformer.wte.weight"];
+      m.loadStateDict(tensors, { assign: true });
+      return m;
+    };
+    const copy = rebuilt((numbers, shape) => fromData(numbers, shape));
+    // Every tensor side by side in one array, each a contiguous view at its own offset, as a
+    // checkpoint read into one buffer holds them.
+    const total = Object.values(state).reduce((n, t) => n + t.size, 0);
+    const buffer = new Float32Array(total + 1); // one spare number after the last tensor: written, it is a bug
+    let next = 0;
+    const packed = rebuilt((numbers, shape) => {
+      buffer.set(numbers, next);
+      const t = ndarray(buffer, shape, undefined, next);
+      next += numbers.length;
+      return t;
+    });
     const g = grads("grad1");
     new AdamW(loaded, adamw).update(g);
     new AdamW(copy, adamw).update(g);
+    new AdamW(packed, adamw).update(g);
     const after = copy.stateDict();
-    for (const [name, t] of Object.entries(loaded.stateDict()))
-      expectClose(
-        `${name} of the loaded model after one step`,
-        t,
-        after[name],
-        fx.tolerance,
-        "the same step on contiguous copies",
-      );
+    for (const [label, m] of [
+      ["the loaded model (transposed views)", loaded],
+      ["one shared buffer (views at offsets)", packed],
+    ] as const)
+      for (const [name, t] of Object.entries(m.stateDict()))
+        expectClose(
+          `${name} in ${label} after one step`,
+          t,
+          after[name],
+          fx.tolerance,
+          "the same step on contiguous copies",
+        );
+    expectEqual("the number after the last tensor of the shared buffer (nothing may write there)", buffer[total], 0);
   },
 );
 
@@ -233,9 +256,21 @@ check(
 );
 
 check(
-  "clipGradNorm leaves gradients below maxNorm unchanged",
-  { section: "Gradient clipping", hint: "Only scale when the norm is larger than maxNorm." },
+  "clipGradNorm scales to any maxNorm, and leaves gradients below it unchanged",
+  {
+    section: "Gradient clipping",
+    hint: "Only scale when the norm √Σg² is larger than maxNorm, by maxNorm / norm.",
+  },
   () => {
+    const above = { w: fromData(Float32Array.of(0.3, 0.4), [2]) };
+    clipGradNorm(above, 0.4);
+    expectClose(
+      "[0.3, 0.4] (norm 0.5) after clipping to 0.4",
+      above.w,
+      fromData(Float32Array.of(0.24, 0.32), [2]),
+      fx.tolerance,
+      "[0.24, 0.32]: compare the norm itself (not its square) with maxNorm",
+    );
     const small = { w: fromData(Float32Array.of(0.3, 0.4), [2]) };
     const norm = clipGradNorm(small, 1);
     expectClose(

@@ -248,12 +248,12 @@ check(
   "saveCheckpoint writes Hugging Face's layout, and step 15 loads it back with the same logits",
   {
     section: "Checkpoints",
-    hint: "config.json with GPT-2's keys, and model.safetensors with the transformer.… names, Conv1D weights transposed back to [in, out], no lm_head.weight (tied).",
+    hint: 'config.json with GPT-2\'s keys, and model.safetensors with the transformer.… names, Conv1D weights transposed back to [in, out], no lm_head.weight (tied), and metadata { format: "pt", ...metadata }.',
   },
   () => {
     const m = model();
     const dir = mkdtempSync(path.join(tmpdir(), "checkpoint-"));
-    saveCheckpoint(m, dir);
+    saveCheckpoint(m, dir, { trained_steps: "7" });
     const written = parseSafetensors(readFileSync(path.join(dir, "model.safetensors"))).tensors;
     const hf = parseSafetensors(
       readFileSync(path.join("tests", "fixtures", "tiny-gpt2-prefixed", "model.safetensors")),
@@ -280,6 +280,11 @@ check(
       "the file's metadata format (transformers refuses a file without format: pt)",
       file.metadata.format,
       "pt",
+    );
+    expectEqual(
+      'the metadata saveCheckpoint was given ({ trained_steps: "7" }; npm run train records its step there)',
+      file.metadata.trained_steps,
+      "7",
     );
     const json = JSON.parse(readFileSync(path.join(dir, "config.json"), "utf8"));
     const reference = JSON.parse(readFileSync(path.join("tests", "fixtures", "tiny-gpt2", "config.json"), "utf8"));

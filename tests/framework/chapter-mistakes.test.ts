@@ -39,6 +39,16 @@ const MISTAKES: Record<string, Mistake[]> = {
       edits: [["cache = step.cache[0].key.shape[2] < context ? step.cache : null;", "cache = step.cache;"]],
       says: /✘ generateWithCache: greedy decoding past the context limit[\s\S]*?at steps\/step_16\.ts:\d+:\d+/,
     },
+    {
+      name: "heads split by head_dim instead of n_head",
+      edits: [["splitHeads(t, attn.config.n_head)", "splitHeads(t, attn.config.n_embd / attn.config.n_head)"]],
+      says: /✘ with 2 heads of 8/,
+    },
+    {
+      name: "the given cache mutated",
+      edits: [["present: { key, value } };", "present: Object.assign(past ?? { key, value }, { key, value }) };"]],
+      says: /✘ a cache can be used twice/,
+    },
   ],
   "17": [
     {
@@ -69,6 +79,18 @@ const MISTAKES: Record<string, Mistake[]> = {
           "const z = contiguousData(logits);\n  const grad = new Float32Array(z.length);\n  for (let row = 0; row < B * T; row++) {\n    let sum = 0;\n    for (let v = 0; v < V; v++) sum += Math.exp(z[row * V + v]);\n    for (let v = 0; v < V; v++) grad[row * V + v] = Math.exp(z[row * V + v]) / sum;\n  }",
         ],
       ],
+    },
+    {
+      name: "maximum starts at 0",
+      edits: [["let max = -Infinity;", "let max = 0;"]],
+      says: /✘ stays finite[\s\S]*−1000, −1001/,
+    },
+    {
+      name: "softmax written into the logits",
+      edits: [
+        ["const grad = F.softmax(logits).data;", "const grad = logits.data;\n  grad.set(F.softmax(logits).data);"],
+      ],
+      says: /wrote into its input/,
     },
   ],
   "18": [
@@ -205,6 +227,11 @@ const MISTAKES: Record<string, Mistake[]> = {
       ],
       says: /your code threw TypeError[^\n]*\n\s+at steps\/step_20\.ts:\d+:\d+\n\s+\(raised inside lib\/functional\.ts/,
     },
+    {
+      name: "dout split by head_dim instead of n_head",
+      edits: [["splitHeads(out.dx, config.n_head)", "splitHeads(out.dx, config.n_embd / config.n_head)"]],
+      says: /✘ with 2 heads of 8/,
+    },
   ],
   "21": [
     {
@@ -263,6 +290,19 @@ const MISTAKES: Record<string, Mistake[]> = {
       ],
     },
     { name: "schedule: warmup off by one", edits: [["(maxLr * (step + 1)) / warmup", "(maxLr * step) / warmup"]] },
+    {
+      name: "the norm's square compared with maxNorm",
+      edits: [["if (norm > maxNorm) {", "if (sum > maxNorm) {"]],
+      says: /after clipping to 0\.4/,
+    },
+    {
+      name: "a fast path for views at an offset that ignores the offset",
+      edits: [
+        ["isContiguous(parameter) && isContiguous(grad)", "parameter.stride[parameter.stride.length - 1] === 1"],
+        ["adam(i, parameter.offset + i, grad.offset + i)", "adam(i, i, i)"],
+      ],
+      says: /one shared buffer/,
+    },
   ],
   "22": [
     {
@@ -294,6 +334,11 @@ const MISTAKES: Record<string, Mistake[]> = {
         ["return total / count;", "return total / Math.ceil(count / B);"],
       ],
     },
+    {
+      name: "saveCheckpoint drops the metadata it is given",
+      edits: [['{ format: "pt", ...metadata }', '{ format: "pt" }']],
+      says: /trained_steps/,
+    },
   ],
 };
 
@@ -312,7 +357,7 @@ async function outputs(nn: string, mistakes: Mistake[]): Promise<string[]> {
   return JSON.parse(stdout) as string[];
 }
 
-describe("every Common mistake of chapters 16–22 is named by npm run sNN when made", () => {
+describe("every Common mistake of chapters 16–22 (and more a learner made) is named by npm run sNN when made", () => {
   for (const [nn, mistakes] of Object.entries(MISTAKES))
     it(`step ${nn}: ${mistakes.map((m) => m.name).join("; ")}`, async () => {
       const said = await outputs(nn, mistakes);
