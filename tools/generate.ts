@@ -193,6 +193,7 @@ async function main(argv: string[]): Promise<number> {
     ids = generate(model, promptIds, options);
   }
   const seconds = (performance.now() - start) / 1000;
+  if (stream) process.stdout.write(stream.flush()); // a character the last token left unfinished
   const top = args.showTopK
     ? (await import("./inspect.ts")).candidatesForEachToken(
         model,

@@ -50,3 +50,14 @@ await listen(
   port,
   `${name}${values.chain === "mine" ? " (your steps)" : ""}: POST /v1/completions and the playground`,
 );
+
+// `npm run serve` runs this under a shell, and npm passes a SIGTERM to that shell, not to this
+// process: when the shell goes, this process is re-parented. Stop then, instead of serving on
+// as an orphan that holds the port.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) {
+    console.log("npm run serve was stopped: the server stops too");
+    process.exit(0);
+  }
+}, 250).unref();

@@ -1,8 +1,9 @@
 // `npm run serve` driven by real HTTP clients on loopback: OpenAI's completions shape, streaming,
 // a client hanging up, a burst of requests, and every kind of bad request.
+import { spawn } from "node:child_process";
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runTool } from "./run-tool.ts";
+import { root, runTool } from "./run-tool.ts";
 import { ServeProcess } from "./serve-process.ts";
 
 let server: ServeProcess;
@@ -186,6 +187,34 @@ describe("the server", () => {
     } finally {
       open.stop();
     }
+  });
+
+  it("stops when npm run serve is sent SIGTERM (npm passes it to a shell, not to the server)", async () => {
+    const npm = spawn("npm", ["run", "serve", "--", "--model", "tests/fixtures/tiny-gpt2", "--port", "0"], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    let output = "";
+    npm.stdout.on("data", (d) => (output += d));
+    npm.stderr.on("data", (d) => (output += d));
+    const start = Date.now();
+    while (!/at (http:\/\/\S+) \(Ctrl\+C/.test(output)) {
+      if (Date.now() - start > 30_000) throw new Error(`npm run serve did not start:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const url = /at (http:\/\/\S+) \(Ctrl\+C/.exec(output)![1];
+    expect((await fetch(`${url}/v1/models`)).status).toBe(200);
+    npm.kill("SIGTERM");
+    const stopped = Date.now();
+    let answering = true;
+    while (answering && Date.now() - stopped < 5_000) {
+      answering = await fetch(`${url}/v1/models`).then(
+        () => true,
+        () => false,
+      );
+      if (answering) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(answering, "the server still answers 5 s after SIGTERM to npm run serve").toBe(false);
   });
 
   it("on your own chain, names the unfinished step instead of starting (the course's steps/ are skeletons)", async () => {

@@ -26,6 +26,24 @@ describe("GPT-2 tokenizer", () => {
     expect(() => decode([15496, 50257])).toThrow(/token id 50257 is outside GPT-2's vocabulary \(0…50256\)/);
   });
 
+  it("decodes the same ids to the same text whatever was decoded before (the library's decoder is shared)", () => {
+    // 447 and 247 are the two byte tokens of "’" (U+2019): 447 alone is an unfinished character.
+    expect([decode([447]), decode([447]), decode([247]), decode([447, 247])]).toEqual([
+      "\uFFFD",
+      "\uFFFD",
+      "\uFFFD",
+      "’",
+    ]);
+    expect(decode([464, 447])).toBe("The\uFFFD");
+    expect(decode([464])).toBe("The");
+  });
+
+  it("holds back a character split across tokens, and flushes what is left at the end", () => {
+    const stream = new StreamingDecoder();
+    expect([stream.push(447), stream.push(247), stream.push(464)]).toEqual(["", "’", "The"]);
+    expect([stream.push(447), stream.flush(), stream.flush()]).toEqual(["", "\uFFFD", ""]);
+  });
+
   it("streams multi-token characters only once they are complete", () => {
     const ids = encode("a🌍b");
     const stream = new StreamingDecoder();

@@ -1,6 +1,6 @@
 // `npm run train` on a tiny configuration: the loss falls, the checkpoint loads, a second run
 // continues where the first stopped, and Ctrl-C saves before it stops.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -9,6 +9,7 @@ import { loadPretrained } from "../../solutions/solution_15.ts";
 import { defaultModel, SHIPPED_MODEL, TRAINED_MODEL } from "../../tools/hub/models.ts";
 import { parseSafetensors } from "../../lib/safetensors.ts";
 import { intTensor } from "../../lib/tensor.ts";
+import { TMUX, requireProgram } from "../system-programs.ts";
 import { root, runTool } from "./run-tool.ts";
 
 const TINY = ["--n-embd", "16", "--n-layer", "1", "--n-head", "2", "--context", "16", "--batch", "4", "--lr", "1e-2"];
@@ -110,6 +111,39 @@ describe("npm run train", () => {
     const stopped = Number(/stopped at step (\d+)/.exec(output)![1]);
     expect(state().step).toBe(stopped);
     expect(loadPretrained(out).config.n_layer).toBe(1);
+  }, 120_000);
+
+  it("Ctrl-C typed at a terminal running npm run train saves and stops (tmux: SIGINT to the whole group)", async (context) => {
+    const tmuxPath = requireProgram(TMUX);
+    if (tmuxPath.path === null) return context.skip(tmuxPath.skipReason);
+    const run = path.join(mkdtempSync(path.join(tmpdir(), "train-ctrlc-")), "run");
+    const name = `trainctrlc${process.pid}`;
+    const tmux = (...args: string[]) => execFileSync(tmuxPath.path, args, { encoding: "utf8" });
+    const screen = () => tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", name);
+    const waitScreen = async (pattern: RegExp) => {
+      const start = Date.now();
+      while (!pattern.test(screen())) {
+        if (Date.now() - start > 60_000) throw new Error(`timed out waiting for ${pattern}; screen:\n${screen()}`);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+    };
+    tmux("new-session", "-d", "-s", name, "-x", "200", "-y", "50", "-c", root);
+    try {
+      tmux("set-option", "-t", name, "remain-on-exit", "on"); // keep the screen after npm exits
+      const flags = ["--out", run, "--steps", "100000", "--eval-every", "1000", "--save-every", "1000", ...TINY];
+      tmux("respawn-pane", "-k", "-t", name, `NO_COLOR=1 npm run train -- ${flags.join(" ")}`);
+      await waitScreen(/step [3-9]\d*\/100000|step \d{2,}\/100000/); // a few steps in, long before the first periodic save
+      tmux("send-keys", "-t", name, "C-c");
+      await waitScreen(/stopped at step \d+: saved/);
+      const text = screen();
+      expect(text).toMatch(/stopping after this step \(Ctrl-C again to stop at once\)/);
+      const stopped = Number(/stopped at step (\d+): saved/.exec(text)![1]);
+      const saved = JSON.parse(readFileSync(path.join(run, "training.json"), "utf8")) as State;
+      expect(saved.step).toBe(stopped);
+      expect(loadPretrained(run).config.n_layer).toBe(1);
+    } finally {
+      tmux("kill-session", "-t", name);
+    }
   }, 120_000);
 });
 

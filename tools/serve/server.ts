@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { GPT2LMHeadModel } from "#chain/step_13";
-import { decode } from "../../lib/tokenizer.ts";
+import { StreamingDecoder, decode } from "../../lib/tokenizer.ts";
 import { tokenLabel } from "../figures/svg.ts";
 import { queryAttentionSvg } from "../figures/attention.ts";
 import { attentionMaps } from "../inspect.ts";
@@ -69,6 +69,8 @@ export function completionServer({ model, name, log = () => {} }: ServerOptions)
     const id = `cmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
     const tokens: GeneratedToken[] = [];
+    // Streamed text holds back a character split across tokens until its last byte arrives.
+    const text = new StreamingDecoder();
     const choice = (text: string, list: GeneratedToken[], finish: string | null) => ({
       text,
       index: 0,
@@ -89,7 +91,7 @@ export function completionServer({ model, name, log = () => {} }: ServerOptions)
           object: "text_completion",
           created,
           model: name,
-          choices: [choice(token.text, [token], null)],
+          choices: [choice(text.push(token.id), [token], null)],
         };
         res.write(`data: ${JSON.stringify({ ...chunk, gpt2: extension(token) })}\n\n`);
       }
@@ -106,16 +108,16 @@ export function completionServer({ model, name, log = () => {} }: ServerOptions)
     };
     log(`${tokens.length} tokens for a ${request.ids.length}-token prompt`);
     if (request.stream) {
-      const last = { id, object: "text_completion", created, model: name, choices: [choice("", [], finish)], usage };
+      const rest = text.flush();
+      const last = { id, object: "text_completion", created, model: name, choices: [choice(rest, [], finish)], usage };
       res.end(`data: ${JSON.stringify(last)}\n\ndata: [DONE]\n\n`);
     } else {
-      const text = decode(tokens.map((t) => t.id));
       json(res, 200, {
         id,
         object: "text_completion",
         created,
         model: name,
-        choices: [choice(text, tokens, finish)],
+        choices: [choice(decode(tokens.map((t) => t.id)), tokens, finish)],
         usage,
         gpt2: { prompt_ids: request.ids, tokens: tokens.map(extension) },
       });
