@@ -228,9 +228,9 @@ check(
       );
     }
     expectEqual(
-      `generateWithCache(model, [${prompt}], { maxNewTokens: 20 }): step 14's defaults (temperature 1, seed 0)`,
-      generateWithCache(model, prompt, { maxNewTokens: 20 }),
-      generate(model, prompt, { maxNewTokens: 20 }),
+      `generateWithCache(model, [${prompt}], { maxNewTokens: 6 }): step 14's defaults (temperature 1, seed 0)`,
+      generateWithCache(model, prompt, { maxNewTokens: 6 }),
+      generate(model, prompt, { maxNewTokens: 6 }),
     );
   },
 );
