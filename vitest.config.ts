@@ -11,7 +11,7 @@ const stepTests = ["tests/step_*.test.ts"];
 export default defineConfig({
   test: {
     testTimeout: 60_000,
-    reporters: ["default", "./tools/reporters.ts"],
+    reporters: ["default", "./tools/runner/reporters.ts"],
     projects: [
       { extends: true, test: { name: "framework", include: ["tests/framework/**/*.test.ts"] } },
       { extends: true, test: { name: "solutions", include: stepTests, env: { GPT2_TARGET: "solutions" } } },

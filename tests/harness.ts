@@ -2,7 +2,7 @@
 // harness runs them against the learner's step (default) or the reference solution, and turns
 // failures into messages a learner can act on: what was expected, what came out, where to read.
 //
-// Environment (set by vitest.config.ts projects or by tools/check.ts):
+// Environment (set by vitest.config.ts projects or by tools/commands/check.ts):
 //   GPT2_TARGET=steps|solutions   which file a check imports
 //   GPT2_AUDIT=skeleton           instructor mode: every check must FAIL with "not implemented"
 //                                 on the untouched skeleton (so no check is toothless)

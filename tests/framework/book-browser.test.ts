@@ -42,7 +42,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   server = spawn(
     process.execPath,
-    ["--import", "tsx", "tools/book/serve.ts", "--book", path.join(work, "book"), "--port", String(port)],
+    ["--import", "tsx", "tools/commands/book.ts", "--book", path.join(work, "book"), "--port", String(port)],
     { cwd: root },
   );
   await new Promise<void>((resolve, reject) => {

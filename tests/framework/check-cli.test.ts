@@ -6,7 +6,7 @@ import { runTool } from "./run-tool.ts";
 
 const runCheck = (...args: string[]) => runTool("check", args);
 
-describe("tools/check.ts", () => {
+describe("tools/commands/check.ts", () => {
   it("passes the reference solution with exit code 0", async () => {
     const { code, out } = await runCheck("01", "--solution");
     expect(out).toContain("Step 01 · Model configuration  (checking solutions/solution_01.ts)");

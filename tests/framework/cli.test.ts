@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fromNpy } from "../../tools/npy.ts";
+import { fromNpy } from "../../tools/cli/npy.ts";
 import { decode } from "../../lib/tokenizer.ts";
 import { loadFixture } from "../fixtures.ts";
 import { values } from "../harness.ts";

@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 import { STEPS } from "../../tools/curriculum.ts";
-import { staleFiles } from "../../tools/sync.ts";
+import { staleFiles } from "../../tools/commands/sync.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 

@@ -19,7 +19,7 @@ export function runTool(
   { cwd = root, env = {} }: { cwd?: string; env?: Record<string, string> } = {},
 ): Promise<ToolResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", `tools/${tool}.ts`, ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", `tools/commands/${tool}.ts`, ...args], {
       cwd,
       env: { ...process.env, NO_COLOR: "1", ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -58,7 +58,7 @@ class Session {
   private child: ChildProcess;
 
   constructor(repo: string, args: string[]) {
-    this.child = spawn(process.execPath, ["--import", "tsx", "tools/watch.ts", ...args], {
+    this.child = spawn(process.execPath, ["--import", "tsx", "tools/commands/watch.ts", ...args], {
       cwd: repo,
       env: { ...process.env, NO_COLOR: "1" },
       stdio: ["pipe", "pipe", "pipe"],
@@ -150,7 +150,7 @@ describe("npm run watch", () => {
       "60",
       "-c",
       work,
-      `NO_COLOR=1 ${process.execPath} --import tsx tools/watch.ts; sleep 30`,
+      `NO_COLOR=1 ${process.execPath} --import tsx tools/commands/watch.ts; sleep 30`,
     );
     try {
       await waitScreen(/keys: h hint · n next step · l list · r re-run · q quit/);

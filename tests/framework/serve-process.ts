@@ -1,4 +1,4 @@
-// Starts `npm run serve` (tools/serve.ts) on a free port for a test and stops it afterwards.
+// Starts `npm run serve` (tools/commands/serve.ts) on a free port for a test and stops it afterwards.
 import { spawn, type ChildProcess } from "node:child_process";
 import { root } from "./run-tool.ts";
 
@@ -8,7 +8,7 @@ export class ServeProcess {
   private child: ChildProcess;
 
   private constructor(args: string[]) {
-    this.child = spawn(process.execPath, ["--import", "tsx", "tools/serve.ts", ...args], {
+    this.child = spawn(process.execPath, ["--import", "tsx", "tools/commands/serve.ts", ...args], {
       cwd: root,
       env: { ...process.env, NO_COLOR: "1" },
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { END_OF_TEXT, StreamingDecoder, decode, encode } from "../../lib/tokenizer.ts";
-import { fromNpy, toNpy } from "../../tools/npy.ts";
+import { fromNpy, toNpy } from "../../tools/cli/npy.ts";
 import { tensor, toNested } from "../../lib/tensor.ts";
 
 describe("GPT-2 tokenizer", () => {

@@ -74,7 +74,7 @@ describe("npm run train", () => {
       [
         "--import",
         "tsx",
-        "tools/train.ts",
+        "tools/commands/train.ts",
         "--out",
         out,
         "--steps",

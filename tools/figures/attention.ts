@@ -1,7 +1,7 @@
 // The attention maps of a prompt as one picture: a row of heads for every layer, each a
 // heatmap of queries (rows: the token reading) by keys (columns: the earlier token it reads). Used by the book, `--attention FILE.svg` and the playground.
 import * as Plot from "@observablehq/plot";
-import type { AttentionMaps } from "../inspect.ts";
+import type { AttentionMaps } from "./inspect.ts";
 import { figure, plotSvg } from "./svg.ts";
 
 export function attentionSvg(maps: AttentionMaps, labels: readonly string[], caption: string): string {

@@ -14,7 +14,7 @@ import { learningRate } from "#chain/step_21";
 import { withoutInit } from "../../lib/random.ts";
 import { fromData, intTensor } from "../../lib/tensor.ts";
 import { decode, encode } from "../../lib/tokenizer.ts";
-import { attentionMaps, residualSizes, topCandidates } from "../inspect.ts";
+import { attentionMaps, residualSizes, topCandidates } from "./inspect.ts";
 import { attentionSvg } from "./attention.ts";
 import { figure, plotFigure, tokenLabel, type FigureOptions } from "./svg.ts";
 

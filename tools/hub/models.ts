@@ -16,14 +16,14 @@ export const HUB_MODELS: Record<string, string> = {
 
 /** `--model` accepts a downloaded name (gpt2, …) or any folder with config.json + model.safetensors. */
 export function resolveModelDir(model: string, root = process.cwd()): string {
-  if (model in HUB_MODELS) return path.join(root, MODELS_DIR, model);
+  if (Object.hasOwn(HUB_MODELS, model)) return path.join(root, MODELS_DIR, model);
   return path.resolve(root, model);
 }
 
 /** The command that fetches a model (given by name or by its folder, e.g. models/gpt2-xl), for error messages. */
 export function downloadHint(model: string): string {
   const name = path.basename(model);
-  return name in HUB_MODELS
+  return Object.hasOwn(HUB_MODELS, name)
     ? `npm run download -- ${name}   (or, offline, train a small one: npm run train)`
     : `npm run download -- gpt2   (or point --model at a folder with config.json and model.safetensors)`;
 }

@@ -1,6 +1,6 @@
 // Runs step checks in this process (without vitest), for the checker, watch mode and the progress table.
 import { fork } from "node:child_process";
-import { StepReporter } from "../reporters.ts";
+import { StepReporter } from "./reporters.ts";
 import { runChecks, type CheckListener, type CheckRun } from "./inprocess.ts";
 import { STEPS, stepPaths, type StepInfo } from "../curriculum.ts";
 import { activeChain, nodeOptionsFor, type Chain } from "./chain.ts";

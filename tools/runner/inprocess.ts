@@ -2,7 +2,7 @@
 // (npm run sNN, watch, progress) answer in about a second. The check files are the very ones
 // `npm test` runs under vitest; tests/harness.ts registers their checks here instead.
 import { stepPaths, type StepInfo } from "../curriculum.ts";
-import type { StepReporter } from "../reporters.ts";
+import type { StepReporter } from "./reporters.ts";
 
 export interface RegisteredCheck {
   name: string;

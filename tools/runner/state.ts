@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { stripVTControlCharacters } from "node:util";
-import { dim, green, red } from "../colors.ts";
+import { dim, green, red } from "../cli/colors.ts";
 import { STEPS, stepPaths } from "../curriculum.ts";
 import { surveySteps, type StepOutcome, type Status } from "./checks.ts";
 

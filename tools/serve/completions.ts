@@ -12,7 +12,7 @@ import { Random } from "../../lib/random.ts";
 import { intTensor, type Tensor } from "../../lib/tensor.ts";
 import { isNotImplemented } from "../../lib/todo.ts";
 import { decode, encode } from "../../lib/tokenizer.ts";
-import { likeliest, nextTokenDistribution, type Candidate } from "../inspect.ts";
+import { likeliest, nextTokenDistribution, type Candidate } from "../figures/inspect.ts";
 
 /** A request the client got wrong: answered with `status` and OpenAI's error shape, naming the field. */
 export class RequestError extends Error {

@@ -7,7 +7,7 @@ import type { GPT2LMHeadModel } from "#chain/step_13";
 import { StreamingDecoder, decode } from "../../lib/tokenizer.ts";
 import { tokenLabel } from "../figures/svg.ts";
 import { queryAttentionSvg } from "../figures/attention.ts";
-import { attentionMaps } from "../inspect.ts";
+import { attentionMaps } from "../figures/inspect.ts";
 import { generateTokens, logprobsOf, parseRequest, RequestError, type GeneratedToken } from "./completions.ts";
 
 /** Bodies above this are refused with 413 before they are read to the end. */

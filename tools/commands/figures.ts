@@ -5,10 +5,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadPretrained } from "#chain/step_15";
-import { useKernels } from "../lib/kernels/index.ts";
-import { FIGURES, type FigureModel } from "./figures/book.ts";
+import { useKernels } from "../../lib/kernels/index.ts";
+import { FIGURES, type FigureModel } from "../figures/book.ts";
+import { parseCommand } from "../cli/options.ts";
 
-const root = fileURLToPath(new URL("../", import.meta.url));
+const root = fileURLToPath(new URL("../../", import.meta.url));
 export const FIGURES_DIR = path.join(root, "book", "src", "figures");
 
 /** The best model on this machine for pictures: GPT-2 when downloaded, else the tiny test model. */
@@ -26,13 +27,17 @@ export function drawFigures(model: FigureModel): [string, string][] {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseCommand({
+    usage: "npm run figures [-- --check]",
+    options: { check: { type: "boolean", help: "write nothing; exit 1 when a committed figure is stale" } },
+  });
   useKernels("js", 1); // one summation order everywhere, so the committed pictures reproduce on any machine
   const drawn = drawFigures(figureModel(false));
   const stale = drawn.filter(([file, svg]) => {
     const target = path.join(FIGURES_DIR, file);
     return !existsSync(target) || readFileSync(target, "utf8") !== svg;
   });
-  if (process.argv.includes("--check")) {
+  if (values.check) {
     for (const [file] of stale)
       console.error(`book/src/figures/${file} is not what the code draws now: run npm run figures`);
     process.exit(stale.length ? 1 : 0);

@@ -4,20 +4,27 @@
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
-import { parseArgs } from "node:util";
-import { STEPS, findStep, stepPaths } from "./curriculum.ts";
+import { STEPS, findStep, stepPaths } from "../curriculum.ts";
+import { UsageError, parseCommand } from "../cli/options.ts";
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { yes: { type: "boolean", default: false }, from: { type: "string" } },
-});
-const step = findStep(positionals[0]);
-if (!step) {
-  console.error(
-    `usage: npm run reset -- NN [--yes] [--from GIT_REF]   (NN is one of ${STEPS.map((s) => s.nn).join(", ")})`,
-  );
-  process.exit(2);
-}
+const { values, step } = parseCommand(
+  {
+    usage: "npm run reset -- NN [options]",
+    positionals: true,
+    options: {
+      yes: { type: "boolean", help: "do not ask first" },
+      from: { type: "string", value: "GIT_REF", help: "take the skeleton from this git ref" },
+    },
+    notes: `NN is one of ${STEPS.map((s) => s.nn).join(", ")}; your version is kept in .backups/`,
+  },
+  process.argv.slice(2),
+  ({ values, positionals }) => {
+    const step = findStep(positionals[0]);
+    if (!step || positionals.length > 1)
+      throw new UsageError(`which step? got ${JSON.stringify(positionals.join(" "))}`);
+    return { values, step };
+  },
+);
 const file = stepPaths(step.nn).step;
 
 /** The skeleton as the ref has it, if that version is still a skeleton. */

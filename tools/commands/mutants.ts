@@ -4,9 +4,9 @@
 // spot of the checks, unless it does not change behaviour (an equivalent mutant, listed with
 // its reason in tools/mutants/equivalent.json). Prints the score per step.
 import { readFileSync } from "node:fs";
-import { Stryker } from "@stryker-mutator/core";
 import type { PartialStrykerOptions } from "@stryker-mutator/api/core";
-import { STEPS, findStep, stepPaths } from "./curriculum.ts";
+import { STEPS, findStep, stepPaths } from "../curriculum.ts";
+import { UsageError, parseCommand } from "../cli/options.ts";
 
 interface Equivalent {
   /** 'solutions/solution_NN.ts Mutator "the code it changes"', as printed below: no line numbers, so reformatting keeps it. */
@@ -15,15 +15,25 @@ interface Equivalent {
 }
 
 const equivalent = JSON.parse(
-  readFileSync(new URL("./mutants/equivalent.json", import.meta.url), "utf8"),
+  readFileSync(new URL("../mutants/equivalent.json", import.meta.url), "utf8"),
 ) as Equivalent[];
-const args = process.argv.slice(2);
-const steps = args.length ? args.map((a) => findStep(a)) : STEPS;
-if (steps.some((s) => !s)) {
-  console.error(`usage: npm run mutants [-- NN …]   (NN is one of ${STEPS.map((s) => s.nn).join(", ")})`);
-  process.exit(2);
-}
+const steps = parseCommand(
+  {
+    usage: "npm run mutants [-- NN …]",
+    options: {},
+    positionals: true,
+    notes: `NN is one of ${STEPS.map((s) => s.nn).join(", ")} (default: all)`,
+  },
+  process.argv.slice(2),
+  ({ positionals }) => {
+    const chosen = positionals.length ? positionals.map((a) => findStep(a)) : STEPS;
+    const unknown = positionals.filter((_, i) => !chosen[i]);
+    if (unknown.length) throw new UsageError(`no step ${unknown.join(", ")}`);
+    return chosen;
+  },
+);
 
+const { Stryker } = await import("@stryker-mutator/core"); // after the arguments: it takes seconds to load
 const rows: string[] = [];
 for (const step of steps as NonNullable<(typeof steps)[number]>[]) {
   process.env.GPT2_MUTANT_STEP = step.nn;

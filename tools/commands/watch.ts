@@ -6,25 +6,38 @@
 // drives, WSL, containers) it falls back to polling, and says which it uses.
 import { existsSync, rmSync, unwatchFile, watch, watchFile, writeFileSync } from "node:fs";
 import { emitKeypressEvents } from "node:readline";
-import { STEPS, findStep, stepPaths } from "./curriculum.ts";
-import { checkStep, type Chain } from "./runner/checks.ts";
-import { formatHint, readHints } from "./runner/hints.ts";
-import { cached, progressTable, readProgress, record, writeProgress } from "./runner/state.ts";
+import { STEPS, findStep, stepPaths } from "../curriculum.ts";
+import { UsageError, chosenChain, parseCommand } from "../cli/options.ts";
+import { checkStep, type Chain } from "../runner/checks.ts";
+import { formatHint, readHints } from "../runner/hints.ts";
+import { cached, progressTable, readProgress, record, writeProgress } from "../runner/state.ts";
 
-const args = process.argv.slice(2);
-const chain: Chain = args.includes("--chain=mine") ? "mine" : "reference";
+const {
+  values: options,
+  asked,
+  chain,
+} = parseCommand(
+  {
+    usage: "npm run watch -- [NN] [options]",
+    positionals: true,
+    options: {
+      poll: { type: "boolean", help: "poll for saves instead of native file events" },
+      chain: { type: "string", default: "reference", value: "mine", help: "mine: earlier steps from your steps/" },
+    },
+    notes: `NN is one of ${STEPS.map((s) => s.nn).join(", ")} (default: the first step not passing yet)`,
+  },
+  process.argv.slice(2),
+  ({ values, positionals }) => {
+    const asked = positionals[0] === undefined ? undefined : findStep(positionals[0]);
+    if ((positionals[0] !== undefined && !asked) || positionals.length > 1)
+      throw new UsageError(`which step? got ${JSON.stringify(positionals.join(" "))}`);
+    return { values, asked, chain: chosenChain(values.chain) as Chain };
+  },
+);
 const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
 const KEYS = "keys: h hint · n next step · l list · r re-run · q quit";
 
 const progress = readProgress();
-const stepArg = args.find((a) => !a.startsWith("--"));
-const asked = stepArg === undefined ? undefined : findStep(stepArg);
-if (stepArg !== undefined && !asked) {
-  console.error(
-    `usage: npm run watch -- [NN] [--poll] [--chain=mine]   (NN is one of ${STEPS.map((s) => s.nn).join(", ")})`,
-  );
-  process.exit(2);
-}
 let current = asked ? STEPS.indexOf(asked) : STEPS.findIndex((s) => cached(progress, s.nn)?.status !== "passed");
 let hintShown = 0;
 let running = false;
@@ -117,7 +130,7 @@ async function startNative(): Promise<boolean> {
   return seen;
 }
 
-if (args.includes("--poll") || !(await startNative())) startPolling();
+if (options.poll || !(await startNative())) startPolling();
 
 // ------------------------------------------------------------------ keys
 

@@ -7,15 +7,15 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { createRequire } from "node:module";
 import path from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { parseArgs } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import * as Plot from "@observablehq/plot";
-import { useKernels } from "../lib/kernels/index.ts";
-import { Random } from "../lib/random.ts";
-import { parseSafetensors, writeSafetensors } from "../lib/safetensors.ts";
-import type { Tensor } from "../lib/tensor.ts";
-import { decode, encode } from "../lib/tokenizer.ts";
-import { figure, plotSvg } from "./figures/svg.ts";
-import { exitOnUnfinishedStep, runOnChain, type Chain } from "./runner/chain.ts";
+import { useKernels } from "../../lib/kernels/index.ts";
+import { Random } from "../../lib/random.ts";
+import { parseSafetensors, writeSafetensors } from "../../lib/safetensors.ts";
+import type { Tensor } from "../../lib/tensor.ts";
+import { decode, encode } from "../../lib/tokenizer.ts";
+import { figure, plotSvg } from "../figures/svg.ts";
+import { exitOnUnfinishedStep, runOnChain, type Chain } from "../runner/chain.ts";
 
 const USAGE = `usage: npm run train -- [options]
   --out DIR          where the model goes (default models/moby-gpt2); continues a run found there
@@ -32,7 +32,7 @@ const USAGE = `usage: npm run train -- [options]
   --chain=mine       train with your own steps 17–22 (default: the reference)
   --ship DIR         also write the result to DIR in bfloat16 (half the size), as default-model/ was made`;
 
-const { values } = parseArgs({
+const { values } = parseOrExit({
   options: {
     out: { type: "string", default: path.join("models", "moby-gpt2") },
     fresh: { type: "boolean", default: false },
@@ -56,6 +56,16 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(USAGE);
   process.exit(0);
+}
+
+/** parseArgs, but a mistake on the command line is one line and the usage, not a stack trace. */
+function parseOrExit<T extends ParseArgsConfig>(config: T) {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
 }
 const number = (name: keyof typeof values, integer = true, low = 1) => {
   const raw = values[name] as string;

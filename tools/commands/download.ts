@@ -2,12 +2,9 @@
 // model.safetensors from the Hugging Face hub into models/<name>/, with a progress bar,
 // resume after an interruption, and SHA-256 verification before the file gets its final name.
 import path from "node:path";
-import { parseArgs } from "node:util";
-import { HubError, downloadFile, type Progress } from "./hub/download.ts";
-import { HUB_MODELS, MODELS_DIR } from "./hub/models.ts";
-
-const USAGE = `usage: npm run download -- NAME [--dir FOLDER]
-  NAME is one of ${Object.keys(HUB_MODELS).join(", ")}; files go to FOLDER/NAME (default ${MODELS_DIR}/NAME)`;
+import { HubError, downloadFile, type Progress } from "../hub/download.ts";
+import { HUB_MODELS, MODELS_DIR } from "../hub/models.ts";
+import { UsageError, parseCommand } from "../cli/options.ts";
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
@@ -40,16 +37,22 @@ function progressPrinter(): (p: Progress) => void {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { dir: { type: "string", default: MODELS_DIR } },
-  });
-  const name = positionals[0];
-  if (!name || positionals.length > 1 || !(name in HUB_MODELS)) {
-    console.error(`${name ? `unknown model "${name}"\n` : ""}${USAGE}`);
-    return 2;
-  }
+  const { values, name } = parseCommand(
+    {
+      usage: "npm run download -- NAME [options]",
+      positionals: true,
+      options: { dir: { type: "string", default: MODELS_DIR, value: "FOLDER", help: "files go to FOLDER/NAME" } },
+      notes: `NAME is one of ${Object.keys(HUB_MODELS).join(", ")}`,
+    },
+    argv,
+    ({ values, positionals }) => {
+      if (positionals.length !== 1)
+        throw new UsageError(`give one model name, got ${JSON.stringify(positionals.join(" "))}`);
+      // Own names only: "toString" or "__proto__" are properties of every object, not models.
+      if (!Object.hasOwn(HUB_MODELS, positionals[0])) throw new UsageError(`unknown model "${positionals[0]}"`);
+      return { values, name: positionals[0] };
+    },
+  );
   const folder = path.join(values.dir, name);
   for (const file of ["config.json", "model.safetensors"]) {
     const result = await downloadFile({

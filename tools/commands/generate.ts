@@ -2,16 +2,16 @@
 // steps, --chain=mine): load a Hugging Face GPT-2 checkpoint and continue a prompt.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { CheckpointError } from "../lib/checkpoint.ts";
-import { useKernels } from "../lib/kernels/index.ts";
-import { SHIPPED_MODEL, defaultModel, downloadHint, resolveModelDir } from "./hub/models.ts";
-import { toNpy } from "./npy.ts";
-import { fromData, intTensor } from "../lib/tensor.ts";
-import { isNotImplemented } from "../lib/todo.ts";
-import { runOnChain, type Chain } from "./runner/chain.ts";
-import { StreamingDecoder, decode, encode } from "../lib/tokenizer.ts";
-import { tokenLabel } from "./figures/svg.ts";
-import type { Candidate } from "./inspect.ts";
+import { CheckpointError } from "../../lib/checkpoint.ts";
+import { useKernels } from "../../lib/kernels/index.ts";
+import { SHIPPED_MODEL, defaultModel, downloadHint, resolveModelDir } from "../hub/models.ts";
+import { toNpy } from "../cli/npy.ts";
+import { fromData, intTensor } from "../../lib/tensor.ts";
+import { isNotImplemented } from "../../lib/todo.ts";
+import { runOnChain, type Chain } from "../runner/chain.ts";
+import { StreamingDecoder, decode, encode } from "../../lib/tokenizer.ts";
+import { tokenLabel } from "../figures/svg.ts";
+import type { Candidate } from "../figures/inspect.ts";
 
 const USAGE = `usage: npm run main -- "prompt" [options]      (the reference model)
        npm run gpt2 -- "prompt" [options]      (your model, built from your steps)
@@ -160,8 +160,8 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`the prompt is ${promptIds.length} tokens long; this model reads at most ${n_positions}`);
 
   if (args.attention) {
-    const { attentionMaps } = await import("./inspect.ts");
-    const { attentionSvg } = await import("./figures/attention.ts");
+    const { attentionMaps } = await import("../figures/inspect.ts");
+    const { attentionSvg } = await import("../figures/attention.ts");
     const labels = promptIds.map((id) => tokenLabel(decode([id]), id));
     const caption = `${args.chain === "mine" ? "your model" : "the reference model"} (${args.model}): the prompt's attention, every head of every layer`;
     writeFileSync(args.attention, attentionSvg(attentionMaps(model, promptIds), labels, caption));
@@ -195,7 +195,7 @@ async function main(argv: string[]): Promise<number> {
   const seconds = (performance.now() - start) / 1000;
   if (stream) process.stdout.write(stream.flush()); // a character the last token left unfinished
   const top = args.showTopK
-    ? (await import("./inspect.ts")).candidatesForEachToken(
+    ? (await import("../figures/inspect.ts")).candidatesForEachToken(
         model,
         ids,
         promptIds.length,

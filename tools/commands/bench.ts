@@ -11,33 +11,40 @@ import { execFileSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { cpus } from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
-import { resolveModelDir } from "./hub/models.ts";
-import { kernels, useKernels, type Kernels } from "../lib/kernels/index.ts";
-import { createWasmKernels, defaultThreads } from "../lib/kernels/wasm.ts";
-import * as F from "../lib/functional.ts";
-import { Random, randn } from "../lib/random.ts";
-import { fromData, intTensor, type Tensor } from "../lib/tensor.ts";
-import { generate } from "../solutions/solution_14.ts";
-import { loadPretrained } from "../solutions/solution_15.ts";
-import { forwardWithCache, type KVCache } from "../solutions/solution_16.ts";
+import { resolveModelDir } from "../hub/models.ts";
+import { UsageError, parseCommand } from "../cli/options.ts";
+import { kernels, useKernels, type Kernels } from "../../lib/kernels/index.ts";
+import { createWasmKernels, defaultThreads } from "../../lib/kernels/wasm.ts";
+import * as F from "../../lib/functional.ts";
+import { Random, randn } from "../../lib/random.ts";
+import { fromData, intTensor, type Tensor } from "../../lib/tensor.ts";
+import { generate } from "../../solutions/solution_14.ts";
+import { loadPretrained } from "../../solutions/solution_15.ts";
+import { forwardWithCache, type KVCache } from "../../solutions/solution_16.ts";
 
-const { values } = parseArgs({
-  options: {
-    model: { type: "string", default: "gpt2" },
-    threads: { type: "string" },
-    kernels: { type: "string", default: "wasm" },
-    "compare-torch": { type: "boolean", default: false },
-    "decode-tokens": { type: "string", default: "32" },
-    prefill: { type: "string", default: "16,64,256" },
+const { values, threads, backend } = parseCommand(
+  {
+    usage: "npm run bench -- [options]",
+    options: {
+      model: { type: "string", default: "gpt2", value: "NAME|DIR", help: "the checkpoint to time" },
+      threads: { type: "string", value: "N", help: "threads for the products (default: every core)" },
+      kernels: { type: "string", default: "wasm", value: "wasm|js", help: "which kernels" },
+      "compare-torch": { type: "boolean", help: "time PyTorch on the same checkpoint in the same run" },
+      "decode-tokens": { type: "string", default: "32", value: "N", help: "tokens to decode" },
+      prefill: { type: "string", default: "16,64,256", value: "T,T,…", help: "prompt lengths to time" },
+    },
   },
-});
-const threads = values.threads === undefined ? defaultThreads() : Number(values.threads);
-if (!Number.isInteger(threads) || threads < 1)
-  throw new Error(`--threads must be an integer ≥ 1, got ${values.threads}`);
-if (values.kernels !== "wasm" && values.kernels !== "js")
-  throw new Error(`--kernels must be wasm or js, got ${values.kernels}`);
-useKernels(values.kernels, threads);
+  process.argv.slice(2),
+  ({ values }) => {
+    const threads = values.threads === undefined ? defaultThreads() : Number(values.threads);
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new UsageError(`--threads must be an integer ≥ 1, got ${values.threads}`);
+    if (values.kernels !== "wasm" && values.kernels !== "js")
+      throw new UsageError(`--kernels must be wasm or js, got ${values.kernels}`);
+    return { values, threads, backend: values.kernels as "wasm" | "js" };
+  },
+);
+useKernels(backend, threads);
 const decodeTokens = Number(values["decode-tokens"]);
 const prefillLengths = values.prefill.split(",").map(Number);
 

@@ -1,7 +1,7 @@
 // NumPy's .npy format (version 1.0), so other tools can read our float32 arrays:
 //   "\x93NUMPY" 0x01 0x00, a little-endian u16 header length, a Python-dict header padded with
 //   spaces to a multiple of 64 bytes and ending in "\n", then the raw little-endian data.
-import { contiguousData, type Tensor } from "../lib/tensor.ts";
+import { contiguousData, type Tensor } from "../../lib/tensor.ts";
 
 export function toNpy(t: Tensor): Uint8Array {
   const shape = t.shape.length === 1 ? `(${t.shape[0]},)` : `(${t.shape.join(", ")})`;

@@ -6,8 +6,8 @@ import { attention } from "#chain/step_08";
 import { splitHeads } from "#chain/step_09";
 import { nextTokenLogits } from "#chain/step_14";
 import type { GPT2LMHeadModel } from "#chain/step_13";
-import * as F from "../lib/functional.ts";
-import { fromData, intTensor, type Tensor } from "../lib/tensor.ts";
+import * as F from "../../lib/functional.ts";
+import { fromData, intTensor, type Tensor } from "../../lib/tensor.ts";
 
 /** weights[layer][head][query][key]: how much each position of the prompt reads from each earlier one. */
 export type AttentionMaps = number[][][][];

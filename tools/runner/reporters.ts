@@ -6,7 +6,7 @@
 import path from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import type { Reporter, TestModule } from "vitest/node";
-import { dim, green, red } from "./colors.ts";
+import { dim, green, red } from "../cli/colors.ts";
 
 interface SerializedErrorLike {
   message?: string;

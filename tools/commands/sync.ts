@@ -4,9 +4,10 @@
 // exits 1 naming what is stale.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { PARTS, STEPS, stepPaths, type StepInfo } from "./curriculum.ts";
+import { PARTS, STEPS, stepPaths, type StepInfo } from "../curriculum.ts";
+import { parseCommand } from "../cli/options.ts";
 
-const root = fileURLToPath(new URL("../", import.meta.url));
+const root = fileURLToPath(new URL("../../", import.meta.url));
 const TABLE_START = "<!-- the steps: written by npm run sync from tools/curriculum.ts -->";
 const TABLE_END = "<!-- end of the steps -->";
 const TASKS_START = "# the course's commands: written by npm run sync from package.json and tools/curriculum.ts";
@@ -21,7 +22,7 @@ function packageJson(text: string): string {
   for (const [name, command] of Object.entries(pkg.scripts)) {
     if (/^s\d\d$/.test(name)) continue;
     scripts[name] = command;
-    if (name === "check") for (const step of STEPS) scripts[`s${step.nn}`] = `tsx tools/check.ts ${step.nn}`;
+    if (name === "check") for (const step of STEPS) scripts[`s${step.nn}`] = `tsx tools/commands/check.ts ${step.nn}`;
   }
   return `${JSON.stringify({ ...pkg, scripts }, null, 2)}\n`;
 }
@@ -68,7 +69,7 @@ function readme(text: string): string {
 function pixiTasks(text: string): string {
   const { scripts } = JSON.parse(readFileSync(`${root}package.json`, "utf8")) as { scripts: Record<string, string> };
   const missing = COURSE_COMMANDS.filter((name) => !(name in scripts));
-  if (missing.length) throw new Error(`tools/sync.ts: no npm script ${missing.join(", ")} in package.json`);
+  if (missing.length) throw new Error(`tools/commands/sync.ts: no npm script ${missing.join(", ")} in package.json`);
   const names = [...STEPS.map((s) => `s${s.nn}`), ...COURSE_COMMANDS];
   const tasks = names.map((n) => `${n} = "npm run ${n} --"`).join("\n");
   return between("pixi.toml", text, TASKS_START, TASKS_END, tasks);
@@ -92,8 +93,12 @@ export function staleFiles(): { file: string; expected: string }[] {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseCommand({
+    usage: "npm run sync [-- --check]",
+    options: { check: { type: "boolean", help: "change nothing; exit 1 naming what is stale" } },
+  });
   const stale = staleFiles();
-  if (process.argv.includes("--check")) {
+  if (values.check) {
     for (const { file } of stale) console.error(`${file} does not match tools/curriculum.ts: run npm run sync`);
     process.exit(stale.length ? 1 : 0);
   }

@@ -1,24 +1,30 @@
 // `npm run sNN [-- --solution] [-- --chain=mine]`: runs step NN's checks, one line per check.
 // --solution checks solutions/solution_NN.ts; --chain=mine takes the earlier steps NN builds on
 // from your steps/ instead of solutions/. Exit code 0 only when every check passes.
-import { STEPS, findStep, stepPaths } from "./curriculum.ts";
-import { dim, green, red } from "./colors.ts";
-import { checkStep, surveySteps } from "./runner/checks.ts";
-import { cached, readProgress, record, writeProgress } from "./runner/state.ts";
+import { STEPS, findStep, stepPaths } from "../curriculum.ts";
+import { UsageError, chosenChain, parseCommand } from "../cli/options.ts";
+import { dim, green, red } from "../cli/colors.ts";
+import { checkStep, surveySteps } from "../runner/checks.ts";
+import { cached, readProgress, record, writeProgress } from "../runner/state.ts";
 
-const args = process.argv.slice(2);
-const step = findStep(args.find((a) => !a.startsWith("--")));
-const unknown = args.filter(
-  (a) => a.startsWith("--") && a !== "--solution" && a !== "--chain=mine" && a !== "--chain=reference",
+const { step, solution, chain } = parseCommand(
+  {
+    usage: "npm run check -- NN [options]   (npm run sNN is the same)",
+    options: {
+      solution: { type: "boolean", help: "check solutions/solution_NN.ts instead of your step" },
+      chain: { type: "string", default: "reference", value: "mine", help: "mine: earlier steps from your steps/" },
+    },
+    positionals: true,
+    notes: `NN is one of ${STEPS.map((s) => s.nn).join(", ")}`,
+  },
+  process.argv.slice(2),
+  ({ values, positionals }) => {
+    const step = findStep(positionals[0]);
+    if (!step || positionals.length > 1)
+      throw new UsageError(`which step? got ${JSON.stringify(positionals.join(" "))}`);
+    return { step, solution: values.solution, chain: chosenChain(values.chain) };
+  },
 );
-if (!step || unknown.length) {
-  console.error(
-    `${unknown.length ? `unknown option ${unknown[0]}\n` : ""}usage: npm run check -- NN [--solution] [--chain=mine]   (NN is one of ${STEPS.map((s) => s.nn).join(", ")})`,
-  );
-  process.exit(2);
-}
-const solution = args.includes("--solution");
-const chain = args.includes("--chain=mine") ? "mine" : "reference";
 const result = await checkStep(step, { solution, chain });
 const { failed } = result;
 // What the learner just saw is what npm run progress and watch show (solutions are not their progress).
@@ -44,7 +50,7 @@ if (!solution) {
 }
 // After the verdict, so the verdict comes first: what `npm run typecheck` would say about this file.
 const file = stepPaths(step.nn)[solution ? "solution" : "step"];
-const { typeErrors } = await import("./runner/typecheck.ts"); // TypeScript takes a moment to load: after the verdict
+const { typeErrors } = await import("../runner/typecheck.ts"); // TypeScript takes a moment to load: after the verdict
 const errors = typeErrors(file);
 if (errors.length) {
   console.log(

@@ -5,18 +5,19 @@
 import { existsSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { createServer, type ServerResponse } from "node:http";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import sirv from "sirv";
-import { buildBook, type BuildResult } from "./build.ts";
-import { listen } from "../listen.ts";
-import { BookError } from "./errors.ts";
+import { buildBook, type BuildResult } from "../book/build.ts";
+import { listen } from "../cli/listen.ts";
+import { parseCommand } from "../cli/options.ts";
+import { BookError } from "../book/errors.ts";
 
-const { values } = parseArgs({
+const { values } = parseCommand({
+  usage: "npm run book -- [options]   (npm run book:build is --build)",
   options: {
-    build: { type: "boolean", default: false },
-    port: { type: "string", default: process.env.PORT ?? "3000" },
-    host: { type: "string", default: "127.0.0.1" },
-    book: { type: "string", default: "book" },
+    build: { type: "boolean", help: "build into book/book/ and stop, without serving" },
+    port: { type: "string", default: process.env.PORT ?? "3000", value: "N", help: "port to serve on (or PORT)" },
+    host: { type: "string", default: "127.0.0.1", value: "ADDRESS", help: "address to listen on" },
+    book: { type: "string", default: "book", value: "DIR", help: "the book's folder" },
   },
 });
 const bookDir = path.resolve(values.book);
@@ -26,7 +27,7 @@ async function build(liveReload: boolean): Promise<BuildResult | null> {
     const result = await buildBook({ bookDir, liveReload });
     if (existsSync(path.join(process.cwd(), "models", "gpt2", "model.safetensors"))) {
       // GPT-2 is here: draw the figures from it instead of the tiny test model.
-      const { drawFigures, figureModel } = await import("../figures.ts");
+      const { drawFigures, figureModel } = await import("./figures.ts");
       for (const [file, svg] of drawFigures(figureModel(true)))
         writeFileSync(path.join(result.outDir, "figures", file), svg);
     }
