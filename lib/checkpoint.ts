@@ -36,15 +36,33 @@ export function readCheckpoint(dir: string): CheckpointFiles {
   } catch (error) {
     throw new CheckpointError(`${configPath} is not valid JSON: ${(error as Error).message}`);
   }
+  let weights: SafetensorsFile;
   try {
     // Straight into the kernels' memory, in blocks each memory can hold.
     const memory = kernels();
-    return {
-      dir,
-      configJSON,
-      weights: readSafetensors(weightsPath, (bytes) => memory.allocate(bytes), memory.allocationLimit),
-    };
+    weights = readSafetensors(weightsPath, (bytes) => memory.allocate(bytes), memory.allocationLimit);
   } catch (error) {
     throw new CheckpointError(`${weightsPath}: ${(error as Error).message}`);
   }
+  checkSizes(configPath, configJSON, weights);
+  return { dir, configJSON, weights };
+}
+
+/**
+ * A config.json that describes a far larger model than the weights hold would make the model
+ * allocate without bound before any shape is compared ("n_layer": 1000000): refuse it first.
+ * Near misses (a layer too many) are left to the loader, which names the missing keys.
+ */
+function checkSizes(configPath: string, configJSON: unknown, weights: SafetensorsFile): void {
+  const c = (typeof configJSON === "object" && configJSON !== null ? configJSON : {}) as Record<string, unknown>;
+  const size = (key: string, fallback?: number) => (typeof c[key] === "number" ? (c[key] as number) : fallback);
+  const [V, P, C, L] = [size("vocab_size"), size("n_positions"), size("n_embd"), size("n_layer")];
+  if (V === undefined || P === undefined || C === undefined || L === undefined) return; // GPT2Config.fromJSON says what is missing
+  const inner = size("n_inner", 4 * C) ?? 4 * C;
+  const described = V * C + P * C + L * (4 * C * C + 2 * C * inner + 8 * C + inner) + 2 * C;
+  const held = Object.values(weights.tensors).reduce((n, t) => n + t.size, 0);
+  if (!(described <= 1.5 * held + 1e6))
+    throw new CheckpointError(
+      `${configPath} describes a model of ${described.toExponential(2)} parameters (n_layer ${L}, n_embd ${C}, vocab_size ${V}, n_positions ${P}) but model.safetensors holds ${held.toLocaleString("en-US")} numbers: the config does not belong to these weights.`,
+    );
 }

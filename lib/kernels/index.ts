@@ -2,6 +2,7 @@
 // default; GPT2_KERNELS=js (or useKernels("js")) selects the plain JavaScript loops, and
 // GPT2_THREADS=N (or useKernels("wasm", N)) the number of threads.
 import type { Kernels } from "./gemm-job.ts";
+import { availableParallelism } from "node:os";
 import { jsKernels } from "./js.ts";
 import { createWasmKernels, defaultThreads } from "./wasm.ts";
 
@@ -20,8 +21,10 @@ export function kernels(): Kernels {
  * memory stay readable by either backend.
  */
 export function useKernels(backend: "wasm" | "js", threads = defaultThreads()): Kernels {
-  if (!Number.isInteger(threads) || threads < 1)
-    throw new RangeError(`useKernels: threads must be a whole number ≥ 1, got ${threads}`);
+  // More threads than cores only wait for each other (and each costs memory): 1000 would start 1000.
+  const cores = availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1 || threads > cores)
+    throw new RangeError(`threads must be a whole number from 1 to ${cores} (this machine's cores), got ${threads}`);
   active?.close();
   active = backend === "js" ? jsKernels : createWasmKernels(threads);
   return active;

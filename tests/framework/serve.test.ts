@@ -135,6 +135,13 @@ describe("bad requests get a 4xx with a JSON error naming the field", () => {
     ["no prompt", { max_tokens: 3 }, 400, "prompt"],
     ["stream that is not a boolean", { prompt: [1], stream: "yes" }, 400, "stream"],
     ["a body that is not an object", "[1, 2]", 400, null],
+    ["a temperature that overflows float32 (1e-38)", { prompt: [1], temperature: 1e-38 }, 400, "temperature"],
+    ["a text prompt over 16 characters per position (256 here)", { prompt: "a".repeat(257) }, 400, "prompt"],
+    ["n other than 1 (not implemented)", { prompt: [1], n: 2 }, 400, "n"],
+    ["an ill-typed n", { prompt: [1], n: "x" }, 400, "n"],
+    ["top_p other than 1 (not implemented)", { prompt: [1], top_p: 0.5 }, 400, "top_p"],
+    ["stop sequences (not implemented)", { prompt: [1], stop: ["\n"] }, 400, "stop"],
+    ["echo (not implemented)", { prompt: [1], echo: true }, 400, "echo"],
   ];
   it.each(cases)("%s", async (_what, body, status, param) => {
     const response = await post(body);
@@ -143,6 +150,11 @@ describe("bad requests get a 4xx with a JSON error naming the field", () => {
     expect(error.type).toBe("invalid_request_error");
     expect(error.param).toBe(param);
     expect(error.message.length).toBeGreaterThan(10);
+  });
+
+  it("OpenAI's fields at their defaults are accepted (n 1, top_p 1, echo false, stop null)", async () => {
+    const response = await post({ prompt: [1], max_tokens: 1, n: 1, top_p: 1, echo: false, stop: null });
+    expect(response.status).toBe(200);
   });
 
   it("a body over 64 KiB: 413, refused before it is read to the end", async () => {

@@ -37,8 +37,10 @@ const { values, threads, backend } = parseCommand(
   process.argv.slice(2),
   ({ values }) => {
     const threads = values.threads === undefined ? defaultThreads() : Number(values.threads);
-    if (!Number.isInteger(threads) || threads < 1)
-      throw new UsageError(`--threads must be an integer ≥ 1, got ${values.threads}`);
+    if (!Number.isInteger(threads) || threads < 1 || threads > cpus().length)
+      throw new UsageError(
+        `--threads must be a whole number from 1 to ${cpus().length} (the cores), got ${values.threads}`,
+      );
     if (values.kernels !== "wasm" && values.kernels !== "js")
       throw new UsageError(`--kernels must be wasm or js, got ${values.kernels}`);
     return { values, threads, backend: values.kernels as "wasm" | "js" };

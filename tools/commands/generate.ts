@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { CheckpointError } from "../../lib/checkpoint.ts";
 import { useKernels } from "../../lib/kernels/index.ts";
 import { SHIPPED_MODEL, defaultModel, downloadHint, resolveModelDir } from "../hub/models.ts";
+import { refuseNonFiniteWeights } from "../cli/finite.ts";
 import { toNpy } from "../cli/npy.ts";
 import { fromData, intTensor } from "../../lib/tensor.ts";
 import { isNotImplemented } from "../../lib/todo.ts";
@@ -92,7 +93,14 @@ function parse(argv: string[]) {
       (n) => Number.isInteger(n) && n >= 0,
       "an integer ≥ 0",
     ),
-    temperature: values.greedy ? 0 : number("temperature", values.temperature, (n) => n >= 0, "a number ≥ 0"),
+    temperature: values.greedy
+      ? 0
+      : number(
+          "temperature",
+          values.temperature,
+          (n) => n === 0 || n >= 1e-6,
+          "0 (greedy) or a number ≥ 1e-6 (smaller ones overflow float32)",
+        ),
     seed: number("seed", values.seed, Number.isInteger, "an integer"),
     stopAtEndOfText: values["stop-at-eot"],
     json: values.json,
@@ -149,6 +157,7 @@ async function main(argv: string[]): Promise<number> {
 
   if (args.modelNote) console.error(args.modelNote);
   const model = loadModel(loadPretrained, resolveModelDir(args.model));
+  refuseNonFiniteWeights(model, resolveModelDir(args.model));
   const { vocab_size, n_positions } = model.config;
   const promptIds = args.ids ?? encode(args.prompt);
   const bad = promptIds.find((id) => id >= vocab_size);

@@ -3,6 +3,7 @@
 // this computer only unless --host says otherwise.
 import path from "node:path";
 import { defaultModel, resolveModelDir } from "../hub/models.ts";
+import { refuseNonFiniteWeights } from "../cli/finite.ts";
 import { listen } from "../cli/listen.ts";
 import { exitOnUnfinishedStep, runOnChain } from "../runner/chain.ts";
 import { UsageError, chosenChain, parseCommand } from "../cli/options.ts";
@@ -44,6 +45,7 @@ const dir = resolveModelDir(chosen.model);
 const name = path.isAbsolute(chosen.model) ? path.basename(chosen.model) : chosen.model;
 if (chosen.note) console.warn(chosen.note);
 const model = loadPretrained(dir);
+refuseNonFiniteWeights(model, dir);
 const server = completionServer({ model, name, log: (line) => console.log(line) });
 await listen(
   server,

@@ -67,12 +67,13 @@ function parseOrExit<T extends ParseArgsConfig>(config: T) {
     process.exit(2);
   }
 }
-const number = (name: keyof typeof values, integer = true, low = 1) => {
+const number = (name: keyof typeof values, integer = true, low = 1, high = Number.MAX_SAFE_INTEGER) => {
   const raw = values[name] as string;
   const n = Number(raw);
-  if (raw === undefined || raw.trim() === "" || !(n >= low) || (integer && !Number.isInteger(n))) {
+  if (raw === undefined || raw.trim() === "" || !(n >= low && n <= high) || (integer && !Number.isInteger(n))) {
+    const range = high === Number.MAX_SAFE_INTEGER ? `≥ ${low}` : `from ${low} to ${high}`;
     console.error(
-      `--${name} must be ${integer ? "an integer" : "a number"} ≥ ${low}, got ${JSON.stringify(raw)}\n\n${USAGE}`,
+      `--${name} must be ${integer ? "an integer" : "a number"} ${range}, got ${JSON.stringify(raw)}\n\n${USAGE}`,
     );
     process.exit(2);
   }
@@ -86,18 +87,26 @@ runOnChain(values.chain as Chain);
 exitOnUnfinishedStep("npm run train");
 const options = {
   steps: number("steps"),
-  batch: number("batch"),
-  context: number("context", true, 2),
-  nEmbd: number("n-embd"),
-  nLayer: number("n-layer"),
-  nHead: number("n-head"),
+  // Bounded by GPT-2's own largest sizes, so a typo cannot build a model no file can hold.
+  batch: number("batch", true, 1, 1024),
+  context: number("context", true, 2, 1024),
+  nEmbd: number("n-embd", true, 1, 1600),
+  nLayer: number("n-layer", true, 1, 48),
+  nHead: number("n-head", true, 1, 64),
   lr: number("lr", false, 0),
   evalEvery: number("eval-every"),
   saveEvery: number("save-every"),
   seed: number("seed", true, 0),
 };
 const stopAt = Date.now() + number("minutes", false, 0) * 60_000;
-if (values.threads !== undefined) useKernels("wasm", number("threads"));
+if (values.threads !== undefined) {
+  try {
+    useKernels("wasm", number("threads"));
+  } catch (error) {
+    console.error(`--${(error as Error).message}`);
+    process.exit(2);
+  }
+}
 
 const { GPT2Config } = await import("#chain/step_01");
 const { GPT2LMHeadModel } = await import("#chain/step_13");

@@ -2,6 +2,7 @@
 // solutions/solution_NN.ts by default and to your steps/step_NN.ts under Node's "mine"
 // condition (node --conditions=mine), so a process runs on one chain from start to end.
 import { spawnSync } from "node:child_process";
+import { CheckpointError } from "../../lib/checkpoint.ts";
 import { isNotImplemented } from "../../lib/todo.ts";
 
 export type Chain = "reference" | "mine";
@@ -38,7 +39,8 @@ export function runOnChain(chain: Chain): void {
 export function exitOnUnfinishedStep(command: string): void {
   process.on("uncaughtException", (error) => {
     if (!isNotImplemented(error)) {
-      console.error(error);
+      // A bad model folder is the user's to fix, in one line; anything else is a bug: its trace helps.
+      console.error(error instanceof CheckpointError ? error.message : error);
       process.exit(1);
     }
     const { step } = error;

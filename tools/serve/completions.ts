@@ -36,13 +36,46 @@ export interface CompletionRequest {
   stop: boolean;
 }
 
+/** OpenAI completion fields the server leaves out, with the value that means "not used". */
+const NOT_IMPLEMENTED: Record<string, unknown> = {
+  n: 1,
+  best_of: 1,
+  echo: false,
+  stop: null,
+  suffix: null,
+  top_p: 1,
+  presence_penalty: 0,
+  frequency_penalty: 0,
+  logit_bias: null,
+};
+
+/** GPT-2's longest tokens are a few dozen characters; 16 per position leaves ample room. */
+const PROMPT_CHARACTERS_PER_POSITION = 16;
+
 /** Checks a parsed JSON body against the model, field by field, in OpenAI's terms. */
 export function parseRequest(body: unknown, model: GPT2LMHeadModel): CompletionRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body))
     throw new RequestError(400, null, 'the body must be a JSON object, e.g. {"prompt": "Hello", "max_tokens": 16}');
   const b = body as Record<string, unknown>;
   const { vocab_size, n_positions } = model.config;
+  // OpenAI's fields this server does not implement: answered, not silently ignored (their
+  // defaults are fine, so a client that sends them as is still works).
+  for (const [field, neutral] of Object.entries(NOT_IMPLEMENTED))
+    if (b[field] !== undefined && b[field] !== null && b[field] !== neutral)
+      throw new RequestError(
+        400,
+        field,
+        `${field} is not supported by this server (only ${JSON.stringify(neutral)}, OpenAI's default)`,
+      );
   let ids: number[];
+  // Tokenising is the one step whose time the prompt's size decides: cap the text before it, at
+  // far more characters than n_positions tokens can hold.
+  if (typeof b.prompt === "string" && b.prompt.length > PROMPT_CHARACTERS_PER_POSITION * n_positions)
+    throw new RequestError(
+      400,
+      "prompt",
+      `the prompt is ${b.prompt.length} characters; this model reads at most ${n_positions} tokens (at most ${PROMPT_CHARACTERS_PER_POSITION * n_positions} characters are tokenised)`,
+    );
   if (typeof b.prompt === "string") ids = encode(b.prompt);
   else if (Array.isArray(b.prompt) && b.prompt.every((id) => Number.isInteger(id))) ids = b.prompt as number[];
   else throw new RequestError(400, "prompt", "prompt must be a string or an array of token ids");
@@ -63,11 +96,12 @@ export function parseRequest(body: unknown, model: GPT2LMHeadModel): CompletionR
     return v;
   };
   const temperature = b.temperature ?? 1;
-  if (typeof temperature !== "number" || !(temperature >= 0 && temperature <= 2))
+  // Below 1e-6, logits / temperature overflow float32 to ∞ and every probability is NaN: 0 is greedy.
+  if (typeof temperature !== "number" || !(temperature === 0 || (temperature >= 1e-6 && temperature <= 2)))
     throw new RequestError(
       400,
       "temperature",
-      `temperature must be a number from 0 to 2, got ${JSON.stringify(temperature)}`,
+      `temperature must be 0 (greedy) or a number from 1e-6 to 2, got ${JSON.stringify(temperature)}`,
     );
   for (const flag of ["stream", "stop_at_eot"])
     if (b[flag] !== undefined && typeof b[flag] !== "boolean")

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { GPT2LMHeadModel } from "#chain/step_13";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { StreamingDecoder, decode } from "../../lib/tokenizer.ts";
 import { tokenLabel } from "../figures/svg.ts";
 import { queryAttentionSvg } from "../figures/attention.ts";
@@ -45,7 +46,13 @@ export function completionServer({ model, name, log = () => {} }: ServerOptions)
         await inTurn(() => complete(req, res, request));
       } else if (url.pathname === "/v1/attention") {
         if (req.method !== "POST") throw new RequestError(405, null, "use POST for /v1/attention");
-        const svg = attentionPicture(await readJson(req));
+        const body = await readJson(req);
+        // In turn with the completions, each after a pass of the event loop, so that a burst of
+        // pictures leaves room for other requests (GET /v1/models) between them.
+        const svg = await inTurn(async () => {
+          await nextTurn();
+          return attentionPicture(body);
+        });
         res.writeHead(200, { "content-type": "image/svg+xml" }).end(svg);
       } else throw new RequestError(404, null, `no such endpoint: ${req.method} ${url.pathname}`);
     } catch (error) {
