@@ -20,6 +20,7 @@ import { HINT_TITLES, readHints } from "../../tools/runner/hints.ts";
 import { loadFixture } from "../fixtures.ts";
 import { values } from "../harness.ts";
 import { TMUX, requireProgram } from "../system-programs.ts";
+import { terminal } from "./terminal.ts";
 import { runTool } from "./run-tool.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -130,15 +131,7 @@ describe("npm run watch", () => {
     if (tmuxPath.path === null) return context.skip(tmuxPath.skipReason);
     const work = learnerRepo();
     const name = `watchkeys${process.pid}`;
-    const tmux = (...args: string[]) => execFileSync(tmuxPath.path, args, { encoding: "utf8" });
-    const screen = () => tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", name);
-    const waitScreen = async (pattern: RegExp) => {
-      const start = Date.now();
-      while (!pattern.test(screen())) {
-        if (Date.now() - start > 40_000) throw new Error(`timed out waiting for ${pattern}; screen:\n${screen()}`);
-        await new Promise((resolve) => setTimeout(resolve, 150));
-      }
-    };
+    const { tmux, waitScreen } = terminal(tmuxPath.path, name, 40_000);
     tmux(
       "new-session",
       "-d",

@@ -1,6 +1,6 @@
 // `npm run train` on a tiny configuration: the loss falls, the checkpoint loads, a second run
 // continues where the first stopped, and Ctrl-C saves before it stops.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,6 +10,7 @@ import { defaultModel, SHIPPED_MODEL, TRAINED_MODEL } from "../../tools/hub/mode
 import { parseSafetensors } from "../../lib/safetensors.ts";
 import { intTensor } from "../../lib/tensor.ts";
 import { TMUX, requireProgram } from "../system-programs.ts";
+import { terminal } from "./terminal.ts";
 import { root, runTool } from "./run-tool.ts";
 
 const TINY = ["--n-embd", "16", "--n-layer", "1", "--n-head", "2", "--context", "16", "--batch", "4", "--lr", "1e-2"];
@@ -118,15 +119,7 @@ describe("npm run train", () => {
     if (tmuxPath.path === null) return context.skip(tmuxPath.skipReason);
     const run = path.join(mkdtempSync(path.join(tmpdir(), "train-ctrlc-")), "run");
     const name = `trainctrlc${process.pid}`;
-    const tmux = (...args: string[]) => execFileSync(tmuxPath.path, args, { encoding: "utf8" });
-    const screen = () => tmux("capture-pane", "-p", "-J", "-S", "-200", "-t", name);
-    const waitScreen = async (pattern: RegExp) => {
-      const start = Date.now();
-      while (!pattern.test(screen())) {
-        if (Date.now() - start > 60_000) throw new Error(`timed out waiting for ${pattern}; screen:\n${screen()}`);
-        await new Promise((resolve) => setTimeout(resolve, 150));
-      }
-    };
+    const { tmux, screen, waitScreen } = terminal(tmuxPath.path, name, 60_000);
     tmux("new-session", "-d", "-s", name, "-x", "200", "-y", "50", "-c", root);
     try {
       tmux("set-option", "-t", name, "remain-on-exit", "on"); // keep the screen after npm exits
