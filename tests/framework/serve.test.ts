@@ -229,6 +229,16 @@ describe("the server", () => {
     expect(answering, "the server still answers 5 s after SIGTERM to npm run serve").toBe(false);
   });
 
+  it("a port already in use: one line naming it and what to do, exit 1", async () => {
+    const port = new URL(server.url).port;
+    const second = await runTool("serve", ["--model", "tests/fixtures/tiny-gpt2", "--port", port]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(
+      new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: port ${port} is already in use`),
+    );
+    expect(second.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it("on your own chain, names the unfinished step instead of starting (the course's steps/ are skeletons)", async () => {
     const run = await runTool("serve", ["--chain=mine", "--model", "tests/fixtures/tiny-gpt2", "--port", "0"]);
     expect(run.code).toBe(1);
