@@ -1,7 +1,7 @@
 // `npm run train` on a tiny configuration: the loss falls, the checkpoint loads, a second run
 // continues where the first stopped, and Ctrl-C saves before it stops.
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -138,6 +138,23 @@ describe("npm run train", () => {
       tmux("kill-session", "-t", name);
     }
   }, 120_000);
+});
+
+describe("refusing early", () => {
+  it("a --out it cannot save into, or a damaged run, is one line before the first step", async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "train-out-")), "a-file");
+    writeFileSync(file, "");
+    const blocked = await runTool("train", ["--out", path.join(file, "run"), "--steps", "1", ...TINY]);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toMatch(/cannot save into .*a-file\/run: .*Choose another folder with --out DIR/);
+    const damaged = path.join(mkdtempSync(path.join(tmpdir(), "train-damaged-")), "run");
+    mkdirSync(damaged);
+    writeFileSync(path.join(damaged, "training.json"), "{broken");
+    const run = await runTool("train", ["--out", damaged, "--steps", "1", ...TINY]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/training\.json is damaged: start again with --fresh/);
+    for (const r of [blocked, run]) expect(r.out).not.toMatch(/\n\s+at /);
+  });
 });
 
 describe("on your own chain", () => {

@@ -132,13 +132,27 @@ interface State {
 
 const dir = path.resolve(values.out);
 const partial = `${dir}.partial`;
+// Minutes of training that cannot be saved are lost: make sure --out's folder takes files first.
+try {
+  mkdirSync(path.dirname(dir), { recursive: true });
+  writeFileSync(`${partial}.probe`, "");
+  rmSync(`${partial}.probe`);
+} catch (error) {
+  console.error(`cannot save into ${values.out}: ${(error as Error).message}. Choose another folder with --out DIR.`);
+  process.exit(1);
+}
 const previous = `${dir}.previous`;
 if (!existsSync(dir) && existsSync(previous)) renameSync(previous, dir); // interrupted between two renames: the last complete save
 const stateFile = path.join(dir, "training.json");
 let state: State = { step: 0, options, seconds: 0, history: [], samples: [] };
 let model: InstanceType<typeof GPT2LMHeadModel>;
 if (!values.fresh && existsSync(stateFile)) {
-  state = JSON.parse(readFileSync(stateFile, "utf8")) as State;
+  try {
+    state = JSON.parse(readFileSync(stateFile, "utf8")) as State;
+  } catch {
+    console.error(`${stateFile} is damaged: start again with --fresh, or choose another folder with --out DIR.`);
+    process.exit(1);
+  }
   // The model's shape comes from the run; how to go on (steps, batch, lr, evaluation) from this command.
   const { nEmbd, nLayer, nHead, context } = state.options;
   Object.assign(options, { nEmbd, nLayer, nHead, context });
