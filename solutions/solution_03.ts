@@ -19,6 +19,7 @@ export class LayerNorm extends Module {
     this.bias = zeros([dim]); //  … and shift 0
   }
 
+  // ANCHOR: forward
   /** x: [..., dim] → [..., dim], normalised over the last axis. */
   forward(x: Tensor): Tensor {
     const mean = F.mean(x); // [..., 1]
@@ -26,4 +27,5 @@ export class LayerNorm extends Module {
     const normalized = F.div(F.sub(x, mean), F.sqrt(F.add(variance, this.eps)));
     return F.add(F.mul(normalized, this.weight), this.bias);
   }
+  // ANCHOR_END: forward
 }

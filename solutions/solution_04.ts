@@ -8,10 +8,12 @@ import type { GPT2Config } from "./solution_01.ts";
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
+// ANCHOR: gelu
 /** GELU, tanh approximation (GPT-2's "gelu_new"): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
 export function gelu(x: Tensor): Tensor {
   return F.map(x, (v) => 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v))));
 }
+// ANCHOR_END: gelu
 
 export class GPT2MLP extends Module {
   c_fc: Linear;
@@ -23,8 +25,10 @@ export class GPT2MLP extends Module {
     this.c_proj = new Linear(config.innerDim, config.n_embd); // project back
   }
 
+  // ANCHOR: forward
   /** x: [..., n_embd] → [..., n_embd]. */
   forward(x: Tensor): Tensor {
     return this.c_proj.forward(gelu(this.c_fc.forward(x)));
   }
+  // ANCHOR_END: forward
 }

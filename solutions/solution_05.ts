@@ -14,6 +14,7 @@ export class TokenEmbedding extends Module {
     this.weight = randn([config.vocab_size, config.n_embd], defaultRandom, 0.02);
   }
 
+  // ANCHOR: forward
   /** ids: [B, T] integer token ids → [B, T, n_embd], row `id` of the table for each id. */
   forward(ids: IntTensor): Tensor {
     if (!(ids.data instanceof Int32Array) || ids.shape.length !== 2) {
@@ -38,4 +39,5 @@ export class TokenEmbedding extends Module {
     }
     return fromData(out, [B, T, dim]);
   }
+  // ANCHOR_END: forward
 }

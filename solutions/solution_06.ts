@@ -15,11 +15,13 @@ export class PositionEmbedding extends Module {
     this.weight = randn([config.n_positions, config.n_embd], defaultRandom, 0.02);
   }
 
+  // ANCHOR: forward
   /** Embeddings of positions past … past+T−1: [T, n_embd] (they broadcast over the batch). */
   forward(T: number, past = 0): Tensor {
     checkPositions(T, past, this.weight.shape[0]);
     return F.embedding(this.weight, arangeInt(past, past + T));
   }
+  // ANCHOR_END: forward
 }
 
 /** The new tokens' positions past … past+T−1 must be rows of the table: the context limit. */

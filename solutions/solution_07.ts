@@ -13,6 +13,7 @@ export interface QKV {
   v: Tensor;
 }
 
+// ANCHOR: split
 /** Cuts [..., 3·C] into q, k, v of [..., C] each (views, no copies). */
 export function splitQKV(qkv: Tensor, n_embd: number): QKV {
   const width = qkv.shape[qkv.shape.length - 1];
@@ -23,6 +24,7 @@ export function splitQKV(qkv: Tensor, n_embd: number): QKV {
   const [q, k, v] = F.split(qkv, [n_embd, n_embd, n_embd], -1);
   return { q, k, v };
 }
+// ANCHOR_END: split
 
 export class QKVProjection extends Module {
   c_attn: Linear;

@@ -13,6 +13,7 @@ export interface AttentionResult {
   weights: Tensor;
 }
 
+// ANCHOR: attention
 /**
  * Causal scaled dot-product attention. q: [..., Tq, d]; k, v: [..., Tk, d] with Tk ≥ Tq.
  * When Tk > Tq the first Tk − Tq keys are earlier (cached) tokens that every query may see.
@@ -26,3 +27,4 @@ export function attention(q: Tensor, k: Tensor, v: Tensor): AttentionResult {
   const weights = F.softmax(F.add(scores, causalMask(Tq, Tk - Tq)));
   return { output: F.matmul(weights, v), weights };
 }
+// ANCHOR_END: attention

@@ -9,6 +9,7 @@ import { Linear, Module } from "../lib/nn.ts";
 import type { Tensor } from "../lib/tensor.ts";
 import type { GPT2Config } from "./solution_01.ts";
 
+// ANCHOR: heads
 /** [B, T, C] → [B, H, T, C/H]: cut each vector into H heads, then move the head axis forward. */
 export function splitHeads(x: Tensor, n_head: number): Tensor {
   const [B, T, C] = x.shape;
@@ -20,6 +21,7 @@ export function mergeHeads(x: Tensor): Tensor {
   const [B, H, T, D] = x.shape;
   return F.reshape(F.permute(x, [0, 2, 1, 3]), [B, T, H * D]);
 }
+// ANCHOR_END: heads
 
 export class GPT2Attention extends Module {
   c_attn: Linear;
@@ -31,6 +33,7 @@ export class GPT2Attention extends Module {
     this.c_proj = new Linear(config.n_embd, config.n_embd);
   }
 
+  // ANCHOR: forward
   /** x: [B, T, n_embd] → [B, T, n_embd]. */
   forward(x: Tensor): Tensor {
     const { q, k, v } = splitQKV(this.c_attn.forward(x), this.config.n_embd);
@@ -39,4 +42,5 @@ export class GPT2Attention extends Module {
     const { output } = attention(heads(q), heads(k), heads(v));
     return this.c_proj.forward(mergeHeads(output));
   }
+  // ANCHOR_END: forward
 }

@@ -10,6 +10,7 @@ export interface Norm {
   forward(x: Tensor): Tensor;
 }
 
+// ANCHOR: residual
 /** The pre-norm residual: x + sublayer(norm(x)). The result has x's shape. */
 export function preNormResidual(x: Tensor, norm: Norm, sublayer: (h: Tensor) => Tensor): Tensor {
   const update = sublayer(norm.forward(x));
@@ -20,3 +21,4 @@ export function preNormResidual(x: Tensor, norm: Norm, sublayer: (h: Tensor) => 
   }
   return F.add(x, update);
 }
+// ANCHOR_END: residual

@@ -25,9 +25,11 @@ export class GPT2Block extends Module {
     this.mlp = new GPT2MLP(config);
   }
 
+  // ANCHOR: forward
   /** x: [B, T, n_embd] → [B, T, n_embd]. */
   forward(x: Tensor): Tensor {
     const afterAttention = preNormResidual(x, this.ln_1, (h) => this.attn.forward(h));
     return preNormResidual(afterAttention, this.ln_2, (h) => this.mlp.forward(h));
   }
+  // ANCHOR_END: forward
 }

@@ -24,6 +24,7 @@ export class GPT2Model extends Module {
     this.ln_f = new LayerNorm(config.n_embd, config.layer_norm_epsilon);
   }
 
+  // ANCHOR: model
   /**
    * The residual stream at every depth: [embeddings, after block 0, …, after block n_layer−1],
    * each [B, T, n_embd] (before ln_f).
@@ -39,10 +40,13 @@ export class GPT2Model extends Module {
     }
     return states;
   }
+  // ANCHOR_END: model
 
+  // ANCHOR: forward
   /** ids: [B, T] → [B, T, n_embd], the final layer-normalised hidden states. */
   forward(ids: IntTensor): Tensor {
     const states = this.hiddenStates(ids);
     return this.ln_f.forward(states[states.length - 1]);
   }
+  // ANCHOR_END: forward
 }

@@ -27,8 +27,10 @@ export class GPT2LMHeadModel extends Module {
     }
   }
 
+  // ANCHOR: forward
   /** ids: [B, T] → logits [B, T, vocab_size]: unnormalised scores for the next token. */
   forward(ids: IntTensor): Tensor {
     return this.lm_head.forward(this.transformer.forward(ids));
   }
+  // ANCHOR_END: forward
 }

@@ -187,6 +187,7 @@ export const PARTS: readonly Part[] = [
         checkedAgainst:
           "a PyTorch training step, ten steps along a schedule, and evaluation; checkpoints in Hugging Face's layout that step 15 loads back",
       },
+      { page: "one-page.md", title: "GPT-2 on one page" },
     ],
   },
 ];

@@ -191,6 +191,13 @@ describe("building", () => {
     expect(readFileSync(path.join(out, "index.html"), "utf8")).toContain("<h1");
     expect(existsSync(path.join(out, "katex", "katex.min.css"))).toBe(true);
     expect(readFileSync(path.join(out, "step_03.html"), "utf8")).toContain('class="katex');
+    // GPT-2 on one page: the solutions' forward passes, in reading order, without anchor markers.
+    const onePage = readFileSync(path.join(out, "one-page.html"), "utf8").replace(/<[^>]+>/g, "");
+    const order = ["forward(ids: IntTensor)", "preNormResidual(x, this.ln_1", "splitHeads(", "lm_head"];
+    const at = order.map((code) => onePage.indexOf(code));
+    expect(at.every((i) => i > 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(onePage).not.toContain("ANCHOR");
   });
 
   it("fails on a SUMMARY entry whose file is missing", async () => {
