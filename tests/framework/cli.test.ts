@@ -162,7 +162,7 @@ describe("npm run main / npm run gpt2", () => {
       "3",
     );
     expect(text.stdout).toMatch(
-      /the candidates for each new token \(drawn at temperature 0\.8\):\n\s+1\. ".*"\n\s+\d+\.\d% █+[▏▎▍▌▋▊▉]? +".*"/,
+      /the candidates for each new token \(drawn at temperature 0\.8\):\n\s+1\. ".*"\n\s+\d+\.\d% █+[▏▎▍▌▋▊▉]?░* ".*"/,
     );
     expect(text.stdout).toMatch(/◀/);
   });

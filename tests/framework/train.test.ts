@@ -11,6 +11,8 @@ import { parseSafetensors } from "../../lib/safetensors.ts";
 import { intTensor } from "../../lib/tensor.ts";
 import { TMUX, requireProgram } from "../system-programs.ts";
 import { terminal } from "./terminal.ts";
+import { plainCourseCopy, solutionAsStep } from "./course-copy.ts";
+import { STEPS, stepPaths } from "../../tools/curriculum.ts";
 import { root, runTool } from "./run-tool.ts";
 
 const TINY = ["--n-embd", "16", "--n-layer", "1", "--n-head", "2", "--context", "16", "--batch", "4", "--lr", "1e-2"];
@@ -38,7 +40,9 @@ describe("npm run train", () => {
     ]);
     expect(run.code, run.out).toBe(0);
     expect(run.stdout).toMatch(/a new GPT-2: 1 blocks, width 16/);
-    expect(run.stdout).toMatch(/step 6: loss \d+\.\d+, held-out \d+\.\d+, \d+ tokens\/s — "Call me/);
+    expect(run.stdout).toMatch(
+      /step 6: loss \d+\.\d+, held-out \d+\.\d+ \(\d\.\d{3} bits per byte\), \d+ tokens\/s — "Call me/,
+    );
     expect(run.stdout).toMatch(/finished at step 12: saved to/);
     const { step, history } = state();
     expect(step).toBe(12);
@@ -161,11 +165,29 @@ describe("on your own chain", () => {
   it("names the unfinished step to finish, without a stack trace (the course's steps/ are skeletons)", async () => {
     const run = await runTool("train", ["--chain=mine", "--out", `${out}-mine`, "--steps", "2", ...TINY]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(
-      /step 01 not implemented yet[\s\S]*npm run train with --chain=mine runs your own steps: finish step 01 and check it with npm run s01/,
-    );
+    expect(run.stderr).toMatch(/trains with your steps 17–22, and step 17 is not started: finish it \(npm run s17\)/);
     expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(`${out}-mine`)).toBe(false);
   });
+
+  it("refuses a step that is written but wrong, before the first training step", async () => {
+    // Every step done, but step 22's trainStep steps at the optimizer's own rate, not the schedule's.
+    const work = plainCourseCopy();
+    for (const step of STEPS.filter((s) => s.nn < "22"))
+      writeFileSync(path.join(work, stepPaths(step.nn).step), solutionAsStep(step.nn));
+    const wrong = solutionAsStep("22").replace("optimizer.update(grads, lr)", "optimizer.update(grads)");
+    expect(wrong).not.toBe(solutionAsStep("22"));
+    writeFileSync(path.join(work, stepPaths("22").step), wrong);
+    const run = await runTool("train", ["--chain=mine", "--out", "run", "--steps", "2", ...TINY], { cwd: work });
+    expect(run.code, run.out).toBe(1);
+    expect(run.stderr).toMatch(/step 22 passes \d+ of \d+ checks: finish it \(npm run s22\)/);
+    expect(existsSync(path.join(work, "run"))).toBe(false);
+    // Put right, the same command trains on the learner's steps and points at their own model.
+    writeFileSync(path.join(work, stepPaths("22").step), solutionAsStep("22"));
+    const fixed = await runTool("train", ["--chain=mine", "--out", "run", "--steps", "2", ...TINY], { cwd: work });
+    expect(fixed.code, fixed.out).toBe(0);
+    expect(fixed.stdout).toMatch(/step 2: loss .* bits per byte[\s\S]*Try it: npm run gpt2 -- "Call me" --model run/);
+  }, 120_000);
 });
 
 describe("the default model", () => {

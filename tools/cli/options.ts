@@ -84,3 +84,19 @@ export function parseCommand<O extends Record<string, OptionSpec>, R = { values:
     process.exit(2);
   }
 }
+
+/** The number an option gives, or a UsageError that names the option and the range it must be in. */
+export function numberOption(
+  name: string,
+  raw: string | undefined,
+  { integer = true, low = 1, high = Number.MAX_SAFE_INTEGER } = {},
+): number {
+  const n = Number(raw);
+  if (raw === undefined || raw.trim() === "" || !(n >= low && n <= high) || (integer && !Number.isInteger(n))) {
+    const range = high === Number.MAX_SAFE_INTEGER ? `≥ ${low}` : `from ${low} to ${high}`;
+    throw new UsageError(
+      `--${name} must be ${integer ? "an integer" : "a number"} ${range}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return n;
+}

@@ -5,6 +5,7 @@ import path from "node:path";
 import { HubError, downloadFile, type Progress } from "../hub/download.ts";
 import { HUB_MODELS, MODELS_DIR } from "../hub/models.ts";
 import { UsageError, parseCommand } from "../cli/options.ts";
+import { StatusLine, bar } from "../cli/progress.ts";
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
@@ -13,27 +14,8 @@ function formatProgress(p: Progress): string {
   const rate = (p.received - p.resumedFrom) / seconds;
   const total = p.total ? ` / ${mb(p.total)}` : "";
   const eta = p.total && rate > 0 ? `  ETA ${Math.ceil((p.total - p.received) / rate)} s` : "";
-  const bar = p.total ? `[${"#".repeat(Math.round((20 * p.received) / p.total)).padEnd(20)}] ` : "";
-  return `${p.file}  ${bar}${mb(p.received)}${total}  ${mb(rate)}/s${eta}`;
-}
-
-/** Redraws one line on a terminal; elsewhere prints a line every 10 %. */
-function progressPrinter(): (p: Progress) => void {
-  let lastDecile = -1;
-  let lastDraw = 0;
-  return (p) => {
-    if (process.stderr.isTTY) {
-      if (Date.now() - lastDraw < 100 && p.received !== p.total) return;
-      lastDraw = Date.now();
-      process.stderr.write(`\r${formatProgress(p)}\x1b[K`);
-      return;
-    }
-    const decile = p.total ? Math.floor((10 * p.received) / p.total) : -1;
-    if (decile > lastDecile) {
-      lastDecile = decile;
-      process.stderr.write(`${formatProgress(p)}\n`);
-    }
-  };
+  const done = p.total ? `[${bar(p.received / p.total, 20)}] ` : "";
+  return `${p.file}  ${done}${mb(p.received)}${total}  ${mb(rate)}/s${eta}`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -54,14 +36,15 @@ async function main(argv: string[]): Promise<number> {
     },
   );
   const folder = path.join(values.dir, name);
+  const status = new StatusLine(process.stderr);
   for (const file of ["config.json", "model.safetensors"]) {
     const result = await downloadFile({
       repo: HUB_MODELS[name],
       file,
       dest: path.join(folder, file),
-      onProgress: progressPrinter(),
+      onProgress: (p) => status.update(formatProgress(p), p.received === p.total),
     });
-    if (process.stderr.isTTY) process.stderr.write("\n");
+    status.keep();
     const how = result.alreadyPresent ? "already present" : result.resumed ? "resumed and completed" : "downloaded";
     console.log(
       `${file}: ${how}, ${mb(result.bytes)}${result.sha256 ? `, SHA-256 verified (${result.sha256.slice(0, 12)}…)` : ""}`,

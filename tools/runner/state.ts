@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { stripVTControlCharacters } from "node:util";
 import { dim, green, red } from "../cli/colors.ts";
+import { bar } from "../cli/progress.ts";
 import { STEPS, stepPaths } from "../curriculum.ts";
 import { surveySteps, type StepOutcome, type Status } from "./checks.ts";
 
@@ -78,16 +79,14 @@ export function progressTable(progress: Progress): string {
     return `  ${step.nn.padEnd(4)}  ${step.title.padEnd(38)} ${status}${" ".repeat(Math.max(0, 13 - stripVTControlCharacters(status).length))} ${checks}`;
   });
   const done = STEPS.filter((s) => progress.steps.get(s.nn)?.status === "passed").length;
-  const width = 30;
-  const filled = Math.round((width * done) / STEPS.length);
-  const bar = `[${"█".repeat(filled)}${"░".repeat(width - filled)}] ${done} of ${STEPS.length} steps pass`;
+  const passing = `[${bar(done / STEPS.length, 30)}] ${done} of ${STEPS.length} steps pass`;
   const chain =
     done < STEPS.length
       ? "your whole chain (npm run gpt2): needs every step to pass first"
       : progress.chain === "passed"
         ? green('your whole chain (npm run gpt2): ✔ every step passes on your own code — run npm run gpt2 -- "Hello"')
         : "your whole chain (npm run gpt2): ✘ some step fails on your own earlier steps — find it with npm run sNN -- --chain=mine";
-  return [`  Step  ${"Chapter".padEnd(38)} Status        Checks`, ...rows, "", `  ${bar}`, `  ${chain}`].join("\n");
+  return [`  Step  ${"Chapter".padEnd(38)} Status        Checks`, ...rows, "", `  ${passing}`, `  ${chain}`].join("\n");
 }
 
 /** Brings the progress file up to date: re-checks changed (or, with `all`, every) step. */
