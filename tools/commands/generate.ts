@@ -1,190 +1,155 @@
 // `npm run main -- "prompt"` (the reference solutions) and `npm run gpt2 -- "prompt"` (your own
 // steps, --chain=mine): load a Hugging Face GPT-2 checkpoint and continue a prompt.
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { CheckpointError } from "../../lib/checkpoint.ts";
 import { useKernels } from "../../lib/kernels/index.ts";
-import { SHIPPED_MODEL, defaultModel, downloadHint, resolveModelDir } from "../hub/models.ts";
-import { refuseNonFiniteWeights } from "../cli/finite.ts";
-import { toNpy } from "../cli/npy.ts";
-import { bar } from "../cli/progress.ts";
 import { fromData, intTensor } from "../../lib/tensor.ts";
 import { isNotImplemented } from "../../lib/todo.ts";
-import { runOnChain, type Chain } from "../runner/chain.ts";
-import { StreamingDecoder, decode, encode } from "../../lib/tokenizer.ts";
-import { tokenLabel } from "../figures/svg.ts";
+import { StreamingDecoder, decode } from "../../lib/tokenizer.ts";
+import { refuseNonFiniteWeights } from "../cli/finite.ts";
+import { toNpy } from "../cli/npy.ts";
+import { UsageError, chosenChain, numberOption, parseCommand } from "../cli/options.ts";
+import { bar } from "../cli/progress.ts";
+import { PromptError, promptIds } from "../cli/prompt.ts";
 import type { Candidate } from "../figures/inspect.ts";
+import { tokenLabel } from "../figures/svg.ts";
+import { SHIPPED_MODEL, defaultModel, downloadHint, resolveModelDir } from "../hub/models.ts";
+import { runOnChain } from "../runner/chain.ts";
 
-const USAGE = `usage: npm run main -- "prompt" [options]      (the reference model)
+const COMMAND = {
+  usage: `npm run main -- "prompt" [options]      (the reference model)
        npm run gpt2 -- "prompt" [options]      (your model, built from your steps)
-
-  --model NAME|DIR       gpt2, gpt2-medium, gpt2-large, gpt2-xl, or a folder holding a Hugging Face
-                         config.json and model.safetensors. Default: gpt2 once downloaded, else the
-                         model npm run train made (models/moby-gpt2)
-  --max-new-tokens N     tokens to generate (default 40)
-  --temperature T        0 is greedy; default 0.8, a little sharper than the model's own
-                         distribution (generate()'s default, 1), which reads better
-  --greedy               same as --temperature 0
-  --seed S               sampling seed (default 0): the same seed writes the same text
-  --stop-at-eot          stop at <|endoftext|>
-  --ids 464,3290,…       give token ids instead of a text prompt
-  --json                 print {"prompt_ids": […], "generated_ids": […]} instead of text
-  --logits-out F.npy     also write the prompt's logits, float32 [T, vocab], as NumPy .npy
-  --threads N            threads for the matrix products (default: every core)
-  --no-cache             generate without the KV cache (step 14's loop), for comparison
-  --show-top-k N         after the text, each new token with the N likeliest candidates it was drawn from
-  --attention FILE.svg   draw the prompt's attention maps (every head of every layer) into FILE.svg`;
-
-class UsageError extends Error {}
-
-/** The model when none is named, and the line that says which it is. */
-function defaultModelArgs(): { model: string; modelNote: string | undefined } {
-  const { model, note } = defaultModel();
-  return { model, modelNote: note };
-}
-
-function parse(argv: string[]) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      chain: { type: "string", default: "reference" },
-      model: { type: "string" },
-      "max-new-tokens": { type: "string", default: "40" },
-      temperature: { type: "string", default: "0.8" },
-      greedy: { type: "boolean", default: false },
-      seed: { type: "string", default: "0" },
-      "stop-at-eot": { type: "boolean", default: false },
-      ids: { type: "string" },
-      json: { type: "boolean", default: false },
-      "logits-out": { type: "string" },
-      threads: { type: "string" },
-      "no-cache": { type: "boolean", default: false },
-      "show-top-k": { type: "string" },
-      attention: { type: "string" },
-      help: { type: "boolean", default: false },
+`,
+  positionals: true,
+  options: {
+    model: {
+      type: "string",
+      value: "NAME|DIR",
+      help: "gpt2, gpt2-medium, gpt2-large, gpt2-xl, or a folder holding a Hugging Face config.json and model.safetensors. Default: gpt2 once downloaded, else the model npm run train made (models/moby-gpt2)",
     },
-  });
-  const number = (name: string, raw: string, check: (n: number) => boolean, what: string) => {
-    const n = Number(raw);
-    if (raw.trim() === "" || !check(n)) throw new UsageError(`--${name} must be ${what}, got ${JSON.stringify(raw)}`);
-    return n;
-  };
-  const chain = values.chain;
-  if (chain !== "reference" && chain !== "mine")
-    throw new UsageError(`--chain must be "reference" or "mine", got ${JSON.stringify(chain)}`);
-  const prompt = positionals.join(" ");
-  if (!values.help && values.ids === undefined && prompt === "") throw new UsageError("give a prompt (or --ids)");
-  return {
-    help: values.help,
-    chain: chain as Chain, // checked above
-    ...(values.model === undefined ? defaultModelArgs() : { model: values.model, modelNote: undefined }),
-    prompt,
-    ids:
-      values.ids === undefined
-        ? undefined
-        : values.ids
-            .split(",")
-            .map((s) =>
-              number("ids", s, (n) => Number.isInteger(n) && n >= 0, "comma-separated token ids (integers ≥ 0)"),
-            ),
-    maxNewTokens: number(
-      "max-new-tokens",
-      values["max-new-tokens"],
-      (n) => Number.isInteger(n) && n >= 0,
-      "an integer ≥ 0",
-    ),
-    temperature: values.greedy
-      ? 0
-      : number(
-          "temperature",
-          values.temperature,
-          (n) => n === 0 || n >= 1e-6,
-          "0 (greedy) or a number ≥ 1e-6 (smaller ones overflow float32)",
-        ),
-    seed: number("seed", values.seed, Number.isInteger, "an integer"),
-    stopAtEndOfText: values["stop-at-eot"],
-    json: values.json,
-    logitsOut: values["logits-out"],
-    threads:
-      values.threads === undefined
-        ? undefined
-        : number("threads", values.threads, (n) => Number.isInteger(n) && n >= 1, "an integer ≥ 1"),
-    cache: !values["no-cache"],
-    showTopK:
-      values["show-top-k"] === undefined
-        ? undefined
-        : number("show-top-k", values["show-top-k"], (n) => Number.isInteger(n) && n >= 1, "an integer ≥ 1"),
-    attention: values.attention,
-  };
-}
+    "max-new-tokens": { type: "string", default: "40", value: "N", help: "tokens to generate" },
+    temperature: {
+      type: "string",
+      value: "T",
+      help: "0 is greedy; default 0.8, a little sharper than the model's own distribution (generate()'s default, 1), which reads better",
+    },
+    greedy: { type: "boolean", help: "same as --temperature 0" },
+    seed: { type: "string", default: "0", value: "S", help: "sampling seed: the same seed writes the same text" },
+    "stop-at-eot": { type: "boolean", help: "stop at <|endoftext|>" },
+    ids: { type: "string", value: "464,3290,…", help: "give token ids instead of a text prompt" },
+    json: { type: "boolean", help: 'print {"prompt_ids": […], "generated_ids": […]} instead of text' },
+    "logits-out": {
+      type: "string",
+      value: "F.npy",
+      help: "also write the prompt's logits, float32 [T, vocab], as NumPy .npy",
+    },
+    threads: { type: "string", value: "N", help: "threads for the matrix products (default: every core)" },
+    "no-cache": { type: "boolean", help: "generate without the KV cache (step 14's loop), for comparison" },
+    "show-top-k": {
+      type: "string",
+      value: "N",
+      help: "after the text, each new token with the N likeliest candidates it was drawn from",
+    },
+    attention: {
+      type: "string",
+      value: "FILE.svg",
+      help: "draw the prompt's attention maps (every head of every layer) into FILE.svg",
+    },
+    chain: {
+      type: "string",
+      default: "reference",
+      value: "mine",
+      help: "mine: your own steps (what npm run gpt2 does)",
+    },
+  },
+} as const;
 
-/** Loads a checkpoint; when its files are not there, says which command fetches them. */
-function loadModel<M>(loadPretrained: (dir: string) => M, dir: string): M {
+function readCommandLine(argv: string[]) {
+  return parseCommand(COMMAND, argv, ({ values, positionals }) => {
+    const prompt = positionals.join(" ");
+    if (values.ids === undefined && prompt === "") throw new UsageError("give a prompt (or --ids)");
+    const ids = values.ids?.split(",").map((raw) => numberOption("ids", raw, { low: 0 }));
+    const named = values.model === undefined ? defaultModel() : { model: values.model, note: undefined };
+    const temperature = values.greedy ? "0" : (values.temperature ?? "0.8");
+    // Below 1e-6, logits / temperature overflow float32 to ∞ and every probability is NaN: 0 is greedy.
+    if (!(Number(temperature) === 0 || Number(temperature) >= 1e-6) || temperature.trim() === "")
+      throw new UsageError(
+        `--temperature must be 0 (greedy) or a number ≥ 1e-6 (smaller ones overflow float32), got ${JSON.stringify(temperature)}`,
+      );
+    return {
+      chain: chosenChain(values.chain),
+      model: named.model,
+      modelNote: named.note,
+      prompt: ids ?? prompt,
+      maxNewTokens: numberOption("max-new-tokens", values["max-new-tokens"], { low: 0 }),
+      temperature: Number(temperature),
+      seed: numberOption("seed", values.seed, { low: Number.MIN_SAFE_INTEGER }),
+      stopAtEndOfText: values["stop-at-eot"],
+      json: values.json,
+      logitsOut: values["logits-out"],
+      threads: values.threads === undefined ? undefined : numberOption("threads", values.threads),
+      cache: !values["no-cache"],
+      showTopK: values["show-top-k"] === undefined ? undefined : numberOption("show-top-k", values["show-top-k"]),
+      attention: values.attention,
+    };
+  });
+}
+type Args = ReturnType<typeof readCommandLine>;
+
+/** The steps this command runs on, and the model, loaded and checked. */
+async function loadModel(args: Args) {
+  if (args.threads !== undefined) {
+    try {
+      useKernels("wasm", args.threads); // before loading: weights go into the kernels' memory
+    } catch (error) {
+      throw new UsageError(`--${(error as Error).message}`);
+    }
+  }
+  const [{ loadPretrained }, { generate }, { generateWithCache }] = await Promise.all([
+    import("#chain/step_15"),
+    import("#chain/step_14"),
+    import("#chain/step_16"),
+  ]);
+  // Your steps first, on the small model the course ships: an unfinished step should be
+  // named before anything is said about downloading 548 MB of weights.
+  if (args.chain === "mine") generate(loadPretrained(SHIPPED_MODEL), [1], { maxNewTokens: 1, temperature: 0 });
+  const dir = resolveModelDir(args.model);
+  const steps = args.chain === "mine" ? "your steps" : "the reference steps";
+  console.error(args.modelNote ?? `(running ${args.model} on ${steps})`);
+  let model: ReturnType<typeof loadPretrained>;
   try {
-    return loadPretrained(dir);
+    model = loadPretrained(dir);
   } catch (error) {
+    // The files are not there: say which command fetches them.
     if (error instanceof CheckpointError && error.missing)
       throw new CheckpointError(`${error.message} Download it with:\n  ${downloadHint(dir)}`, true);
     throw error;
   }
+  refuseNonFiniteWeights(model, dir);
+  return { model, generate, generateWithCache };
 }
+type Loaded = Awaited<ReturnType<typeof loadModel>>;
 
-async function main(argv: string[]): Promise<number> {
-  let args: ReturnType<typeof parse>;
-  try {
-    args = parse(argv);
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  runOnChain(args.chain); // "#chain/..." resolves once per process: this one, or this command again on the other chain
-  if (args.threads !== undefined) useKernels("wasm", args.threads); // before loading: weights go into the kernels' memory
-  const { loadPretrained } = await import("#chain/step_15");
-  const { generate } = await import("#chain/step_14");
-  const { generateWithCache } = await import("#chain/step_16");
-  if (args.chain === "mine") {
-    // Your steps first, on the small model the course ships: an unfinished step should be
-    // named before anything is said about downloading 548 MB of weights.
-    generate(loadPretrained(SHIPPED_MODEL), [1], {
-      maxNewTokens: 1,
-      temperature: 0,
-    });
-  }
-
-  if (args.modelNote) console.error(args.modelNote);
-  const model = loadModel(loadPretrained, resolveModelDir(args.model));
-  refuseNonFiniteWeights(model, resolveModelDir(args.model));
-  const { vocab_size, n_positions } = model.config;
-  const promptIds = args.ids ?? encode(args.prompt);
-  const bad = promptIds.find((id) => id >= vocab_size);
-  if (bad !== undefined)
-    throw new UsageError(
-      `token id ${bad} is out of range: this model's vocabulary has ${vocab_size} tokens (ids 0…${vocab_size - 1})`,
-    );
-  if (promptIds.length > n_positions)
-    throw new UsageError(`the prompt is ${promptIds.length} tokens long; this model reads at most ${n_positions}`);
-
+/** --attention and --logits-out: what the model does with the prompt, written to files. */
+async function describePrompt(args: Args, model: Loaded["model"], ids: number[]): Promise<void> {
   if (args.attention) {
     const { attentionMaps } = await import("../figures/inspect.ts");
     const { attentionSvg } = await import("../figures/attention.ts");
-    const labels = promptIds.map((id) => tokenLabel(decode([id]), id));
+    const labels = ids.map((id) => tokenLabel(decode([id]), id));
     const caption = `${args.chain === "mine" ? "your model" : "the reference model"} (${args.model}): the prompt's attention, every head of every layer`;
-    writeFileSync(args.attention, attentionSvg(attentionMaps(model, promptIds), labels, caption));
+    writeFileSync(args.attention, attentionSvg(attentionMaps(model, ids), labels, caption));
     console.error(`wrote the prompt's attention maps to ${args.attention}`);
   }
-
   if (args.logitsOut) {
-    const logits = model.forward(intTensor([promptIds])); // [1, T, vocab]
+    const logits = model.forward(intTensor([ids])); // [1, T, vocab]
     writeFileSync(args.logitsOut, toNpy(fromData(logits.data, logits.shape.slice(1))));
   }
+}
 
+/** Continues the prompt, streaming text as it comes unless --json; all the ids and the seconds it took. */
+function continuePrompt(args: Args, { model, generate, generateWithCache }: Loaded, prompt: number[]) {
   const stream = args.json ? null : new StreamingDecoder();
-  if (stream) process.stdout.write(args.ids ? decode(promptIds) : args.prompt);
+  if (stream) process.stdout.write(typeof args.prompt === "string" ? args.prompt : decode(prompt));
   const options = {
     maxNewTokens: args.maxNewTokens,
     temperature: args.temperature,
@@ -195,38 +160,50 @@ async function main(argv: string[]): Promise<number> {
   const start = performance.now();
   let ids: number[];
   try {
-    ids = args.cache ? generateWithCache(model, promptIds, options) : generate(model, promptIds, options);
+    ids = args.cache ? generateWithCache(model, prompt, options) : generate(model, prompt, options);
   } catch (error) {
     // Your step 16 not done yet: it throws before the first token, so step 14's loop can take over.
     if (!(args.cache && isNotImplemented(error) && error.step === "16")) throw error;
     console.error("(step 16, the KV cache, is not done yet: generating without it, which is slower)");
-    ids = generate(model, promptIds, options);
+    ids = generate(model, prompt, options);
   }
-  const seconds = (performance.now() - start) / 1000;
   if (stream) process.stdout.write(stream.flush()); // a character the last token left unfinished
+  return { ids, seconds: (performance.now() - start) / 1000 };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = readCommandLine(argv);
+  runOnChain(args.chain); // "#chain/..." resolves once per process: this one, or this command again on the other chain
+  const loaded = await loadModel(args);
+  const { model } = loaded;
+  let prompt: number[];
+  try {
+    prompt = promptIds(args.prompt, model.config);
+  } catch (error) {
+    throw error instanceof PromptError ? new UsageError(error.message) : error;
+  }
+  await describePrompt(args, model, prompt);
+  const { ids, seconds } = continuePrompt(args, loaded, prompt);
+  const generated = ids.slice(prompt.length);
   const top = args.showTopK
     ? (await import("../figures/inspect.ts")).candidatesForEachToken(
         model,
         ids,
-        promptIds.length,
+        prompt.length,
         args.temperature,
         args.showTopK,
       )
     : undefined;
-  if (args.json)
-    console.log(
-      JSON.stringify({
-        prompt_ids: promptIds,
-        generated_ids: ids.slice(promptIds.length),
-        ...(top && { top_k: top.map((c) => c.map(({ id, probability }) => ({ id, probability }))) }),
-      }),
-    );
-  else {
+  if (args.json) {
+    const topK = top && { top_k: top.map((c) => c.map(({ id, probability }) => ({ id, probability }))) };
+    console.log(JSON.stringify({ prompt_ids: prompt, generated_ids: generated, ...topK }));
+  } else {
     process.stdout.write("\n");
-    if (top) process.stdout.write(topKTable(ids.slice(promptIds.length), top, args.temperature));
+    if (top) process.stdout.write(topKTable(generated, top, args.temperature));
   }
-  const made = ids.length - promptIds.length;
-  console.error(`${made} tokens in ${seconds.toFixed(2)} s (${(made / seconds).toFixed(1)} tokens/s)`);
+  console.error(
+    `${generated.length} tokens in ${seconds.toFixed(2)} s (${(generated.length / seconds).toFixed(1)} tokens/s)`,
+  );
   return 0;
 }
 

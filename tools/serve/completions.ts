@@ -11,7 +11,8 @@ import * as F from "../../lib/functional.ts";
 import { Random } from "../../lib/random.ts";
 import { intTensor, type Tensor } from "../../lib/tensor.ts";
 import { isNotImplemented } from "../../lib/todo.ts";
-import { decode, encode } from "../../lib/tokenizer.ts";
+import { decode } from "../../lib/tokenizer.ts";
+import { PromptError, promptIds } from "../cli/prompt.ts";
 import { likeliest, nextTokenDistribution, type Candidate } from "../figures/inspect.ts";
 
 /** A request the client got wrong: answered with `status` and OpenAI's error shape, naming the field. */
@@ -49,15 +50,11 @@ const NOT_IMPLEMENTED: Record<string, unknown> = {
   logit_bias: null,
 };
 
-/** GPT-2's longest tokens are a few dozen characters; 16 per position leaves ample room. */
-const PROMPT_CHARACTERS_PER_POSITION = 16;
-
 /** Checks a parsed JSON body against the model, field by field, in OpenAI's terms. */
 export function parseRequest(body: unknown, model: GPT2LMHeadModel): CompletionRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body))
     throw new RequestError(400, null, 'the body must be a JSON object, e.g. {"prompt": "Hello", "max_tokens": 16}');
   const b = body as Record<string, unknown>;
-  const { vocab_size, n_positions } = model.config;
   // OpenAI's fields this server does not implement: answered, not silently ignored (their
   // defaults are fine, so a client that sends them as is still works).
   for (const [field, neutral] of Object.entries(NOT_IMPLEMENTED))
@@ -67,28 +64,15 @@ export function parseRequest(body: unknown, model: GPT2LMHeadModel): CompletionR
         field,
         `${field} is not supported by this server (only ${JSON.stringify(neutral)}, OpenAI's default)`,
       );
+  if (!(typeof b.prompt === "string" || (Array.isArray(b.prompt) && b.prompt.every((id) => Number.isInteger(id)))))
+    throw new RequestError(400, "prompt", "prompt must be a string or an array of token ids");
   let ids: number[];
-  // Tokenising is the one step whose time the prompt's size decides: cap the text before it, at
-  // far more characters than n_positions tokens can hold.
-  if (typeof b.prompt === "string" && b.prompt.length > PROMPT_CHARACTERS_PER_POSITION * n_positions)
-    throw new RequestError(
-      400,
-      "prompt",
-      `the prompt is ${b.prompt.length} characters; this model reads at most ${n_positions} tokens (at most ${PROMPT_CHARACTERS_PER_POSITION * n_positions} characters are tokenised)`,
-    );
-  if (typeof b.prompt === "string") ids = encode(b.prompt);
-  else if (Array.isArray(b.prompt) && b.prompt.every((id) => Number.isInteger(id))) ids = b.prompt as number[];
-  else throw new RequestError(400, "prompt", "prompt must be a string or an array of token ids");
-  if (ids.length === 0) throw new RequestError(400, "prompt", "prompt is empty: give at least one token");
-  const bad = ids.find((id) => id < 0 || id >= vocab_size);
-  if (bad !== undefined)
-    throw new RequestError(400, "prompt", `token id ${bad} is out of range: this model's ids are 0…${vocab_size - 1}`);
-  if (ids.length > n_positions)
-    throw new RequestError(
-      400,
-      "prompt",
-      `the prompt is ${ids.length} tokens long; this model reads at most ${n_positions}`,
-    );
+  try {
+    ids = promptIds(b.prompt as string | number[], model.config);
+  } catch (error) {
+    if (!(error instanceof PromptError)) throw error;
+    throw new RequestError(400, "prompt", error.message);
+  }
   const integer = (name: string, fallback: number, low: number, high: number) => {
     const v = b[name] ?? fallback;
     if (typeof v !== "number" || !Number.isInteger(v) || v < low || v > high)
