@@ -162,23 +162,7 @@ export async function buildBook(options: BuildOptions): Promise<BuildResult> {
   const items = parseSummary(readFileSync(summaryFile, "utf8"), summaryFile);
   const chapters = pages(items);
   if (chapters.length === 0) throw new BookError(summaryFile, 1, "SUMMARY.md lists no chapter with a file");
-  const inputs = [path.join(options.bookDir, "book.toml"), summaryFile];
-
-  const render = await createRenderer();
-  const sources = new Map<string, string>();
-  const rendered = new Map<string, RenderedChapter>();
-  for (const chapter of chapters) {
-    const file = path.join(config.srcDir, chapter.path);
-    if (!existsSync(file))
-      throw new BookError(summaryFile, chapter.line, `chapter file ${chapter.path} does not exist`);
-    const source = readFileSync(file, "utf8");
-    inputs.push(file, ...includedFiles(source, file));
-    sources.set(chapter.path, source);
-    rendered.set(chapter.path, render(expandIncludes(source, file)));
-  }
-  for (const [chapterPath, source] of sources)
-    checkLinks(source, path.join(config.srcDir, chapterPath), config.srcDir, rendered);
-
+  const { rendered, inputs } = await renderChapters(chapters, config.srcDir, summaryFile);
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const search = new MiniSearch(SEARCH_OPTIONS);
@@ -203,19 +187,38 @@ export async function buildBook(options: BuildOptions): Promise<BuildResult> {
     writeFileSync(path.join(outDir, page), out);
     if (i === 0) writeFileSync(path.join(outDir, "index.html"), out);
     sections.forEach((section, s) => {
-      search.add({
-        id: `${page}#${s}`,
-        page: section.id ? `${page}#${section.id}` : page,
-        title:
-          section.heading && section.heading !== chapter.title
-            ? `${chapter.title} › ${section.heading}`
-            : chapter.title,
-        text: section.text,
-      });
+      const title =
+        section.heading && section.heading !== chapter.title ? `${chapter.title} › ${section.heading}` : chapter.title;
+      search.add({ id: `${page}#${s}`, page: section.id ? `${page}#${section.id}` : page, title, text: section.text });
     });
   });
   writeFileSync(path.join(outDir, "searchindex.json"), JSON.stringify(search));
+  copyAssets(config.srcDir, outDir);
+  const allInputs = [path.join(options.bookDir, "book.toml"), summaryFile, ...inputs];
+  return { outDir, pages: chapters.length, milliseconds: performance.now() - started, inputs: [...new Set(allInputs)] };
+}
 
+/** Every chapter rendered, its links checked; and the files it read (chapters and their includes). */
+async function renderChapters(chapters: ReturnType<typeof pages>, srcDir: string, summaryFile: string) {
+  const render = await createRenderer();
+  const inputs: string[] = [];
+  const sources = new Map<string, string>();
+  const rendered = new Map<string, RenderedChapter>();
+  for (const chapter of chapters) {
+    const file = path.join(srcDir, chapter.path);
+    if (!existsSync(file))
+      throw new BookError(summaryFile, chapter.line, `chapter file ${chapter.path} does not exist`);
+    const source = readFileSync(file, "utf8");
+    inputs.push(file, ...includedFiles(source, file));
+    sources.set(chapter.path, source);
+    rendered.set(chapter.path, render(expandIncludes(source, file)));
+  }
+  for (const [chapterPath, source] of sources) checkLinks(source, path.join(srcDir, chapterPath), srcDir, rendered);
+  return { rendered, inputs };
+}
+
+/** The site's own files, KaTeX's fonts and styles, the search library, and the book's images and figures. */
+function copyAssets(srcDir: string, outDir: string): void {
   cpSync(ASSETS, outDir, { recursive: true });
   cpSync(path.dirname(require.resolve("katex/dist/katex.min.css")), path.join(outDir, "katex"), {
     recursive: true,
@@ -224,9 +227,7 @@ export async function buildBook(options: BuildOptions): Promise<BuildResult> {
   // minisearch does not export its browser build; it sits beside the CommonJS one.
   cpSync(path.join(path.dirname(require.resolve("minisearch")), "../umd/index.js"), path.join(outDir, "minisearch.js"));
   for (const folder of ["images", "figures"]) {
-    const from = path.join(config.srcDir, folder);
+    const from = path.join(srcDir, folder);
     if (existsSync(from)) cpSync(from, path.join(outDir, folder), { recursive: true });
   }
-
-  return { outDir, pages: chapters.length, milliseconds: performance.now() - started, inputs: [...new Set(inputs)] };
 }

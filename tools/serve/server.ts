@@ -24,107 +24,117 @@ export interface ServerOptions {
 
 const PLAYGROUND = new URL("./playground.html", import.meta.url);
 
-export function completionServer({ model, name, log = () => {} }: ServerOptions): Server {
-  let queue: Promise<unknown> = Promise.resolve();
-  /** Runs `task` after every earlier one has finished. */
-  const inTurn = <T>(task: () => Promise<T>): Promise<T> => {
-    const run = queue.then(task);
-    queue = run.catch(() => {});
-    return run;
-  };
+export function completionServer(options: ServerOptions): Server {
+  const service = new CompletionService(options);
+  return createServer((req, res) => service.handle(req, res));
+}
 
-  return createServer(async (req, res) => {
+type Completion = ReturnType<typeof parseRequest>;
+
+class CompletionService {
+  private readonly model: GPT2LMHeadModel;
+  private readonly name: string;
+  private readonly log: (line: string) => void;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor({ model, name, log = () => {} }: ServerOptions) {
+    this.model = model;
+    this.name = name;
+    this.log = log;
+  }
+
+  /** Answers one request; whatever goes wrong becomes OpenAI's error shape, never a dropped socket. */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const url = new URL(req.url ?? "/", "http://localhost");
-      if (req.method === "GET" && url.pathname === "/") {
-        res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(readFileSync(PLAYGROUND));
-      } else if (req.method === "GET" && url.pathname === "/v1/models") {
-        json(res, 200, { object: "list", data: [{ id: name, object: "model", owned_by: "gpt2-from-scratch-ts" }] });
-      } else if (url.pathname === "/v1/completions") {
-        if (req.method !== "POST") throw new RequestError(405, null, "use POST for /v1/completions");
-        const request = parseRequest(await readJson(req), model);
-        await inTurn(() => complete(req, res, request));
-      } else if (url.pathname === "/v1/attention") {
-        if (req.method !== "POST") throw new RequestError(405, null, "use POST for /v1/attention");
-        const body = await readJson(req);
-        // In turn with the completions, each after a pass of the event loop, so that a burst of
-        // pictures leaves room for other requests (GET /v1/models) between them.
-        const svg = await inTurn(async () => {
-          await nextTurn();
-          return attentionPicture(body);
-        });
-        res.writeHead(200, { "content-type": "image/svg+xml" }).end(svg);
-      } else throw new RequestError(404, null, `no such endpoint: ${req.method} ${url.pathname}`);
+      await this.route(req, res);
     } catch (error) {
-      if (res.headersSent) return res.end(); // mid-stream: the client already has what there was
-      if (error instanceof RequestError)
-        json(res, error.status, {
-          error: { message: error.message, type: "invalid_request_error", param: error.param, code: null },
-        });
-      else {
-        log(`error: ${(error as Error).message}`);
+      if (res.headersSent) {
+        res.end(); // mid-stream: the client already has what there was
+      } else if (error instanceof RequestError) {
+        const body = { message: error.message, type: "invalid_request_error", param: error.param, code: null };
+        json(res, error.status, { error: body });
+      } else {
+        this.log(`error: ${(error as Error).message}`);
         json(res, 500, { error: { message: (error as Error).message, type: "server_error", param: null, code: null } });
       }
     }
-  });
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (req.method === "GET" && url.pathname === "/") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(readFileSync(PLAYGROUND));
+    } else if (req.method === "GET" && url.pathname === "/v1/models") {
+      json(res, 200, { object: "list", data: [{ id: this.name, object: "model", owned_by: "gpt2-from-scratch-ts" }] });
+    } else if (url.pathname === "/v1/completions") {
+      if (req.method !== "POST") throw new RequestError(405, null, "use POST for /v1/completions");
+      const request = parseRequest(await readJson(req), this.model);
+      await this.inTurn(() => this.complete(req, res, request));
+    } else if (url.pathname === "/v1/attention") {
+      if (req.method !== "POST") throw new RequestError(405, null, "use POST for /v1/attention");
+      const body = await readJson(req);
+      // In turn with the completions, each after a pass of the event loop, so that a burst of
+      // pictures leaves room for other requests (GET /v1/models) between them.
+      const svg = await this.inTurn(async () => {
+        await nextTurn();
+        return this.attentionPicture(body);
+      });
+      res.writeHead(200, { "content-type": "image/svg+xml" }).end(svg);
+    } else throw new RequestError(404, null, `no such endpoint: ${req.method} ${url.pathname}`);
+  }
+
+  /** Runs `task` after every earlier one has finished: one generation at a time. */
+  private inTurn<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task);
+    this.queue = run.catch(() => {});
+    return run;
+  }
 
   /** Runs one completion, streamed as server-sent events or answered as one JSON object. */
-  async function complete(req: IncomingMessage, res: ServerResponse, request: ReturnType<typeof parseRequest>) {
+  private async complete(req: IncomingMessage, res: ServerResponse, request: Completion): Promise<void> {
     let gone = false;
     res.on("close", () => (gone = !res.writableFinished));
     if (res.destroyed || req.socket.destroyed) return; // left while waiting in the queue
-    const id = `cmpl-${randomUUID()}`;
-    const created = Math.floor(Date.now() / 1000);
+    const head = {
+      id: `cmpl-${randomUUID()}`,
+      object: "text_completion",
+      created: Math.floor(Date.now() / 1000),
+      model: this.name,
+    };
     const tokens: GeneratedToken[] = [];
     // Streamed text holds back a character split across tokens until its last byte arrives.
     const text = new StreamingDecoder();
-    const choice = (text: string, list: GeneratedToken[], finish: string | null) => ({
-      text,
-      index: 0,
-      logprobs: request.logprobs ? logprobsOf(list) : null,
-      finish_reason: finish,
-    });
     if (request.stream)
       res.writeHead(200, {
         "content-type": "text/event-stream",
         "cache-control": "no-cache",
         connection: "keep-alive",
       });
-    for await (const token of generateTokens(model, request, () => gone)) {
+    for await (const token of generateTokens(this.model, request, () => gone)) {
       tokens.push(token);
-      if (request.stream) {
-        const chunk = {
-          id,
-          object: "text_completion",
-          created,
-          model: name,
-          choices: [choice(text.push(token.id), [token], null)],
-        };
-        res.write(`data: ${JSON.stringify({ ...chunk, gpt2: extension(token) })}\n\n`);
-      }
+      if (!request.stream) continue;
+      const chunk = { ...head, choices: [choice(request, text.push(token.id), [token], null)], gpt2: extension(token) };
+      res.write(`data: ${JSON.stringify(chunk)}\n\n`);
     }
     if (gone) {
-      log(`client went away after ${tokens.length} of ${request.maxTokens} tokens: generation stopped`);
+      this.log(`client went away after ${tokens.length} of ${request.maxTokens} tokens: generation stopped`);
       return;
     }
+    this.log(`${tokens.length} tokens for a ${request.ids.length}-token prompt`);
     const finish = tokens.length < request.maxTokens ? "stop" : "length";
     const usage = {
       prompt_tokens: request.ids.length,
       completion_tokens: tokens.length,
       total_tokens: request.ids.length + tokens.length,
     };
-    log(`${tokens.length} tokens for a ${request.ids.length}-token prompt`);
     if (request.stream) {
-      const rest = text.flush();
-      const last = { id, object: "text_completion", created, model: name, choices: [choice(rest, [], finish)], usage };
+      const last = { ...head, choices: [choice(request, text.flush(), [], finish)], usage };
       res.end(`data: ${JSON.stringify(last)}\n\ndata: [DONE]\n\n`);
     } else {
+      const all = choice(request, decode(tokens.map((t) => t.id)), tokens, finish);
       json(res, 200, {
-        id,
-        object: "text_completion",
-        created,
-        model: name,
-        choices: [choice(decode(tokens.map((t) => t.id)), tokens, finish)],
+        ...head,
+        choices: [all],
         usage,
         gpt2: { prompt_ids: request.ids, tokens: tokens.map(extension) },
       });
@@ -132,9 +142,9 @@ export function completionServer({ model, name, log = () => {} }: ServerOptions)
   }
 
   /** The playground's picture: what every head read when the token at `position` was chosen. */
-  function attentionPicture(body: unknown): string {
+  private attentionPicture(body: unknown): string {
     const { ids, position } = (body ?? {}) as { ids?: unknown; position?: unknown };
-    const { vocab_size, n_positions } = model.config;
+    const { vocab_size, n_positions } = this.model.config;
     if (!Array.isArray(ids) || ids.length === 0 || !ids.every((v) => Number.isInteger(v) && v >= 0 && v < vocab_size))
       throw new RequestError(400, "ids", `ids must be a non-empty array of token ids 0…${vocab_size - 1}`);
     if (typeof position !== "number" || !Number.isInteger(position) || position < 1 || position >= ids.length)
@@ -146,9 +156,14 @@ export function completionServer({ model, name, log = () => {} }: ServerOptions)
     // The token at `position` was predicted by the query at position − 1, over (at most) the last n_positions tokens.
     const context = ids.slice(Math.max(0, position - n_positions), position) as number[];
     const labels = context.map((id) => tokenLabel(decode([id]), id));
-    const caption = `${name}: what each head read when ${JSON.stringify(decode([ids[position]]))} came next`;
-    return queryAttentionSvg(attentionMaps(model, context), context.length - 1, labels, caption);
+    const caption = `${this.name}: what each head read when ${JSON.stringify(decode([ids[position]]))} came next`;
+    return queryAttentionSvg(attentionMaps(this.model, context), context.length - 1, labels, caption);
   }
+}
+
+/** One of OpenAI's `choices`: the text, and the logprobs of its tokens when they were asked for. */
+function choice(request: Completion, text: string, tokens: GeneratedToken[], finish: string | null) {
+  return { text, index: 0, logprobs: request.logprobs ? logprobsOf(tokens) : null, finish_reason: finish };
 }
 
 /** The token as the playground needs it: id, text and candidates. */
