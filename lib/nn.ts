@@ -1,9 +1,9 @@
 // Modules: objects that own parameters and sub-modules, like PyTorch's nn.Module.
 // Parameters are found by looking at a module's own fields, so the field names become the
 // dotted paths of the state dict — the same paths as Hugging Face's checkpoint keys.
-import { embedding, linear } from "./functional.ts";
+import { linear } from "./functional.ts";
 import { defaultRandom, randn, type Random } from "./random.ts";
-import { ShapeError, fmtShape, isTensor, zeros, type IntTensor, type Tensor } from "./tensor.ts";
+import { fmtShape, isTensor, zeros, type Tensor } from "./tensor.ts";
 
 /** Where a parameter lives: `owner[key]` holds `tensor`, reachable as `name`. */
 interface ParameterSlot {
@@ -135,25 +135,5 @@ export class Linear extends Module {
 
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
-  }
-}
-
-/** A lookup table of `numEmbeddings` rows of size `embeddingDim`; forward(ids) picks rows. */
-export class Embedding extends Module {
-  weight: Tensor;
-
-  constructor(
-    readonly numEmbeddings: number,
-    readonly embeddingDim: number,
-    { rng = defaultRandom, std = 0.02 }: { rng?: Random; std?: number } = {},
-  ) {
-    super();
-    this.weight = randn([numEmbeddings, embeddingDim], rng, std);
-  }
-
-  forward(ids: IntTensor): Tensor {
-    if (!(ids.data instanceof Int32Array))
-      throw new ShapeError("Embedding: ids must be an integer tensor (use intTensor)");
-    return embedding(this.weight, ids);
   }
 }

@@ -175,11 +175,6 @@ export function contiguousData(t: Tensor): Float32Array {
   return out;
 }
 
-/** A contiguous copy-or-self of `t`, so later code can index `.data` directly. */
-export function contiguous(t: Tensor): Tensor {
-  return isContiguous(t) ? t : fromData(contiguousData(t), t.shape);
-}
-
 /** A deep copy with its own memory. */
 export function clone(t: Tensor): Tensor {
   return fromData(Float32Array.from(contiguousData(t)), t.shape);
