@@ -162,7 +162,7 @@ describe("figures", () => {
       expect(svg, src).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
       // drawn marks, not an empty frame: rectangles, paths or cells
       expect((svg.match(/<(rect|path)\b/g) ?? []).length, src).toBeGreaterThan(5);
-      expect(svg, `${src} says what its numbers came from`).toMatch(/tiny test model|GPT-2 124M|reference/);
+      expect(svg, `${src} says what its numbers came from`).toMatch(/default-model\/|GPT-2 124M|reference/);
     }
   });
 

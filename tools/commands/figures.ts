@@ -1,5 +1,5 @@
-// `npm run figures [-- --check]`: draws the book's figures (tools/figures/book.ts) from the tiny
-// test model into book/src/figures/. With --check it writes nothing and exits 1 when a committed
+// `npm run figures [-- --check]`: draws the book's figures (tools/figures/book.ts) from the small
+// model the course ships (default-model/) into book/src/figures/. With --check it writes nothing and exits 1 when a committed
 // figure differs from what the code draws now.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -8,17 +8,21 @@ import { loadPretrained } from "#chain/step_15";
 import { useKernels } from "../../lib/kernels/index.ts";
 import { FIGURES, type FigureModel } from "../figures/book.ts";
 import { parseCommand } from "../cli/options.ts";
+import { SHIPPED_MODEL } from "../hub/models.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 export const FIGURES_DIR = path.join(root, "book", "src", "figures");
 
-/** The best model on this machine for pictures: GPT-2 when downloaded, else the tiny test model. */
+/** The best model on this machine for pictures: GPT-2 when downloaded, else the small model the course ships. */
 export function figureModel(preferGpt2: boolean): FigureModel {
   const gpt2 = path.join(root, "models", "gpt2");
   if (preferGpt2 && existsSync(path.join(gpt2, "model.safetensors")))
     return { model: loadPretrained(gpt2), name: "GPT-2 124M (models/gpt2)", gpt2Vocabulary: true };
-  const tiny = path.join(root, "tests", "fixtures", "tiny-gpt2");
-  return { model: loadPretrained(tiny), name: "the tiny test model (random weights)", gpt2Vocabulary: false };
+  return {
+    model: loadPretrained(SHIPPED_MODEL),
+    name: "the course's small model (default-model/, trained on Moby-Dick)",
+    gpt2Vocabulary: true,
+  };
 }
 
 /** Every figure as [file name, SVG text]. */

@@ -1,8 +1,8 @@
-// The book's figures, each computed by the course's own code from a real model: the tiny test
-// model (tests/fixtures/tiny-gpt2) unless GPT-2 itself is downloaded (models/gpt2). The caption
-// under each picture says which. `npm run figures` writes them to book/src/figures/ (from the
-// tiny model, so they reproduce anywhere; a test checks they are current) and `npm run
-// book:build` draws them again into the built book with the best model there is.
+// The book's figures, each computed by the course's own code from a real model: the small model
+// the course ships (default-model/, trained on Moby-Dick) unless GPT-2 itself is downloaded
+// (models/gpt2). The caption under each picture says which. `npm run figures` writes them to
+// book/src/figures/ (from the shipped model, so they reproduce anywhere; a test checks they are
+// current) and `npm run book:build` draws them again into the built book with the best model there is.
 import * as Plot from "@observablehq/plot";
 import { causalMask } from "#chain/step_02";
 import { LayerNorm } from "#chain/step_03";
