@@ -6,7 +6,7 @@
 import * as F from "../lib/functional.ts";
 import { ones, type Tensor } from "../lib/tensor.ts";
 
-/** y = x·Wᵀ + b with weight [out, in]: dx = dout·W, dweight = Σ doutᵀ·x, dbias = Σ dout. */
+/** Backward of F.linear (lib/functional.ts): y = x·Wᵀ + b with weight [out, in]: dx = dout·W, dweight = Σ doutᵀ·x, dbias = Σ dout. */
 export function linearBackward(
   x: Tensor,
   weight: Tensor,
@@ -23,7 +23,7 @@ export function linearBackward(
 
 const C = Math.sqrt(2 / Math.PI);
 
-/** GELU's derivative, tanh form, times dout: d/dx of 0.5·x·(1 + tanh(u)) with u = √(2/π)·(x + 0.044715·x³). */
+/** Backward of step 04's gelu: its derivative, tanh form, times dout: d/dx of 0.5·x·(1 + tanh(u)) with u = √(2/π)·(x + 0.044715·x³). */
 export function geluBackward(x: Tensor, dout: Tensor): Tensor {
   const derivative = F.map(x, (v) => {
     const t = Math.tanh(C * (v + 0.044715 * v * v * v));
@@ -34,7 +34,8 @@ export function geluBackward(x: Tensor, dout: Tensor): Tensor {
 }
 
 /**
- * y = x̂·weight + bias with x̂ = (x − mean)/√(var + eps) over the last axis. With dx̂ = dout·weight:
+ * Backward of step 03's LayerNorm.forward: y = x̂·weight + bias with x̂ = (x − mean)/√(var + eps) over the
+ * last axis. With dx̂ = dout·weight:
  * dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) / √(var + eps); dweight = Σ dout·x̂; dbias = Σ dout.
  */
 export function layerNormBackward(

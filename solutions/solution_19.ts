@@ -5,7 +5,7 @@
 import * as F from "../lib/functional.ts";
 import type { Tensor } from "../lib/tensor.ts";
 
-/** Softmax's backward along the last axis: dscores = w ⊙ (dw − Σⱼ dwⱼ·wⱼ), with w the softmax's output. */
+/** Backward of F.softmax along the last axis: dscores = w ⊙ (dw − Σⱼ dwⱼ·wⱼ), with w the softmax's output. */
 export function softmaxBackward(weights: Tensor, dweights: Tensor): Tensor {
   // Every output of a row depends on every score of the row (they share the denominator):
   // the Jacobian is diag(w) − w·wᵀ, and multiplying dw by it gives this.
@@ -13,7 +13,7 @@ export function softmaxBackward(weights: Tensor, dweights: Tensor): Tensor {
 }
 
 /**
- * Gradients of output = softmax(q·kᵀ/√d + mask)·v for q [..., Tq, d], k and v [..., Tk, d],
+ * Backward of step 08's attention: gradients of output = softmax(q·kᵀ/√d + mask)·v for q [..., Tq, d], k and v [..., Tk, d],
  * given the forward pass's weights [..., Tq, Tk] and dout [..., Tq, d].
  */
 export function attentionBackward(

@@ -6,7 +6,7 @@ import * as F from "../lib/functional.ts";
 import type { Tensor } from "../lib/tensor.ts";
 import { notImplemented } from "../lib/todo.ts";
 
-/** y = x·Wᵀ + b with weight [out, in]: dx = dout·W, dweight = Σ doutᵀ·x, dbias = Σ dout. */
+/** Backward of F.linear (lib/functional.ts): y = x·Wᵀ + b with weight [out, in]: dx = dout·W, dweight = Σ doutᵀ·x, dbias = Σ dout. */
 export function linearBackward(
   x: Tensor,
   weight: Tensor,
@@ -20,14 +20,15 @@ export function linearBackward(
   );
 }
 
-/** GELU's derivative, tanh form, times dout: d/dx of 0.5·x·(1 + tanh(u)) with u = √(2/π)·(x + 0.044715·x³). */
+/** Backward of step 04's gelu: its derivative, tanh form, times dout: d/dx of 0.5·x·(1 + tanh(u)) with u = √(2/π)·(x + 0.044715·x³). */
 export function geluBackward(x: Tensor, dout: Tensor): Tensor {
   // TODO: GELU'(x) element by element, multiplied by dout; same shape as x.
   throw notImplemented("18", `geluBackward: the gradient for x [${x.shape}]`);
 }
 
 /**
- * y = x̂·weight + bias with x̂ = (x − mean)/√(var + eps) over the last axis. With dx̂ = dout·weight:
+ * Backward of step 03's LayerNorm.forward: y = x̂·weight + bias with x̂ = (x − mean)/√(var + eps) over the
+ * last axis. With dx̂ = dout·weight:
  * dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) / √(var + eps); dweight = Σ dout·x̂; dbias = Σ dout.
  */
 export function layerNormBackward(

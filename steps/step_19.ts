@@ -6,14 +6,14 @@ import * as F from "../lib/functional.ts";
 import type { Tensor } from "../lib/tensor.ts";
 import { notImplemented } from "../lib/todo.ts";
 
-/** Softmax's backward along the last axis: dscores = w ⊙ (dw − Σⱼ dwⱼ·wⱼ), with w the softmax's output. */
+/** Backward of F.softmax along the last axis: dscores = w ⊙ (dw − Σⱼ dwⱼ·wⱼ), with w the softmax's output. */
 export function softmaxBackward(weights: Tensor, dweights: Tensor): Tensor {
   // TODO: the gradient with respect to the scores, the same shape as weights.
   throw notImplemented("19", `softmaxBackward: dscores for weights [${weights.shape}]`);
 }
 
 /**
- * Gradients of output = softmax(q·kᵀ/√d + mask)·v for q [..., Tq, d], k and v [..., Tk, d],
+ * Backward of step 08's attention: gradients of output = softmax(q·kᵀ/√d + mask)·v for q [..., Tq, d], k and v [..., Tk, d],
  * given the forward pass's weights [..., Tq, Tk] and dout [..., Tq, d].
  */
 export function attentionBackward(

@@ -22,7 +22,7 @@ interface BlockActivations {
   v: Tensor;
   weights: Tensor; // attention weights [B, H, T, T]
   merged: Tensor; // attn.c_proj's input [B, T, C]
-  h: Tensor; // after the attention residual (ln_2's input)
+  residual: Tensor; // x + attention: ln_2's input
   ln2: Tensor; // c_fc's input
   fc: Tensor; // gelu's input
   act: Tensor; // mlp.c_proj's input
@@ -31,8 +31,8 @@ interface BlockActivations {
 export interface Activations {
   ids: IntTensor;
   blocks: BlockActivations[];
-  final: Tensor; // ln_f's input
-  hidden: Tensor; // lm_head's input
+  residual: Tensor; // the stream after the last block: ln_f's input
+  lnf: Tensor; // ln_f's output: lm_head's input
 }
 
 /** model.forward(ids), keeping what the backward pass needs. */

@@ -200,23 +200,26 @@ const MISTAKES: Record<string, Mistake[]> = {
   "20": [
     {
       name: "tied head's gradient not added to wte",
-      edits: [["F.add(zeros(t.wte.weight.shape), head.dweight)", "zeros(t.wte.weight.shape)"]],
+      edits: [["F.add(zeros(transformer.wte.weight.shape), head.dweight)", "zeros(transformer.wte.weight.shape)"]],
     },
     {
       name: "repeated ids overwrite instead of add",
       edits: [
         [
-          "dwte.set(ids.get(b, s), c, dwte.get(ids.get(b, s), c) + g);",
-          "dwte.set(ids.get(b, s), c, head.dweight.get(ids.get(b, s), c) + g);",
+          "dwte.set(ids.get(b, t), c, dwte.get(ids.get(b, t), c) + g);",
+          "dwte.set(ids.get(b, t), c, head.dweight.get(ids.get(b, t), c) + g);",
         ],
       ],
     },
     {
       name: "wpe from the first sequence only",
-      edits: [["dwpe.set(s, c, dwpe.get(s, c) + g);", "if (b === 0) dwpe.set(s, c, dwpe.get(s, c) + g);"]],
+      edits: [["dwpe.set(t, c, dwpe.get(t, c) + g);", "if (b === 0) dwpe.set(t, c, dwpe.get(t, c) + g);"]],
     },
-    { name: "attention residual's gradient not added", edits: [["dx = F.add(dh, ln1.dx);", "dx = ln1.dx;"]] },
-    { name: "MLP residual's gradient not added", edits: [["const dh = F.add(dx, ln2.dx);", "const dh = ln2.dx;"]] },
+    { name: "attention residual's gradient not added", edits: [["dx = F.add(dresidual, ln1.dx);", "dx = ln1.dx;"]] },
+    {
+      name: "MLP residual's gradient not added",
+      edits: [["const dresidual = F.add(dx, ln2.dx);", "const dresidual = ln2.dx;"]],
+    },
     {
       name: "a crash in a function the step calls",
       edits: [
