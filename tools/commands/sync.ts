@@ -1,7 +1,8 @@
 // `npm run sync [-- --check]`: writes what other files repeat from tools/curriculum.ts — the
 // sNN scripts in package.json, book/src/SUMMARY.md, the steps tables in book/src/introduction.md
-// and README.md, and pixi's tasks for the course's commands. With --check it changes nothing and
-// exits 1 naming what is stale.
+// and README.md, and pixi's tasks for the course's commands — and each chapter's "Common mistakes"
+// rows for the mistakes its fixture records, from tests/fixtures/manifest.json (the fixture
+// generator's names and descriptions). With --check it changes nothing and exits 1 naming what is stale.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PARTS, STEPS, stepPaths, type StepInfo } from "../curriculum.ts";
@@ -75,12 +76,45 @@ function pixiTasks(text: string): string {
   return between("pixi.toml", text, TASKS_START, TASKS_END, tasks);
 }
 
+const MISTAKES_HEADER = "| mistake | what it does |\n|---|---|\n";
+
+/**
+ * A chapter whose Common-mistakes table has one row per mistake its fixture records, named and
+ * described as the fixture generator records them, followed by the rows the chapter adds by hand
+ * (mistakes that a check, not a fixture, names).
+ */
+function mistakeTable(nn: string, file: string, text: string): string {
+  const manifest = JSON.parse(readFileSync(`${root}tests/fixtures/manifest.json`, "utf8")) as {
+    steps: Record<string, { mistakes: { name: string; description: string }[] }>;
+  };
+  const recorded = new Map((manifest.steps[`step_${nn}`]?.mistakes ?? []).map((m) => [m.name, m.description]));
+  if (recorded.size === 0) return text;
+  const section = text.indexOf("\n## Common mistakes\n");
+  const at = text.indexOf(MISTAKES_HEADER, section);
+  if (section < 0 || at < 0)
+    throw new Error(`${file}: no "## Common mistakes" table headed ${JSON.stringify(MISTAKES_HEADER)}`);
+  const start = at + MISTAKES_HEADER.length;
+  const end = text.indexOf("\n\n", start) < 0 ? text.length : text.indexOf("\n\n", start);
+  const byHand = text
+    .slice(start, end)
+    .split("\n")
+    .filter((row) => !recorded.has(row.split(" | ")[0].replace(/^\|\s*/, "")));
+  const rows = [...recorded].map(([name, description]) => `| ${name} | ${description.replaceAll("|", "\\|")} |`);
+  return `${text.slice(0, start)}${[...rows, ...byHand].join("\n")}${text.slice(end)}`;
+}
+
 const FILES: Record<string, (current: string) => string> = {
   "package.json": packageJson,
   "book/src/SUMMARY.md": summary,
   "book/src/introduction.md": introduction,
   "README.md": readme,
   "pixi.toml": pixiTasks,
+  ...Object.fromEntries(
+    STEPS.map((step) => {
+      const file = stepPaths(step.nn).chapter;
+      return [file, (text: string) => mistakeTable(step.nn, file, text)];
+    }),
+  ),
 };
 
 /** The files whose text differs from what the curriculum says, with the text they should have. */
@@ -99,11 +133,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   });
   const stale = staleFiles();
   if (values.check) {
-    for (const { file } of stale) console.error(`${file} does not match tools/curriculum.ts: run npm run sync`);
+    for (const { file } of stale)
+      console.error(`${file} does not match tools/curriculum.ts or the fixtures' manifest: run npm run sync`);
     process.exit(stale.length ? 1 : 0);
   }
   for (const { file, expected } of stale) writeFileSync(root + file, expected);
   console.log(
-    stale.length ? `wrote ${stale.map((s) => s.file).join(", ")}` : "everything already matches tools/curriculum.ts",
+    stale.length
+      ? `wrote ${stale.map((s) => s.file).join(", ")}`
+      : "everything already matches tools/curriculum.ts and the fixtures' manifest",
   );
 }
