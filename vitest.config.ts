@@ -1,5 +1,6 @@
 // Four projects over the same test files:
-//   framework  unit tests of lib/ and tools/
+//   framework  tests of lib/ (tests/lib), tools/ (tests/tools) and the course itself: the checker,
+//              the harness, the chapters' mistakes (tests/course)
 //   solutions  every step's checks against solutions/ (must all pass)
 //   skeletons  every step's checks against the untouched steps/, inverted: each check must fail
 //              with "not implemented" (proves no check is toothless)
@@ -13,7 +14,7 @@ export default defineConfig({
     testTimeout: 60_000,
     reporters: ["default", "./tools/runner/reporters.ts"],
     projects: [
-      { extends: true, test: { name: "framework", include: ["tests/framework/**/*.test.ts"] } },
+      { extends: true, test: { name: "framework", include: ["tests/{lib,tools,course}/**/*.test.ts"] } },
       { extends: true, test: { name: "solutions", include: stepTests, env: { GPT2_TARGET: "solutions" } } },
       {
         extends: true,

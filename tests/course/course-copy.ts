@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { stepPaths } from "../../tools/curriculum.ts";
-import { root, runTool } from "./run-tool.ts";
+import { root, runTool } from "../tools/run-tool.ts";
 
 /** One change to a file's text: `find` (a string, or a regular expression's source and flags) becomes `replace`. */
 export type Edit = [find: string | { regex: string; flags?: string }, replace: string];

@@ -1,6 +1,6 @@
 // Makes several mistakes in one step of a copy of the course, one after the other, and prints
-// what `npm run sNN` says about each (as JSON). Run inside the copy (tests/framework/course-copy.ts):
-//   node --import tsx tests/framework/mistake-runner.ts NN mistakes.json
+// what `npm run sNN` says about each (as JSON). Run inside the copy (tests/course/course-copy.ts):
+//   node --import tsx tests/course/mistake-runner.ts NN mistakes.json
 // One process checks them all: each check run imports the step file afresh, as watch mode does,
 // so a dozen mistakes cost about as much as one `npm run sNN`.
 import { readFileSync, writeFileSync } from "node:fs";

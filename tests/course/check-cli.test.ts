@@ -2,7 +2,7 @@
 // verdict on an untouched skeleton, exit codes that match, and the closing "N passed, N failed".
 import { describe, expect, it } from "vitest";
 import { checkMistake } from "./course-copy.ts";
-import { runTool } from "./run-tool.ts";
+import { runTool } from "../tools/run-tool.ts";
 
 const runCheck = (...args: string[]) => runTool("check", args);
 

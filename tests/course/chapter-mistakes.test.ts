@@ -7,7 +7,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { type Edit, plainCourseCopy } from "./course-copy.ts";
-import { root } from "./run-tool.ts";
+import { root } from "../tools/run-tool.ts";
 
 interface Mistake {
   /** The chapter's name for it, which the output must contain (or `says`, when given). */
@@ -352,7 +352,7 @@ async function outputs(nn: string, mistakes: Mistake[]): Promise<string[]> {
   const work = plainCourseCopy();
   const list = path.join(work, `mistakes-${nn}.json`);
   writeFileSync(list, JSON.stringify(mistakes.map((m) => m.edits)));
-  const { stdout } = await run(process.execPath, ["--import", "tsx", "tests/framework/mistake-runner.ts", nn, list], {
+  const { stdout } = await run(process.execPath, ["--import", "tsx", "tests/course/mistake-runner.ts", nn, list], {
     cwd: work,
     env: { ...process.env, NO_COLOR: "1" },
     maxBuffer: 64 * 1024 * 1024,

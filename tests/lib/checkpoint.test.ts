@@ -8,7 +8,7 @@ import { CheckpointError, readCheckpoint } from "../../lib/checkpoint.ts";
 import { useKernels } from "../../lib/kernels/index.ts";
 import { parseSafetensors, writeSafetensors } from "../../lib/safetensors.ts";
 import type { Tensor } from "../../lib/tensor.ts";
-import { root, runTool } from "./run-tool.ts";
+import { root, runTool } from "../tools/run-tool.ts";
 
 const tiny = path.join(root, "tests", "fixtures", "tiny-gpt2");
 

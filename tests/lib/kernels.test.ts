@@ -12,7 +12,7 @@ import { createWasmKernels } from "../../lib/kernels/wasm.ts";
 import { Random, randn } from "../../lib/random.ts";
 import { parseSafetensors, planSegments, readSafetensors, SafetensorsError } from "../../lib/safetensors.ts";
 import { toNested, type Tensor } from "../../lib/tensor.ts";
-import { root } from "./run-tool.ts";
+import { root } from "../tools/run-tool.ts";
 
 const rng = new Random(7);
 const random = (n: number) => Float32Array.from({ length: n }, () => rng.normal());

@@ -20,8 +20,8 @@ import { HINT_TITLES, readHints } from "../../tools/runner/hints.ts";
 import { loadFixture } from "../fixtures.ts";
 import { values } from "../harness.ts";
 import { TMUX, requireProgram } from "../system-programs.ts";
-import { terminal } from "./terminal.ts";
-import { runTool } from "./run-tool.ts";
+import { terminal } from "../tools/terminal.ts";
+import { runTool } from "../tools/run-tool.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const SKIP = new Set(["node_modules", ".git", "build", "test-results", "models", ".progress", ".backups"]);

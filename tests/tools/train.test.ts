@@ -11,7 +11,7 @@ import { parseSafetensors } from "../../lib/safetensors.ts";
 import { intTensor } from "../../lib/tensor.ts";
 import { TMUX, requireProgram } from "../system-programs.ts";
 import { terminal } from "./terminal.ts";
-import { plainCourseCopy, solutionAsStep } from "./course-copy.ts";
+import { plainCourseCopy, solutionAsStep } from "../course/course-copy.ts";
 import { STEPS, stepPaths } from "../../tools/curriculum.ts";
 import { root, runTool } from "./run-tool.ts";
 

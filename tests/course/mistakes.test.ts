@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkMistake, typeCheckMistake } from "./course-copy.ts";
-import { root, runTool } from "./run-tool.ts";
+import { root, runTool } from "../tools/run-tool.ts";
 
 describe("mistakes from the walkthrough are caught by the check that names them", () => {
   it("step 09: splitHeads reshaped straight to [B, H, T, D] fails splitHeads, not mergeHeads; later checks say they follow from it", async () => {

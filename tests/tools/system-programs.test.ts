@@ -12,7 +12,7 @@ function runBrowserTest(env: Record<string, string>): Promise<{ code: number | n
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ["node_modules/vitest/vitest.mjs", "run", "--project", "framework", "tests/framework/book-browser.test.ts"],
+      ["node_modules/vitest/vitest.mjs", "run", "--project", "framework", "tests/tools/book-browser.test.ts"],
       {
         cwd: root,
         env: { ...process.env, NO_COLOR: "1", ...env },
