@@ -1,7 +1,7 @@
 // Downloads against a hub stand-in on 127.0.0.1: full download, resume after a cut, corrupted
 // bytes rejected, server errors, no network. No test reaches the internet.
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -120,8 +120,9 @@ describe("downloadFile", () => {
   it("starts over when the server ignores Range", async () => {
     writeFileSync(path.join(dir, "model.safetensors.incomplete"), payload.subarray(0, 5000));
     behaviour.ignoreRange = true;
-    await get("model.safetensors");
+    const result = await get("model.safetensors");
     expect(readFileSync(path.join(dir, "model.safetensors")).equals(payload)).toBe(true);
+    expect(result.resumed, "a restart from byte 0 is not a resume").toBe(false);
   });
 
   it("rejects corrupted bytes, removes them, and never creates the final file", async () => {
@@ -165,6 +166,60 @@ describe("downloadFile", () => {
         endpoint: `http://127.0.0.1:${port}`,
       }),
     ).rejects.toThrow(/cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+  });
+
+  it("retries a server that stalls mid-file, then says so and keeps what came", async () => {
+    let attempts = 0;
+    const stalling = createServer((req, res) => {
+      if (req.method === "HEAD")
+        return void res.writeHead(200, { "x-linked-etag": `"${sha}"`, "x-linked-size": String(payload.length) }).end();
+      attempts++;
+      res.writeHead(200, { "content-length": payload.length });
+      res.write(payload.subarray(0, 1000)); // then nothing, and the connection stays open
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(stalling.address() as AddressInfo).port}`;
+    const dest = path.join(dir, "m");
+    await expect(
+      downloadFile({
+        repo: "org/model",
+        file: "model.safetensors",
+        dest,
+        endpoint: url,
+        attempts: 2,
+        stallSeconds: 0.3,
+      }),
+    ).rejects.toThrow(
+      /no data from 127\.0\.0\.1:\d+ for 0\.3 s while downloading model\.safetensors[\s\S]*stopped after 2 attempts; \d+ bytes are kept/,
+    );
+    expect(attempts).toBe(2);
+    stalling.closeAllConnections();
+    await new Promise<void>((resolve) => stalling.close(() => resolve()));
+  });
+
+  it("names a redirect loop as one, not as a network problem", async () => {
+    const looping = createServer((req, res) => res.writeHead(302, { location: req.url }).end());
+    await new Promise<void>((resolve) => looping.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(looping.address() as AddressInfo).port}`;
+    const error = await downloadFile({
+      repo: "org/model",
+      file: "config.json",
+      dest: path.join(dir, "c"),
+      endpoint: url,
+      attempts: 1,
+    }).catch((e: Error) => e);
+    expect(String(error)).toMatch(/redirected .*config\.json too many times \(a redirect loop\)/);
+    expect(String(error)).toMatch(/nothing was received/);
+    expect(String(error)).not.toMatch(/check your network/i);
+    await new Promise<void>((resolve) => looping.close(() => resolve()));
+  });
+
+  it("a disk that refuses the bytes is one clear error, not a dropped connection", async () => {
+    mkdirSync(path.join(dir, "model.safetensors.incomplete")); // a folder where the partial file goes
+    const error = await get("model.safetensors").catch((e: Error) => e);
+    expect(error).toBeInstanceOf(HubError);
+    expect(String(error)).toMatch(/cannot write .*model\.safetensors\.incomplete: EISDIR/);
+    expect(String(error)).not.toMatch(/connection dropped/);
   });
 
   it("keeps the partial file when every attempt is cut", async () => {

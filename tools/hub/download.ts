@@ -36,6 +36,8 @@ export interface DownloadOptions {
   onProgress?: (progress: Progress) => void;
   /** Attempts before giving up on a connection that keeps dropping (each resumes). Default 3. */
   attempts?: number;
+  /** Seconds without a byte before an attempt counts as stalled (and is retried). Default 30. */
+  stallSeconds?: number;
 }
 
 export interface DownloadResult {
@@ -56,6 +58,9 @@ export function hubEndpoint(): string {
 function describeNetworkError(error: unknown, url: string): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const code = cause?.code ?? (error as { code?: string }).code;
+  // The host answered, but only with redirects: not a network problem.
+  if (/redirect count exceeded/i.test(cause?.message ?? ""))
+    return `${new URL(url).host} redirected ${url} too many times (a redirect loop); check HF_ENDPOINT, or try again later`;
   return `cannot reach ${new URL(url).host}${code ? ` (${code})` : ""}: ${cause?.message ?? (error as Error).message}. Check your network connection (or HF_ENDPOINT).`;
 }
 
@@ -95,7 +100,7 @@ async function headInfo(
 
 /** Downloads one file of a hub repository to `dest`, resuming and verifying as described above. */
 export async function downloadFile(options: DownloadOptions): Promise<DownloadResult> {
-  const { repo, file, dest, onProgress, attempts = 3 } = options;
+  const { repo, file, dest, onProgress, attempts = 3, stallSeconds = 30 } = options;
   const url = `${options.endpoint ?? hubEndpoint()}/${repo}/resolve/main/${file}`;
   const partial = `${dest}.incomplete`;
   mkdirSync(path.dirname(dest), { recursive: true });
@@ -113,16 +118,20 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
       start = 0;
     }
     try {
-      if (size === null || start < size) await fetchInto(url, partial, start, { repo, file, onProgress, total: size });
-      resumed ||= start > 0;
+      const context = { repo, file, onProgress, total: size, stallSeconds };
+      // Resumed only when bytes from before were kept: a server that ignores Range starts over.
+      if (size === null || start < size) resumed ||= await fetchInto(url, partial, start, context);
+      else resumed = true;
       break;
     } catch (error) {
       if (!(error instanceof InterruptedDownload)) throw error;
       if (attempt >= attempts) {
         const kept = existsSync(partial) ? statSync(partial).size : 0;
-        throw new HubError(
-          `${(error as Error).message}\nThe download stopped after ${attempt} attempts; ${kept} bytes are kept in ${partial}. Run the same command again to resume.`,
-        );
+        const what =
+          kept > 0
+            ? `${kept} bytes are kept in ${partial}. Run the same command again to resume.`
+            : "nothing was received. Run the same command again.";
+        throw new HubError(`${(error as Error).message}\nThe download stopped after ${attempt} attempts; ${what}`);
       }
     }
   }
@@ -145,43 +154,77 @@ export async function downloadFile(options: DownloadOptions): Promise<DownloadRe
   return { path: dest, bytes, sha256: expected ? actual : null, resumed, alreadyPresent: false };
 }
 
-/** One GET, appending to `partial` from byte `start`. Connection failures are InterruptedDownloads. */
+/**
+ * One GET, appending to `partial` from byte `start`; whether it appended (the server honoured the
+ * Range). Connection failures and stalls are InterruptedDownloads; a disk that refuses the bytes is not.
+ */
 async function fetchInto(
   url: string,
   partial: string,
   start: number,
-  context: { repo: string; file: string; total: number | null; onProgress?: (p: Progress) => void },
-): Promise<void> {
+  context: {
+    repo: string;
+    file: string;
+    total: number | null;
+    stallSeconds: number;
+    onProgress?: (p: Progress) => void;
+  },
+): Promise<boolean> {
   const retryable = (message: string) => new InterruptedDownload(message);
+  // A server that stops sending without closing would otherwise hold the command forever.
+  const stall = new AbortController();
+  let timer = setTimeout(() => stall.abort(), context.stallSeconds * 1000);
+  const stillAlive = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => stall.abort(), context.stallSeconds * 1000);
+  };
+  const stalled = () =>
+    retryable(`no data from ${new URL(url).host} for ${context.stallSeconds} s while downloading ${context.file}`);
   let response: Response;
   try {
     response = await fetch(url, {
+      signal: stall.signal,
       headers: { "accept-encoding": "identity", ...(start > 0 ? { range: `bytes=${start}-` } : {}) },
     });
   } catch (error) {
-    throw retryable(describeNetworkError(error, url));
+    clearTimeout(timer);
+    throw stall.signal.aborted ? stalled() : retryable(describeNetworkError(error, url));
   }
-  if (response.status === 416) return; // nothing left to send: the partial file is complete
-  if (response.status >= 500) throw retryable(httpError(response.status, context.repo, context.file, url).message);
-  if (response.status >= 400) throw httpError(response.status, context.repo, context.file, url);
-  if (!response.body) throw retryable(`the hub sent no data for ${context.file}`);
-  // A server that ignores Range answers 200 with the whole file: start over.
-  const append = start > 0 && response.status === 206;
-  const progress: Progress = {
-    file: context.file,
-    received: append ? start : 0,
-    total: context.total,
-    resumedFrom: append ? start : 0,
-    startedAt: Date.now(),
-  };
-  const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream<Uint8Array>);
-  body.on("data", (chunk: Buffer) => {
-    progress.received += chunk.length;
-    context.onProgress?.(progress);
-  });
+  stillAlive();
   try {
-    await pipeline(body, createWriteStream(partial, { flags: append ? "a" : "w" }));
-  } catch (error) {
-    throw retryable(`the connection dropped while downloading ${context.file} (${(error as Error).message})`);
+    if (response.status === 416) return true; // nothing left to send: the partial file is complete
+    if (response.status >= 500) throw retryable(httpError(response.status, context.repo, context.file, url).message);
+    if (response.status >= 400) throw httpError(response.status, context.repo, context.file, url);
+    if (!response.body) throw retryable(`the hub sent no data for ${context.file}`);
+    // A server that ignores Range answers 200 with the whole file: start over.
+    const append = start > 0 && response.status === 206;
+    const progress: Progress = {
+      file: context.file,
+      received: append ? start : 0,
+      total: context.total,
+      resumedFrom: append ? start : 0,
+      startedAt: Date.now(),
+    };
+    const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream<Uint8Array>);
+    body.on("data", (chunk: Buffer) => {
+      stillAlive();
+      progress.received += chunk.length;
+      context.onProgress?.(progress);
+    });
+    const disk = createWriteStream(partial, { flags: append ? "a" : "w" });
+    let diskError: NodeJS.ErrnoException | undefined;
+    disk.on("error", (error) => (diskError = error));
+    try {
+      await pipeline(body, disk);
+    } catch (error) {
+      if (stall.signal.aborted) throw stalled();
+      // The file system refused the bytes (full, read-only): trying again will not help.
+      if (diskError?.syscall)
+        throw new HubError(`cannot write ${partial}: ${diskError.message}. Free some space or choose another --dir.`);
+      throw retryable(`the connection dropped while downloading ${context.file} (${(error as Error).message})`);
+    }
+    return append;
+  } finally {
+    clearTimeout(timer);
   }
 }
