@@ -13,6 +13,7 @@ import { TMUX, requireProgram } from "../system-programs.ts";
 import { terminal } from "./terminal.ts";
 import { plainCourseCopy, solutionAsStep } from "../course/course-copy.ts";
 import { STEPS, stepPaths } from "../../tools/curriculum.ts";
+import { RunFolder } from "../../tools/train/run-folder.ts";
 import { root, runTool } from "./run-tool.ts";
 
 const TINY = ["--n-embd", "16", "--n-layer", "1", "--n-head", "2", "--context", "16", "--batch", "4", "--lr", "1e-2"];
@@ -144,6 +145,40 @@ describe("npm run train", () => {
   }, 120_000);
 });
 
+describe("Ctrl-C twice", () => {
+  it("stops at once, and the last periodic save is intact", async (context) => {
+    const tmuxPath = requireProgram(TMUX);
+    if (tmuxPath.path === null) return context.skip(tmuxPath.skipReason);
+    const run = path.join(mkdtempSync(path.join(tmpdir(), "train-ctrlc2-")), "run");
+    const name = `trainctrlc2${process.pid}`;
+    const { tmux, screen, waitScreen } = terminal(tmuxPath.path, name, 60_000);
+    tmux("new-session", "-d", "-s", name, "-x", "200", "-y", "50", "-c", root);
+    try {
+      tmux("set-option", "-t", name, "remain-on-exit", "on");
+      const flags = ["--out", run, "--steps", "100000", "--eval-every", "1000", "--save-every", "5", ...TINY];
+      tmux("respawn-pane", "-k", "-t", name, `NO_COLOR=1 npm run train -- ${flags.join(" ")}`);
+      await waitScreen(/step (1[2-9]|[2-9]\d|\d{3,})\/100000/); // past the second periodic save
+      // Twice, as a person does: two presses in one burst would reach node as one signal.
+      tmux("send-keys", "-t", name, "C-c");
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      tmux("send-keys", "-t", name, "C-c");
+      const dead = () => tmux("display-message", "-p", "-t", name, "#{pane_dead}").trim() === "1";
+      for (let waited = 0; !dead() && waited < 30_000; waited += 150) await new Promise((r) => setTimeout(r, 150));
+      expect(dead(), screen()).toBe(true);
+      // 130: stopped by the second Ctrl-C (usually mid-step, before the last evaluation and save).
+      const how = tmux("display-message", "-p", "-t", name, "#{pane_dead_status}/#{pane_dead_signal}").trim();
+      expect(["130/", "/2"], `exit status/signal ${how}\n${screen()}`).toContain(how);
+      const saved = JSON.parse(readFileSync(path.join(run, "training.json"), "utf8")) as State;
+      expect(saved.step % 5).toBe(0);
+      expect(saved.step).toBeGreaterThanOrEqual(10);
+      expect(loadPretrained(run).config.n_layer).toBe(1);
+      expect(existsSync(`${run}.partial`) && !existsSync(run)).toBe(false);
+    } finally {
+      tmux("kill-session", "-t", name);
+    }
+  }, 120_000);
+});
+
 describe("refusing early", () => {
   it("a --out it cannot save into, or a damaged run, is one line before the first step", async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), "train-out-")), "a-file");
@@ -235,5 +270,28 @@ describe("the default model", () => {
     expect(code).toBe(0);
     expect(stdout.startsWith("Call me")).toBe(true);
     expect(stderr).toMatch(/8 tokens in/);
+  });
+});
+
+describe("a save that fails (a full disk)", () => {
+  it("leaves the last complete save as it was, and says which step it holds", () => {
+    const run = path.join(mkdtempSync(path.join(tmpdir(), "save-")), "run");
+    const folder = new RunFolder(run);
+    const writeModel = (text: string) => (dir: string) => {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, "model.safetensors"), text);
+    };
+    const state = { step: 5, history: [{ step: 5, loss: 3 }] };
+    folder.save(writeModel("step 5"), state);
+    const full = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    const failing = (dir: string) => {
+      writeModel("half of step 6")(dir);
+      throw full;
+    };
+    expect(() => folder.save(failing, { ...state, step: 6 })).toThrow(
+      /could not save step 6 in .*run \(ENOSPC: no space left on device, write\); the save of step 5 is intact/,
+    );
+    expect(readFileSync(path.join(run, "model.safetensors"), "utf8")).toBe("step 5");
+    expect(existsSync(`${run}.partial`)).toBe(false);
   });
 });

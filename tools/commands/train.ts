@@ -236,6 +236,16 @@ async function trainUntil(stop: () => boolean, run: Run, alreadySaved: boolean):
     folder.save((dir) => steps.saveCheckpoint(model, dir, { trained_steps: String(state.step) }), state);
     savedStep = state.step;
   };
+  // A periodic save that fails (a full disk) is said and training goes on: the next may succeed.
+  const saveOrWarn = () => {
+    try {
+      save();
+    } catch (error) {
+      if (!(error instanceof RunFolderError)) throw error;
+      status.clear();
+      console.error(`${error.message}; training goes on`);
+    }
+  };
   while (state.step < options.steps && !stop()) {
     const started = performance.now();
     const lr = steps.learningRate(state.step, schedule);
@@ -252,10 +262,11 @@ async function trainUntil(stop: () => boolean, run: Run, alreadySaved: boolean):
     );
     // The first look early (step 10), then every --eval-every steps: a short run shows something too.
     if (state.step === Math.min(10, options.evalEvery) || state.step % options.evalEvery === 0) report();
-    if (state.step % options.saveEvery === 0) save();
+    if (state.step % options.saveEvery === 0) saveOrWarn();
     await nextTurn(); // lets Node deliver a Ctrl-C to the handler between steps
   }
   status.clear();
+  await nextTurn(); // a second Ctrl-C typed during the last step stops here, before evaluating and saving
   if (evaluatedStep !== state.step && state.step > firstStep) report(); // how the run ends, whatever stopped it
   if (savedStep !== state.step) save();
   return state.step >= options.steps;

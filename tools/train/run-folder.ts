@@ -51,12 +51,24 @@ export class RunFolder {
     }
   }
 
-  /** Writes the checkpoint (with `writeCheckpoint`, step 22's), the state and the loss curve, then swaps them in. */
-  save(writeCheckpoint: (dir: string) => void, state: LossHistory): void {
+  /**
+   * Writes the checkpoint (with `writeCheckpoint`, step 22's), the state and the loss curve, then
+   * swaps them in. A save that fails (a full disk) leaves the last complete one as it was, and says so.
+   */
+  save(writeCheckpoint: (dir: string) => void, state: LossHistory & { step: number }): void {
     rmSync(this.partial, { recursive: true, force: true });
-    writeCheckpoint(this.partial);
-    writeFileSync(path.join(this.partial, "training.json"), `${JSON.stringify(state, null, 2)}\n`);
-    writeFileSync(path.join(this.partial, "loss.svg"), lossCurve(state));
+    try {
+      writeCheckpoint(this.partial);
+      writeFileSync(path.join(this.partial, "training.json"), `${JSON.stringify(state, null, 2)}\n`);
+      writeFileSync(path.join(this.partial, "loss.svg"), lossCurve(state));
+    } catch (error) {
+      rmSync(this.partial, { recursive: true, force: true }); // give back what space it took
+      const last = this.readState<{ step: number }>()?.step;
+      const kept = last === undefined ? "nothing was saved before" : `the save of step ${last} is intact`;
+      throw new RunFolderError(
+        `could not save step ${state.step} in ${this.out} (${(error as Error).message}); ${kept}`,
+      );
+    }
     rmSync(this.previous, { recursive: true, force: true });
     if (existsSync(this.dir)) renameSync(this.dir, this.previous);
     renameSync(this.partial, this.dir);
