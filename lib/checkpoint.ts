@@ -29,6 +29,8 @@ export function readCheckpoint(dir: string): CheckpointFiles {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CheckpointError(`no model at ${dir}.`, true);
   for (const file of [configPath, weightsPath]) {
     if (!existsSync(file)) throw new CheckpointError(`${file} is missing (an interrupted download?).`, true);
+    // A pipe or a device would block the read forever, or never end: only a file is a checkpoint.
+    if (!statSync(file).isFile()) throw new CheckpointError(`${file} is not a regular file.`);
   }
   let configJSON: unknown;
   try {

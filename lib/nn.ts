@@ -17,6 +17,12 @@ export class StateDictError extends Error {
   override name = "StateDictError";
 }
 
+/** Names one per line, the first 20 of a long list and how many more (a hostile file may hold 100,000). */
+function listed(names: string[]): string {
+  const more = names.length > 20 ? [`… and ${names.length - 20} more`] : [];
+  return [...names.slice(0, 20), ...more].join("\n    ");
+}
+
 /**
  * Base class of every layer. A field holding a float32 tensor is a parameter; a field holding
  * a Module is a child whose parameters appear under `field.`. Field order is declaration order.
@@ -73,10 +79,10 @@ export abstract class Module {
       .filter((s) => s.name in state && fmtShape(state[s.name].shape) !== fmtShape(s.tensor.shape))
       .map((s) => `${s.name}: checkpoint ${fmtShape(state[s.name].shape)}, model ${fmtShape(s.tensor.shape)}`);
     const problems: string[] = [];
-    if (wrongShape.length) problems.push(`wrong shape (${wrongShape.length}):\n    ${wrongShape.join("\n    ")}`);
-    if (strict && missing.length) problems.push(`missing keys (${missing.length}):\n    ${missing.join("\n    ")}`);
+    if (wrongShape.length) problems.push(`wrong shape (${wrongShape.length}):\n    ${listed(wrongShape)}`);
+    if (strict && missing.length) problems.push(`missing keys (${missing.length}):\n    ${listed(missing)}`);
     if (strict && unexpected.length)
-      problems.push(`unexpected keys (${unexpected.length}):\n    ${unexpected.join("\n    ")}`);
+      problems.push(`unexpected keys (${unexpected.length}):\n    ${listed(unexpected)}`);
     if (problems.length)
       throw new StateDictError(
         `loadStateDict: the state dict does not fit ${this.constructor.name}:\n  ${problems.join("\n  ")}`,

@@ -1,6 +1,7 @@
 // A checkpoint folder that would make loading allocate without bound, or compute NaN, is refused
 // while it is read, with one line naming what is wrong.
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -32,6 +33,13 @@ describe("readCheckpoint", () => {
     expect(() => readCheckpoint(dir)).toThrow(
       /describes a model of .* parameters \(n_layer 1000000.*the config does not belong to these weights/,
     );
+  });
+
+  it("refuses a model.safetensors that is not a file (a pipe would block the read forever)", () => {
+    const dir = copy(() => {});
+    rmSync(path.join(dir, "model.safetensors"));
+    execFileSync("mkfifo", [path.join(dir, "model.safetensors")]);
+    expect(() => readCheckpoint(dir)).toThrow(/model\.safetensors is not a regular file/);
   });
 
   it("leaves a near miss (a layer too many) to the loader, which names the missing keys", () => {

@@ -82,6 +82,21 @@ describe("Module", () => {
     expect(message).toMatch(/h\.0\.c_fc\.weight: checkpoint \[4, 8\], model \[8, 4\]/);
   });
 
+  it("a list of 100,000 unexpected keys is shown as its first 20 and a count", () => {
+    const sd: Record<string, Tensor> = new Tiny().stateDict();
+    for (let i = 0; i < 100_000; i++) sd[`junk.${i}`] = zeros([1]);
+    const message = (() => {
+      try {
+        new Tiny().loadStateDict(sd);
+        return "";
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(message).toMatch(/unexpected keys \(100000\):\s+junk\.0\n[\s\S]*junk\.19\n\s+… and 99980 more/);
+    expect(message.split("\n").length).toBeLessThan(30);
+  });
+
   it("non-strict loading ignores missing and unexpected keys but not shapes", () => {
     const m = new Tiny();
     m.loadStateDict({ "wte.weight": zeros([10, 4]), other: zeros([1]) }, { strict: false });
