@@ -145,6 +145,40 @@ describe("npm run train", () => {
   }, 120_000);
 });
 
+describe("fine-tuning (--from)", () => {
+  it("starts from a trained checkpoint: its shape, and a held-out loss far below a new model's", async () => {
+    const run = path.join(mkdtempSync(path.join(tmpdir(), "finetune-")), "run");
+    const result = await runTool("train", [
+      "--from",
+      "default-model",
+      "--out",
+      run,
+      "--steps",
+      "3",
+      "--eval-every",
+      "3",
+    ]);
+    expect(result.code, result.out).toBe(0);
+    expect(result.stdout).toMatch(/fine-tuning default-model: 2 blocks, width 64, 4 heads, 3,320,640 parameters/);
+    const heldOut = Number(/step 3: loss [\d.]+, held-out ([\d.]+)/.exec(result.stdout)?.[1]);
+    expect(heldOut, "a new model starts at ~10.8 nats; the shipped one knows some English").toBeLessThan(8);
+    const saved = JSON.parse(readFileSync(path.join(run, "training.json"), "utf8")) as State & { from: string };
+    expect(saved.from).toBe("default-model");
+    expect(loadPretrained(run).config.n_embd).toBe(64);
+  }, 120_000);
+
+  it("refuses a checkpoint whose vocabulary is not GPT-2's, or one not downloaded, in one line", async () => {
+    const tiny = path.join(root, "tests", "fixtures", "tiny-gpt2");
+    const small = await runTool("train", ["--from", tiny, "--out", path.join(out, "-tiny"), "--steps", "1"]);
+    expect(small.code).toBe(1);
+    expect(small.stderr).toMatch(/has a vocabulary of 64 tokens; npm run train feeds it GPT-2's 50,257/);
+    const absent = await runTool("train", ["--from", "gpt2-xl", "--out", path.join(out, "-xl"), "--steps", "1"]);
+    expect(absent.code).toBe(1);
+    expect(absent.stderr).toMatch(/npm run download -- gpt2-xl/);
+    for (const r of [small, absent]) expect(r.out).not.toMatch(/\n\s+at /);
+  });
+});
+
 describe("Ctrl-C twice", () => {
   it("stops at once, and the last periodic save is intact", async (context) => {
     const tmuxPath = requireProgram(TMUX);

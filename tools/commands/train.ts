@@ -6,12 +6,14 @@
 // steps, and at the end, the run is saved (tools/train/run-folder.ts), and running the command again
 // continues from there. Ctrl-C finishes the current step, saves, and stops.
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { CheckpointError } from "../../lib/checkpoint.ts";
 import { useKernels } from "../../lib/kernels/index.ts";
 import { Random } from "../../lib/random.ts";
 import { decode, encode } from "../../lib/tokenizer.ts";
 import { UsageError, chosenChain, numberOption, parseCommand } from "../cli/options.ts";
 import { StatusLine, bar } from "../cli/progress.ts";
 import { STEPS } from "../curriculum.ts";
+import { downloadHint, resolveModelDir } from "../hub/models.ts";
 import { exitOnUnfinishedStep, runOnChain } from "../runner/chain.ts";
 import { bitsPerByte, mobyDick, type Corpus } from "../train/corpus.ts";
 import { RunFolder, RunFolderError } from "../train/run-folder.ts";
@@ -26,6 +28,11 @@ const COMMAND = {
       help: "where the model goes; continues a run found there",
     },
     fresh: { type: "boolean", help: "start again even if DIR holds a run" },
+    from: {
+      type: "string",
+      value: "NAME|DIR",
+      help: "fine-tune a Hugging Face GPT-2 (gpt2 once downloaded, or a folder) instead of starting from random weights",
+    },
     steps: { type: "string", default: "600", value: "N", help: "training steps in all (600: one pass over the book)" },
     minutes: { type: "string", default: "15", value: "M", help: "stop (and save) after M minutes; run again to go on" },
     batch: { type: "string", default: "8", value: "B", help: "windows per step" },
@@ -33,7 +40,11 @@ const COMMAND = {
     "n-embd": { type: "string", default: "64", value: "C", help: "width" },
     "n-layer": { type: "string", default: "2", value: "L", help: "blocks" },
     "n-head": { type: "string", default: "4", value: "H", help: "heads" },
-    lr: { type: "string", default: "3e-3", value: "LR", help: "peak learning rate" },
+    lr: {
+      type: "string",
+      value: "LR",
+      help: "peak learning rate (default 3e-3; 3e-4 with --from, not to undo what it knows)",
+    },
     "eval-every": { type: "string", default: "50", value: "N", help: "held-out loss and a sample every N steps" },
     "save-every": { type: "string", default: "50", value: "N", help: "checkpoint every N steps" },
     seed: { type: "string", default: "0", value: "S", help: "seed of the weights and the batches" },
@@ -60,14 +71,14 @@ function readCommandLine(argv: string[]) {
       nEmbd: n("n-embd", { high: 1600 }),
       nLayer: n("n-layer", { high: 48 }),
       nHead: n("n-head", { high: 64 }),
-      lr: n("lr", { integer: false, low: 0 }),
+      lr: numberOption("lr", values.lr ?? (values.from === undefined ? "3e-3" : "3e-4"), { integer: false, low: 0 }),
       evalEvery: n("eval-every"),
       saveEvery: n("save-every"),
       seed: n("seed", { low: 0 }),
     };
     const threads = values.threads === undefined ? undefined : n("threads");
     const minutes = n("minutes", { integer: false, low: 0 });
-    return { values, options, threads, minutes, chain: chosenChain(values.chain) };
+    return { values, options, threads, minutes, chain: chosenChain(values.chain), from: values.from };
   });
 }
 type Options = ReturnType<typeof readCommandLine>["options"];
@@ -94,6 +105,8 @@ interface State {
   seconds: number;
   history: { step: number; loss: number; validation?: number; bitsPerByte?: number }[];
   samples: { step: number; text: string }[];
+  /** The checkpoint a fine-tuning run started from. */
+  from?: string;
 }
 
 /** On your chain: steps 17–22 must pass their checks, or the run would train with a wrong step. */
@@ -118,8 +131,8 @@ async function refuseFailingSteps(): Promise<boolean> {
   return true;
 }
 
-/** The run saved in the folder, continued; or a new model. */
-function startOrResume(folder: RunFolder, fresh: boolean, options: Options, steps: Steps) {
+/** The run saved in the folder, continued; or a pretrained model to fine-tune; or a new model. */
+function startOrResume(folder: RunFolder, fresh: boolean, from: string | undefined, options: Options, steps: Steps) {
   const saved = fresh ? undefined : folder.readState<State>();
   if (saved) {
     // The model's shape comes from the run; how to go on (steps, batch, lr, evaluation) from this command.
@@ -130,6 +143,7 @@ function startOrResume(folder: RunFolder, fresh: boolean, options: Options, step
     );
     return { state: saved, model: steps.loadPretrained(folder.dir) as Model, saved: true };
   }
+  if (from !== undefined) return fineTune(from, options, steps);
   const config = new steps.GPT2Config({
     n_embd: options.nEmbd,
     n_layer: options.nLayer,
@@ -141,6 +155,38 @@ function startOrResume(folder: RunFolder, fresh: boolean, options: Options, step
     `a new GPT-2: ${options.nLayer} blocks, width ${options.nEmbd}, ${options.nHead} heads, context ${options.context}, ${model.numParameters().toLocaleString("en-US")} parameters`,
   );
   const state: State = { step: 0, options, seconds: 0, history: [], samples: [] };
+  return { state, model, saved: false };
+}
+
+/** The tokens npm run train reads are GPT-2's (lib/tokenizer.ts). */
+const GPT2_VOCABULARY = 50257;
+
+/** A Hugging Face checkpoint as the starting point: its shape, and windows no longer than its context. */
+function fineTune(from: string, options: Options, steps: Steps) {
+  const dir = resolveModelDir(from);
+  let model: Model;
+  try {
+    model = steps.loadPretrained(dir) as Model;
+  } catch (error) {
+    if (error instanceof CheckpointError && error.missing)
+      throw new CheckpointError(`${error.message} Download it with:\n  ${downloadHint(dir)}`, true);
+    throw error;
+  }
+  const { n_embd, n_layer, n_head, n_positions, vocab_size } = model.config;
+  if (vocab_size < GPT2_VOCABULARY)
+    throw new CheckpointError(
+      `${from} has a vocabulary of ${vocab_size} tokens; npm run train feeds it GPT-2's ${GPT2_VOCABULARY.toLocaleString("en-US")}: fine-tune a model with GPT-2's vocabulary.`,
+    );
+  Object.assign(options, {
+    nEmbd: n_embd,
+    nLayer: n_layer,
+    nHead: n_head,
+    context: Math.min(options.context, n_positions),
+  });
+  console.log(
+    `fine-tuning ${from}: ${n_layer} blocks, width ${n_embd}, ${n_head} heads, ${model.numParameters().toLocaleString("en-US")} parameters, windows of ${options.context} tokens`,
+  );
+  const state: State = { step: 0, options, seconds: 0, history: [], samples: [], from };
   return { state, model, saved: false };
 }
 
@@ -157,7 +203,7 @@ function evaluateNow(model: Model, steps: Steps, corpus: Corpus, state: State) {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, options, threads, minutes, chain } = readCommandLine(argv);
+  const { values, options, threads, minutes, chain, from } = readCommandLine(argv);
   runOnChain(chain);
   exitOnUnfinishedStep("npm run train");
   if (chain === "mine" && !(await refuseFailingSteps())) return 1;
@@ -171,7 +217,7 @@ async function main(argv: string[]): Promise<number> {
   const steps = await loadSteps();
   const folder = new RunFolder(values.out);
   const corpus = mobyDick();
-  const { state, model, saved } = startOrResume(folder, values.fresh, options, steps);
+  const { state, model, saved } = startOrResume(folder, values.fresh, from, options, steps);
   console.log(
     `${corpus.name}: ${corpus.train.length.toLocaleString("en-US")} tokens to train on, ${corpus.heldOut.length.toLocaleString("en-US")} held out`,
   );
@@ -275,7 +321,8 @@ async function trainUntil(stop: () => boolean, run: Run, alreadySaved: boolean):
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  if (!(error instanceof RunFolderError || error instanceof UsageError)) throw error;
+  if (!(error instanceof RunFolderError || error instanceof UsageError || error instanceof CheckpointError))
+    throw error;
   console.error(error.message);
   process.exitCode = error instanceof UsageError ? 2 : 1;
 }
