@@ -1,7 +1,7 @@
 // The command-line tools, run as a learner runs them: `npm run download` against a hub stand-in
 // on 127.0.0.1 serving the tiny checkpoint, then `npm run main` / `npm run gpt2` on it.
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -220,6 +220,33 @@ describe("npm run main / npm run gpt2", () => {
     const long = await main("--model", tiny, "--ids", Array.from({ length: 17 }, () => 1).join(","));
     expect(long.stderr).toMatch(/the prompt is 17 tokens long; this model reads at most 16/);
     expect(long.code).toBe(1);
+  });
+
+  it("--score FILE says how well the model predicts a text, per token and per byte", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "score-"));
+    const melville = path.join(dir, "melville.txt");
+    writeFileSync(
+      melville,
+      "Call me Ishmael. Some years ago, never mind how long precisely, I thought I would sail about a little and see the watery part of the world.",
+    );
+    const scrambled = path.join(dir, "scrambled.txt");
+    writeFileSync(
+      scrambled,
+      "Ishmael ago precisely about years would watery Call sail never long world little mind how see part thought some me the of a and I.",
+    );
+    const shipped = ["--model", "default-model"];
+    const [book, noise] = await Promise.all([
+      main("--score", melville, ...shipped),
+      main("--score", scrambled, ...shipped),
+    ]);
+    expect(book.code, book.out).toBe(0);
+    const bpb = (r: typeof book) =>
+      Number(/tokens scored, [\d.]+ nats per token, ([\d.]+) bits per byte/.exec(r.stdout)?.[1]);
+    expect(bpb(book)).toBeGreaterThan(0);
+    expect(bpb(book), "Melville's own sentence reads better than its words shuffled").toBeLessThan(bpb(noise));
+    const missing = await main("--score", path.join(dir, "absent.txt"), ...shipped);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/--score: cannot read .*absent\.txt/);
   });
 
   it("prints its options with --help", async () => {

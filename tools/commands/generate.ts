@@ -1,11 +1,11 @@
 // `npm run main -- "prompt"` (the reference solutions) and `npm run gpt2 -- "prompt"` (your own
 // steps, --chain=mine): load a Hugging Face GPT-2 checkpoint and continue a prompt.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { CheckpointError } from "../../lib/checkpoint.ts";
 import { useKernels } from "../../lib/kernels/index.ts";
 import { fromData, intTensor } from "../../lib/tensor.ts";
 import { isNotImplemented } from "../../lib/todo.ts";
-import { StreamingDecoder, decode } from "../../lib/tokenizer.ts";
+import { StreamingDecoder, decode, encode } from "../../lib/tokenizer.ts";
 import { refuseNonFiniteWeights } from "../cli/finite.ts";
 import { toNpy } from "../cli/npy.ts";
 import { UsageError, chosenChain, numberOption, parseCommand } from "../cli/options.ts";
@@ -15,6 +15,7 @@ import type { Candidate } from "../figures/inspect.ts";
 import { tokenLabel } from "../figures/svg.ts";
 import { SHIPPED_MODEL, defaultModel, downloadHint, resolveModelDir } from "../hub/models.ts";
 import { runOnChain } from "../runner/chain.ts";
+import { bitsPerByte } from "../train/corpus.ts";
 
 const COMMAND = {
   usage: `npm run main -- "prompt" [options]      (the reference model)
@@ -55,6 +56,11 @@ const COMMAND = {
       value: "FILE.svg",
       help: "draw the prompt's attention maps (every head of every layer) into FILE.svg",
     },
+    score: {
+      type: "string",
+      value: "FILE.txt",
+      help: "instead of writing, say how well the model predicts FILE.txt: nats per token and bits per byte",
+    },
     chain: {
       type: "string",
       default: "reference",
@@ -67,7 +73,8 @@ const COMMAND = {
 function readCommandLine(argv: string[]) {
   return parseCommand(COMMAND, argv, ({ values, positionals }) => {
     const prompt = positionals.join(" ");
-    if (values.ids === undefined && prompt === "") throw new UsageError("give a prompt (or --ids)");
+    if (values.ids === undefined && prompt === "" && values.score === undefined)
+      throw new UsageError("give a prompt (or --ids, or --score FILE)");
     const ids = values.ids?.split(",").map((raw) => numberOption("ids", raw, { low: 0 }));
     const named = values.model === undefined ? defaultModel() : { model: values.model, note: undefined };
     const temperature = values.greedy ? "0" : (values.temperature ?? "0.8");
@@ -91,6 +98,7 @@ function readCommandLine(argv: string[]) {
       cache: !values["no-cache"],
       showTopK: values["show-top-k"] === undefined ? undefined : numberOption("show-top-k", values["show-top-k"]),
       attention: values.attention,
+      score: values.score,
     };
   });
 }
@@ -171,11 +179,34 @@ function continuePrompt(args: Args, { model, generate, generateWithCache }: Load
   return { ids, seconds: (performance.now() - start) / 1000 };
 }
 
+/** --score: the model's loss on a text, cut into windows of its whole context (step 22's evaluate). */
+async function scoreText(file: string, model: Loaded["model"]): Promise<void> {
+  const { evaluate } = await import("#chain/step_22");
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`--score: cannot read ${file}: ${(error as Error).message}`);
+  }
+  const tokens = Int32Array.from(encode(text));
+  const T = Math.min(model.config.n_positions, tokens.length - 1);
+  if (T < 1) throw new UsageError(`--score: ${file} holds ${tokens.length} tokens; it takes at least 2`);
+  const nats = evaluate(model, tokens, 1, T);
+  const scored = tokens.subarray(1, 1 + Math.floor((tokens.length - 1) / T) * T);
+  console.log(
+    `${file}: ${scored.length.toLocaleString("en-US")} tokens scored, ${nats.toFixed(3)} nats per token, ${bitsPerByte(nats, scored).toFixed(3)} bits per byte`,
+  );
+}
+
 async function main(argv: string[]): Promise<number> {
   const args = readCommandLine(argv);
   runOnChain(args.chain); // "#chain/..." resolves once per process: this one, or this command again on the other chain
   const loaded = await loadModel(args);
   const { model } = loaded;
+  if (args.score !== undefined) {
+    await scoreText(args.score, model);
+    return 0;
+  }
   let prompt: number[];
   try {
     prompt = promptIds(args.prompt, model.config);
