@@ -182,22 +182,12 @@ export const sum = (x: Tensor): Tensor => reduceLast(x, "sum", rowSum);
 export const max = (x: Tensor): Tensor =>
   reduceLast(x, "max", (row) => row.reduce((a, b) => Math.max(a, b), -Infinity));
 
-/** Softmax over the last axis; subtracts the row max first so exp never overflows. */
+/** Softmax over the last axis; subtracts the row max first so exp never overflows. Rows of −∞ give zeros. */
 export function softmax(x: Tensor): Tensor {
   requireRank(x, 1, "softmax");
   const n = x.shape[x.shape.length - 1];
-  const src = contiguousData(x);
-  const out = new Float32Array(src.length);
-  for (let start = 0; start < src.length; start += n) {
-    let m = -Infinity;
-    for (let i = 0; i < n; i++) m = Math.max(m, src[start + i]);
-    // A row that is entirely −∞ has no valid position; return zeros rather than NaN.
-    if (m === -Infinity) continue;
-    let s = 0;
-    for (let i = 0; i < n; i++) s += out[start + i] = Math.exp(src[start + i] - m);
-    for (let i = 0; i < n; i++) out[start + i] /= s;
-  }
-  return fromData(out, x.shape);
+  if (x.size === 0) return fromData(new Float32Array(0), x.shape);
+  return fromData(kernels().softmax(contiguousData(x), n), x.shape);
 }
 
 /** Index of the largest value along the last axis: [..., n] → [...] (first index on ties). */
@@ -224,13 +214,16 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     );
   }
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul (batch dimensions)");
-  const A = contiguousData(expandBatch(a, batch));
-  // A right operand that is a transposed view (attention's kᵀ) is read as the rows it came
-  // from, with dot products ("nt"); any other is made row-major and read row by row ("nn").
-  const transposedView = b.stride[b.shape.length - 2] === 1 && m > 1;
-  const B = contiguousData(expandBatch(transposedView ? transpose(b, -2, -1) : b, batch));
+  // Transposed views are read as the rows they came from, never copied into new rows first: a
+  // left operand like a weight gradient's doutᵀ as Xᵀ ("tn"), a right operand like attention's
+  // kᵀ with dot products ("nt"). Any other operand is made row-major and read row by row ("nn").
+  const leftTransposed = isTransposedView(a, n);
+  const rightTransposed = !leftTransposed && isTransposedView(b, m);
+  const kind = leftTransposed ? "tn" : rightTransposed ? "nt" : "nn";
+  const A = contiguousData(expandBatch(leftTransposed ? transpose(a, -2, -1) : a, batch));
+  const B = contiguousData(expandBatch(rightTransposed ? transpose(b, -2, -1) : b, batch));
   const out = kernels().gemm({
-    kind: transposedView ? "nt" : "nn",
+    kind,
     x: A,
     w: B,
     wOffset: 0,
@@ -242,6 +235,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     batch: numel(batch),
   });
   return fromData(out, [...batch, n, m]);
+}
+
+/** True when `t` [..., rows, cols] is a transposed view: its rows are the columns of the array it reads. */
+function isTransposedView(t: Tensor, rows: number): boolean {
+  return t.stride[t.shape.length - 2] === 1 && rows > 1;
 }
 
 /** `t` with its batch axes (all but the last two) broadcast to `batch`: a view, copied only where sizes differ. */

@@ -16,11 +16,49 @@ export const jsKernels: Kernels = {
       const out = y.subarray(b * M * N, (b + 1) * M * N);
       const w0 = job.wOffset + b * job.wBatchStride;
       if (job.kind === "nt") gemmNT(x, job.w, w0, out, M, K, N);
-      else gemmNN(x, job.w, w0, job.ldw, out, M, K, N);
+      else if (job.kind === "nn") gemmNN(x, job.w, w0, job.ldw, out, M, K, N);
+      else gemmTN(x, job.w, w0, job.ldw, out, M, K, N);
     }
     return y;
   },
+  softmax: softmaxRows,
 };
+
+/** Softmax over each row of n floats; subtracts the row max first so exp never overflows. */
+export function softmaxRows(src: Float32Array, n: number): Float32Array {
+  const out = new Float32Array(src.length);
+  for (let start = 0; start < src.length; start += n) {
+    let m = -Infinity;
+    for (let i = 0; i < n; i++) m = Math.max(m, src[start + i]);
+    // A row that is entirely −∞ has no valid position; return zeros rather than NaN.
+    if (m === -Infinity) continue;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += out[start + i] = Math.exp(src[start + i] - m);
+    for (let i = 0; i < n; i++) out[start + i] /= s;
+  }
+  return out;
+}
+
+/** out[m, :] += X[k, m]·W[k, :] for each k, X stored [K, M]: a row of X scales rows of W into every output row. */
+function gemmTN(
+  X: Float32Array,
+  W: Float32Array,
+  w0: number,
+  ldw: number,
+  out: Float32Array,
+  M: number,
+  K: number,
+  N: number,
+): void {
+  for (let k = 0; k < K; k++) {
+    const w = w0 + k * ldw;
+    for (let m = 0; m < M; m++) {
+      const a = X[k * M + m];
+      const o = m * N;
+      for (let n = 0; n < N; n++) out[o + n] += a * W[w + n];
+    }
+  }
+}
 
 /** out[m, n] = Σₖ X[m, k]·W[n, k]: dot products of contiguous rows, four rows of X per pass over W. */
 function gemmNT(
