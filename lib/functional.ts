@@ -15,6 +15,7 @@ import {
   type Tensor,
 } from "./tensor.ts";
 import { kernels } from "./kernels/index.ts";
+import { uninitialized } from "./memory.ts";
 
 function requireRank(x: Tensor, min: number, op: string, name = "input"): void {
   if (x.shape.length < min)
@@ -62,7 +63,7 @@ function elementwise(a: Operand, b: Operand, op: BinaryOp): Tensor {
   const tb = typeof b === "number" ? fromData(Float32Array.of(b), []) : b;
   if (isContiguous(ta) && isContiguous(tb) && isTrailing(tb.shape, ta.shape)) return repeating(ta, tb.data, op);
   const shape = broadcastShapes(ta.shape, tb.shape, op);
-  const out = new Float32Array(numel(shape));
+  const out = uninitialized(numel(shape));
   const sa = broadcastStrides(ta, shape);
   const sb = broadcastStrides(tb, shape);
   const rank = shape.length;
@@ -88,7 +89,7 @@ function isTrailing(small: Shape, shape: Shape): boolean {
 
 /** The common case without any index arithmetic: `a` row-major, `b` repeating along it (a row, or a single number). */
 function repeating(a: Tensor, B: Float32Array, op: BinaryOp): Tensor {
-  const out = new Float32Array(a.data.length);
+  const out = uninitialized(a.data.length);
   // A single number is one long row with a step of 0 in B; a row repeats once per row of `a`.
   if (B.length === 1) combine(op, out, 0, a.data, 0, 1, B, 0, 0, out.length);
   else
@@ -133,7 +134,7 @@ export const div = (a: Operand, b: Operand): Tensor => elementwise(a, b, "div");
 /** Applies `f` to every element (the result is a new contiguous tensor). */
 export function map(x: Tensor, f: (v: number) => number): Tensor {
   const src = contiguousData(x);
-  const out = new Float32Array(src.length);
+  const out = uninitialized(src.length);
   for (let i = 0; i < src.length; i++) out[i] = f(src[i]);
   return fromData(out, x.shape);
 }
@@ -364,7 +365,7 @@ export function concat(xs: readonly Tensor[], axis = -1): Tensor {
   }
   const shape = xs[0].shape.map((s, d) => (d === a ? xs.reduce((acc, t) => acc + t.shape[a], 0) : s));
   const outer = numel(shape.slice(0, a));
-  const out = new Float32Array(numel(shape));
+  const out = uninitialized(numel(shape));
   let o = 0;
   const chunks = xs.map((t) => ({ data: contiguousData(t), block: numel(t.shape.slice(a)) }));
   for (let r = 0; r < outer; r++) {
@@ -382,7 +383,7 @@ export function embedding(table: Tensor, ids: IntTensor): Tensor {
     throw new ShapeError(`embedding: table must be [rows, dim], got ${fmtShape(table.shape)}`);
   const [n, d] = table.shape;
   const T = contiguousData(table);
-  const out = new Float32Array(ids.size * d);
+  const out = uninitialized(ids.size * d);
   let i = 0;
   forEachIndex(ids.shape, [ids.stride], [ids.offset], ([p]) => {
     const id = ids.data[p];

@@ -16,6 +16,7 @@ import { availableParallelism } from "node:os";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import type { Kernels } from "./gemm-job.ts";
 import { softmaxRows } from "./js.ts";
+import { uninitialized } from "../memory.ts";
 
 const PAGE = 65536;
 /** Bytes of permanent data (weights) one arena takes, leaving room below 4 GiB for scratch. */
@@ -91,9 +92,11 @@ class Arena {
 
 const align = (n: number, to: number) => Math.ceil(n / to) * to;
 
-/** `length` floats from byte `at` of wasm memory, as a new ordinary array. */
+/** `length` floats from byte `at` of wasm memory, as a new ordinary array (in recycled memory: see memory.ts). */
 function copyOut(heap: Float32Array, at: number, length: number): Float32Array {
-  return heap.slice(at / 4, at / 4 + length);
+  const out = uninitialized(length);
+  out.set(heap.subarray(at / 4, at / 4 + length));
+  return out;
 }
 
 let compiled: WebAssembly.Module | undefined;
