@@ -17,7 +17,7 @@ export const jsKernels: Kernels = {
       const w0 = job.wOffset + b * job.wBatchStride;
       if (job.kind === "nt") gemmNT(x, job.w, w0, out, M, K, N);
       else if (job.kind === "nn") gemmNN(x, job.w, w0, job.ldw, out, M, K, N);
-      else gemmTN(x, job.w, w0, job.ldw, out, M, K, N);
+      else gemmNN(transposed(x, K, M), job.w, w0, job.ldw, out, M, K, N); // tn: X is given as [K, M]
     }
     return y;
   },
@@ -39,25 +39,11 @@ export function softmaxRows(src: Float32Array, n: number): Float32Array {
   return out;
 }
 
-/** out[m, :] += X[k, m]·W[k, :] for each k, X stored [K, M]: a row of X scales rows of W into every output row. */
-function gemmTN(
-  X: Float32Array,
-  W: Float32Array,
-  w0: number,
-  ldw: number,
-  out: Float32Array,
-  M: number,
-  K: number,
-  N: number,
-): void {
-  for (let k = 0; k < K; k++) {
-    const w = w0 + k * ldw;
-    for (let m = 0; m < M; m++) {
-      const a = X[k * M + m];
-      const o = m * N;
-      for (let n = 0; n < N; n++) out[o + n] += a * W[w + n];
-    }
-  }
+/** A [rows, cols] row-major matrix's transpose, [cols, rows] row-major. */
+function transposed(X: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(X.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = X[r * cols + c];
+  return t;
 }
 
 /** out[m, n] = Σₖ X[m, k]·W[n, k]: dot products of contiguous rows, four rows of X per pass over W. */

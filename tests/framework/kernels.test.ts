@@ -42,6 +42,8 @@ const SHAPES: [number, number, number, number][] = [
   [2, 3, 64, 12],
   [37, 129, 70, 1], // several 4-row blocks with leftovers, columns past the 8-wide tiles
   [2, 700, 64, 1], // a long K with two rows: the split-K path for nn
+  [6, 20, 6200, 1], // a wide output, shared out in blocks of columns
+  [5, 9, 6200, 2], // the same, for a batch smaller than the threads
 ];
 
 function jobs(M: number, K: number, N: number, batch: number): GemmJob[] {
