@@ -15,6 +15,7 @@ import {
   type Tensor,
 } from "./tensor.ts";
 import { kernels } from "./kernels/index.ts";
+import { uninitialized } from "./memory.ts";
 
 function requireRank(x: Tensor, min: number, op: string, name = "input"): void {
   if (x.shape.length < min)
@@ -62,7 +63,7 @@ function elementwise(a: Operand, b: Operand, op: BinaryOp): Tensor {
   const tb = typeof b === "number" ? fromData(Float32Array.of(b), []) : b;
   if (isContiguous(ta) && isContiguous(tb) && isTrailing(tb.shape, ta.shape)) return repeating(ta, tb.data, op);
   const shape = broadcastShapes(ta.shape, tb.shape, op);
-  const out = new Float32Array(numel(shape));
+  const out = uninitialized(numel(shape));
   const sa = broadcastStrides(ta, shape);
   const sb = broadcastStrides(tb, shape);
   const rank = shape.length;
@@ -88,7 +89,7 @@ function isTrailing(small: Shape, shape: Shape): boolean {
 
 /** The common case without any index arithmetic: `a` row-major, `b` repeating along it (a row, or a single number). */
 function repeating(a: Tensor, B: Float32Array, op: BinaryOp): Tensor {
-  const out = new Float32Array(a.data.length);
+  const out = uninitialized(a.data.length);
   // A single number is one long row with a step of 0 in B; a row repeats once per row of `a`.
   if (B.length === 1) combine(op, out, 0, a.data, 0, 1, B, 0, 0, out.length);
   else
@@ -133,7 +134,7 @@ export const div = (a: Operand, b: Operand): Tensor => elementwise(a, b, "div");
 /** Applies `f` to every element (the result is a new contiguous tensor). */
 export function map(x: Tensor, f: (v: number) => number): Tensor {
   const src = contiguousData(x);
-  const out = new Float32Array(src.length);
+  const out = uninitialized(src.length);
   for (let i = 0; i < src.length; i++) out[i] = f(src[i]);
   return fromData(out, x.shape);
 }
@@ -182,22 +183,12 @@ export const sum = (x: Tensor): Tensor => reduceLast(x, "sum", rowSum);
 export const max = (x: Tensor): Tensor =>
   reduceLast(x, "max", (row) => row.reduce((a, b) => Math.max(a, b), -Infinity));
 
-/** Softmax over the last axis; subtracts the row max first so exp never overflows. */
+/** Softmax over the last axis; subtracts the row max first so exp never overflows. Rows of −∞ give zeros. */
 export function softmax(x: Tensor): Tensor {
   requireRank(x, 1, "softmax");
   const n = x.shape[x.shape.length - 1];
-  const src = contiguousData(x);
-  const out = new Float32Array(src.length);
-  for (let start = 0; start < src.length; start += n) {
-    let m = -Infinity;
-    for (let i = 0; i < n; i++) m = Math.max(m, src[start + i]);
-    // A row that is entirely −∞ has no valid position; return zeros rather than NaN.
-    if (m === -Infinity) continue;
-    let s = 0;
-    for (let i = 0; i < n; i++) s += out[start + i] = Math.exp(src[start + i] - m);
-    for (let i = 0; i < n; i++) out[start + i] /= s;
-  }
-  return fromData(out, x.shape);
+  if (x.size === 0) return fromData(new Float32Array(0), x.shape);
+  return fromData(kernels().softmax(contiguousData(x), n), x.shape);
 }
 
 /** Index of the largest value along the last axis: [..., n] → [...] (first index on ties). */
@@ -224,13 +215,16 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     );
   }
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul (batch dimensions)");
-  const A = contiguousData(expandBatch(a, batch));
-  // A right operand that is a transposed view (attention's kᵀ) is read as the rows it came
-  // from, with dot products ("nt"); any other is made row-major and read row by row ("nn").
-  const transposedView = b.stride[b.shape.length - 2] === 1 && m > 1;
-  const B = contiguousData(expandBatch(transposedView ? transpose(b, -2, -1) : b, batch));
+  // Transposed views are read as the rows they came from, never copied into new rows first: a
+  // left operand like a weight gradient's doutᵀ as Xᵀ ("tn"), a right operand like attention's
+  // kᵀ with dot products ("nt"). Any other operand is made row-major and read row by row ("nn").
+  const leftTransposed = isTransposedView(a, n);
+  const rightTransposed = !leftTransposed && isTransposedView(b, m);
+  const kind = leftTransposed ? "tn" : rightTransposed ? "nt" : "nn";
+  const A = contiguousData(expandBatch(leftTransposed ? transpose(a, -2, -1) : a, batch));
+  const B = contiguousData(expandBatch(rightTransposed ? transpose(b, -2, -1) : b, batch));
   const out = kernels().gemm({
-    kind: transposedView ? "nt" : "nn",
+    kind,
     x: A,
     w: B,
     wOffset: 0,
@@ -242,6 +236,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     batch: numel(batch),
   });
   return fromData(out, [...batch, n, m]);
+}
+
+/** True when `t` [..., rows, cols] is a transposed view: its rows are the columns of the array it reads. */
+function isTransposedView(t: Tensor, rows: number): boolean {
+  return t.stride[t.shape.length - 2] === 1 && rows > 1;
 }
 
 /** `t` with its batch axes (all but the last two) broadcast to `batch`: a view, copied only where sizes differ. */
@@ -366,7 +365,7 @@ export function concat(xs: readonly Tensor[], axis = -1): Tensor {
   }
   const shape = xs[0].shape.map((s, d) => (d === a ? xs.reduce((acc, t) => acc + t.shape[a], 0) : s));
   const outer = numel(shape.slice(0, a));
-  const out = new Float32Array(numel(shape));
+  const out = uninitialized(numel(shape));
   let o = 0;
   const chunks = xs.map((t) => ({ data: contiguousData(t), block: numel(t.shape.slice(a)) }));
   for (let r = 0; r < outer; r++) {
@@ -384,7 +383,7 @@ export function embedding(table: Tensor, ids: IntTensor): Tensor {
     throw new ShapeError(`embedding: table must be [rows, dim], got ${fmtShape(table.shape)}`);
   const [n, d] = table.shape;
   const T = contiguousData(table);
-  const out = new Float32Array(ids.size * d);
+  const out = uninitialized(ids.size * d);
   let i = 0;
   forEachIndex(ids.shape, [ids.stride], [ids.offset], ([p]) => {
     const id = ids.data[p];

@@ -1,6 +1,7 @@
 // Tensors are plain `ndarray`s: a flat typed array plus shape, strides and offset.
 // Float tensors hold float32 (as PyTorch and GPT-2 do); token ids live in Int32Array.
 import ndarray, { type NdArray } from "ndarray";
+import { uninitialized, zeroed } from "./memory.ts";
 
 export type Tensor = NdArray<Float32Array>;
 export type IntTensor = NdArray<Int32Array>;
@@ -53,7 +54,7 @@ export function fromData(data: Float32Array, shape: Shape): Tensor {
 
 export function zeros(shape: Shape): Tensor {
   checkShape(shape, "zeros");
-  return ndarray(new Float32Array(numel(shape)), [...shape]);
+  return ndarray(zeroed(numel(shape)), [...shape]);
 }
 
 export function full(shape: Shape, value: number): Tensor {
@@ -162,7 +163,7 @@ export function rowStarts(shape: Shape, strides: readonly number[], offset: numb
 /** The elements in row-major order as a fresh (or, if already contiguous, the same) Float32Array. */
 export function contiguousData(t: Tensor): Float32Array {
   if (isContiguous(t)) return t.data;
-  const out = new Float32Array(t.size);
+  const out = uninitialized(t.size);
   const rank = t.shape.length;
   const n = rank ? t.shape[rank - 1] : 1;
   const step = rank ? t.stride[rank - 1] : 0;

@@ -1,11 +1,14 @@
 #!/usr/bin/python3
 """PyTorch's side of a training-speed comparison: the fixture generator's GPT-2 (Hugging Face
-semantics) in the shape `npm run train` uses by default, trained on random windows with AdamW and
-clipping as tools/train.ts does, on the same number of threads. Prints tokens per second.
+semantics) in the shape `npm run train` uses by default (or another), trained on random windows
+with AdamW and clipping as tools/commands/train.ts does, on the same number of threads. Prints
+tokens per second; `npm run bench -- --train --compare-torch` runs it with --json.
 
     /usr/bin/python3 scripts/bench_train.py [--threads 2] [--steps 20]
+    /usr/bin/python3 scripts/bench_train.py --n-embd 768 --n-layer 12 --n-head 12 --n-positions 1024 --batch 1
 """
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -23,12 +26,17 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--n-embd", type=int, default=64)
     parser.add_argument("--n-layer", type=int, default=2)
+    parser.add_argument("--n-head", type=int, default=4)
+    parser.add_argument("--n-positions", type=int, default=0, help="default: the context")
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--context", type=int, default=64)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    cfg = dict(TINY, vocab_size=50257, n_positions=args.context, n_embd=args.n_embd, n_layer=args.n_layer, n_head=4)
+    cfg = dict(TINY, vocab_size=50257, n_positions=args.n_positions or args.context, n_embd=args.n_embd,
+               n_layer=args.n_layer, n_head=args.n_head)
     model = LMHead(cfg)
     params = dict(model.named_parameters())
     opt = torch.optim.AdamW(
@@ -36,7 +44,7 @@ def main() -> None:
         lr=3e-3, betas=(0.9, 0.95), eps=1e-8,
     )
     times = []
-    for step in range(args.steps + 2):
+    for step in range(args.steps + args.warmup):
         window = torch.randint(0, 50257, (args.batch, args.context + 1))
         start = time.perf_counter()
         loss = F.cross_entropy(model(window[:, :-1]).reshape(-1, 50257), window[:, 1:].reshape(-1))
@@ -44,9 +52,12 @@ def main() -> None:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(list(params.values()), 1.0)
         opt.step()
-        if step >= 2:  # the first steps warm allocators up
+        if step >= args.warmup:  # the first steps warm allocators up
             times.append(time.perf_counter() - start)
     tokens = args.batch * args.context
+    if args.json:
+        print(json.dumps({"torch": torch.__version__, "tokens_per_s": tokens * len(times) / sum(times)}))
+        return
     print(f"PyTorch {torch.__version__}, {args.threads} thread(s): {tokens * len(times) / sum(times):.0f} tokens/s "
           f"(width {args.n_embd}, {args.n_layer} blocks, batch {args.batch} x {args.context}, vocab 50257)")
 

@@ -2,16 +2,18 @@
 
 /**
  * Y[b] = X[b]·W[b]ᵀ ("nt": each W is [N, K], PyTorch's Linear layout) or Y[b] = X[b]·W[b]
- * ("nn": each W is [K, N] with rows ldw floats apart, Hugging Face's Conv1D layout), b < batch.
+ * ("nn": each W is [K, N] with rows ldw floats apart, Hugging Face's Conv1D layout), b < batch;
+ * or Y[b] = X[b]ᵀ·W[b] ("tn": X given as the [K, M] rows it is the transpose of, W as for nn),
+ * a weight's gradient doutᵀ·x without copying doutᵀ.
  */
 export interface GemmJob {
-  kind: "nt" | "nn";
-  /** [batch, M, K], contiguous. */
+  kind: "nt" | "nn" | "tn";
+  /** [batch, M, K], contiguous ([batch, K, M] for tn). */
   x: Float32Array;
   /** The array holding W, and where batch 0's matrix starts in it (in floats). */
   w: Float32Array;
   wOffset: number;
-  /** Floats between one row of W and the next (nn only: nt's rows are K apart). */
+  /** Floats between one row of W and the next (nn and tn: nt's rows are K apart). */
   ldw: number;
   /** Floats between the W of one batch and the next. */
   wBatchStride: number;
@@ -26,6 +28,8 @@ export interface Kernels {
   readonly threads: number;
   /** Returns Y, [batch, M, N], as a new array. */
   gemm(job: GemmJob): Float32Array;
+  /** Softmax of each row of n floats of x (rows of −∞ give zeros), as a new array. */
+  softmax(x: Float32Array, n: number): Float32Array;
   /** Zeroed bytes where the kernels read fastest (a checkpoint's weights are read into them). */
   allocate(bytes: number): Uint8Array;
   /** The most bytes one allocate() can give (a checkpoint is read in blocks of at most this). */

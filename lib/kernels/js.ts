@@ -16,11 +16,35 @@ export const jsKernels: Kernels = {
       const out = y.subarray(b * M * N, (b + 1) * M * N);
       const w0 = job.wOffset + b * job.wBatchStride;
       if (job.kind === "nt") gemmNT(x, job.w, w0, out, M, K, N);
-      else gemmNN(x, job.w, w0, job.ldw, out, M, K, N);
+      else if (job.kind === "nn") gemmNN(x, job.w, w0, job.ldw, out, M, K, N);
+      else gemmNN(transposed(x, K, M), job.w, w0, job.ldw, out, M, K, N); // tn: X is given as [K, M]
     }
     return y;
   },
+  softmax: softmaxRows,
 };
+
+/** Softmax over each row of n floats; subtracts the row max first so exp never overflows. */
+export function softmaxRows(src: Float32Array, n: number): Float32Array {
+  const out = new Float32Array(src.length);
+  for (let start = 0; start < src.length; start += n) {
+    let m = -Infinity;
+    for (let i = 0; i < n; i++) m = Math.max(m, src[start + i]);
+    // A row that is entirely −∞ has no valid position; return zeros rather than NaN.
+    if (m === -Infinity) continue;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += out[start + i] = Math.exp(src[start + i] - m);
+    for (let i = 0; i < n; i++) out[start + i] /= s;
+  }
+  return out;
+}
+
+/** A [rows, cols] row-major matrix's transpose, [cols, rows] row-major. */
+function transposed(X: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(X.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = X[r * cols + c];
+  return t;
+}
 
 /** out[m, n] = Σₖ X[m, k]·W[n, k]: dot products of contiguous rows, four rows of X per pass over W. */
 function gemmNT(

@@ -15,6 +15,8 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import type { Kernels } from "./gemm-job.ts";
+import { softmaxRows } from "./js.ts";
+import { uninitialized } from "../memory.ts";
 
 const PAGE = 65536;
 /** Bytes of permanent data (weights) one arena takes, leaving room below 4 GiB for scratch. */
@@ -25,6 +27,13 @@ const MAX_PAGES = 65536;
 const HEAP_BASE = 1024;
 /** Products smaller than this many multiply-adds run on the calling thread alone. */
 const THREADED_MIN_WORK = 1 << 16;
+/**
+ * Softmaxes of fewer numbers stay in JavaScript: below this, copying into wasm memory and waking
+ * the threads costs more than it saves (attention's are small; the loss's 50,257-way ones are not).
+ */
+const SOFTMAX_MIN_SIZE = 1 << 14;
+/** The job's kind word (see assembly/gemm.ts). */
+const KIND_CODE = { nt: 0, nn: 1, tn: 2, softmax: 3 } as const;
 
 // Slots of the shared control block (the same numbers as in worker.mjs).
 const GENERATION = 0;
@@ -83,6 +92,13 @@ class Arena {
 
 const align = (n: number, to: number) => Math.ceil(n / to) * to;
 
+/** `length` floats from byte `at` of wasm memory, as a new ordinary array (in recycled memory: see memory.ts). */
+function copyOut(heap: Float32Array, at: number, length: number): Float32Array {
+  const out = uninitialized(length);
+  out.set(heap.subarray(at / 4, at / 4 + length));
+  return out;
+}
+
 let compiled: WebAssembly.Module | undefined;
 function kernelModule(): WebAssembly.Module {
   compiled ??= new WebAssembly.Module(readFileSync(new URL("./gemm.wasm", import.meta.url)));
@@ -100,12 +116,18 @@ export interface WasmOptions {
   arenaLimit?: number;
   /** Products with fewer multiply-adds run on the calling thread alone (tests use 0). */
   threadedMinWork?: number;
+  /** Softmaxes of fewer numbers run in JavaScript (tests use 0). */
+  softmaxMinSize?: number;
 }
 
 /** Starts the wasm kernels with `threads` threads in all (the caller's plus threads − 1 helpers). */
 export function createWasmKernels(
   threads: number,
-  { arenaLimit = ARENA_LIMIT, threadedMinWork = THREADED_MIN_WORK }: WasmOptions = {},
+  {
+    arenaLimit = ARENA_LIMIT,
+    threadedMinWork = THREADED_MIN_WORK,
+    softmaxMinSize = SOFTMAX_MIN_SIZE,
+  }: WasmOptions = {},
 ): Kernels {
   const module = kernelModule();
   const control = new Int32Array(new SharedArrayBuffer(16));
@@ -152,6 +174,17 @@ export function createWasmKernels(
     return arenas.find((a) => a.buffers.has(array.buffer));
   }
 
+  /** Writes a job's eleven words at address 0 (the layout in assembly/gemm.ts). */
+  function writeJob(arena: Arena, words: number[]): void {
+    new Uint32Array(arena.memory.buffer, 0, 11).set(words);
+  }
+
+  /** Runs the job written in `arena` on `parallel` threads (the caller's included). */
+  function runJob(arena: Arena, parallel: number): void {
+    if (parallel > 1) publish(arena.index, () => arena.exports.run(0, parallel));
+    else arena.exports.run(0, 1);
+  }
+
   addArena(); // arena 0: scratch for products whose operands live in ordinary JavaScript memory
 
   return {
@@ -177,7 +210,7 @@ export function createWasmKernels(
       const wExtent = (batch - 1) * job.wBatchStride + (wRows - 1) * wRowStride + (kind === "nt" ? K : N);
       const home = arenaOf(w);
       const arena = home ?? arenas[0];
-      const kindCode = kind === "nt" ? 0 : 1;
+      const kindCode = KIND_CODE[kind];
       const work = batch * M * K * N;
       const parallel = helpers.length > 0 && work >= threadedMinWork ? threads : 1;
       const splitK = parallel > 1 && arena.exports.splitsK(kindCode, M, batch, parallel) !== 0;
@@ -197,12 +230,23 @@ export function createWasmKernels(
         heap.set(w.subarray(job.wOffset, job.wOffset + wExtent), wAt / 4);
         wAddress = wAt;
       }
-      const header = new Uint32Array(arena.memory.buffer, 0, 11);
-      header.set([kindCode, xAt, wAddress, yAt, M, K, N, job.ldw, batch, job.wBatchStride * 4, partialsAt]);
-      if (parallel > 1) publish(arena.index, () => arena.exports.run(0, parallel));
-      else arena.exports.run(0, 1);
+      writeJob(arena, [kindCode, xAt, wAddress, yAt, M, K, N, job.ldw, batch, job.wBatchStride * 4, partialsAt]);
+      runJob(arena, parallel);
       if (splitK) arena.exports.sum_partials(parallel);
-      return heap.slice(yAt / 4, yAt / 4 + batch * M * N);
+      return copyOut(heap, yAt, batch * M * N);
+    },
+
+    softmax(x, n) {
+      if (x.length < softmaxMinSize) return softmaxRows(x, n);
+      // In place in scratch: the rows go in, their softmax comes out where they were.
+      const arena = arenas[0];
+      const at = align(arena.top, 64);
+      arena.ensure(at + x.length * 4);
+      const heap = arena.view();
+      heap.set(x, at / 4);
+      writeJob(arena, [KIND_CODE.softmax, at, 0, at, x.length / n, 0, n, 0, 1, 0, 0]);
+      runJob(arena, helpers.length > 0 ? threads : 1);
+      return copyOut(heap, at, x.length);
     },
 
     close() {

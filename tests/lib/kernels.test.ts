@@ -40,6 +40,10 @@ const SHAPES: [number, number, number, number][] = [
   [1, 768, 101, 1],
   [6, 8, 5, 3],
   [2, 3, 64, 12],
+  [37, 129, 70, 1], // several 4-row blocks with leftovers, columns past the 8-wide tiles
+  [2, 700, 64, 1], // a long K with two rows: the split-K path for nn
+  [6, 20, 6200, 1], // a wide output, shared out in blocks of columns
+  [5, 9, 6200, 2], // the same, for a batch smaller than the threads
 ];
 
 function jobs(M: number, K: number, N: number, batch: number): GemmJob[] {
@@ -51,6 +55,8 @@ function jobs(M: number, K: number, N: number, batch: number): GemmJob[] {
   return [
     { kind: "nt", x, w: nt, wOffset: pad, ldw: K, wBatchStride: N * K, M, K, N, batch },
     { kind: "nn", x, w: nn, wOffset: pad, ldw, wBatchStride: K * ldw, M, K, N, batch },
+    // the same numbers as X's transpose: x read as [batch, K, M]
+    { kind: "tn", x, w: nn, wOffset: pad, ldw, wBatchStride: K * ldw, M, K, N, batch },
   ];
 }
 
@@ -72,6 +78,46 @@ describe("WebAssembly kernels", () => {
           expect(relativeError(got, expected), `${job.kind} ${M}×${K}×${N}×${batch}`).toBeLessThan(1e-5);
         }
       }
+    });
+  }
+
+  for (const threads of [1, 2, 3]) {
+    it(`compute softmax like the JavaScript loop: odd widths, −∞, large and NaN scores (${threads} thread${threads > 1 ? "s" : ""})`, () => {
+      const wasm = createWasmKernels(threads, { threadedMinWork: 0, softmaxMinSize: 0 });
+      pools.push(wasm);
+      for (const [rows, n] of [
+        [1, 1],
+        [3, 5],
+        [7, 13],
+        [2, 64],
+        [5, 1001],
+      ]) {
+        const x = random(rows * n).map((v) => 20 * v);
+        const got = wasm.softmax(x, n);
+        expect(relativeError(got, jsKernels.softmax(x, n)), `${rows}×${n}`).toBeLessThan(1e-6);
+        for (let r = 0; r < rows; r++) {
+          const sum = got.subarray(r * n, (r + 1) * n).reduce((a, b) => a + b, 0);
+          expect(sum, `row ${r} of ${rows}×${n} sums to 1`).toBeCloseTo(1, 5);
+        }
+      }
+      // A causal mask's −∞ gives exact zeros; a row of −∞ gives zeros, not NaN; a NaN spreads over its row.
+      const masked = Float32Array.of(
+        1,
+        -Infinity,
+        2,
+        -Infinity,
+        3,
+        -Infinity,
+        -Infinity,
+        -Infinity,
+        -Infinity,
+        -Infinity,
+      );
+      expect(Array.from(wasm.softmax(masked, 5))).toEqual(Array.from(jsKernels.softmax(masked, 5)));
+      expect(Array.from(wasm.softmax(masked, 5).subarray(5))).toEqual([0, 0, 0, 0, 0]);
+      const nan = Float32Array.of(1, Number.NaN, 3, 4, 5, 6);
+      expect(Array.from(wasm.softmax(nan, 3).subarray(0, 3)).every(Number.isNaN)).toBe(true);
+      expect(relativeError(wasm.softmax(nan, 3).subarray(3), jsKernels.softmax(nan, 3).subarray(3))).toBeLessThan(1e-6);
     });
   }
 
@@ -102,16 +148,32 @@ describe("WebAssembly kernels", () => {
     const linearWeight = randn([9, 12], rng); // [out, in]
     const q = randn([2, 3, 5, 4], rng);
     const k = randn([2, 3, 6, 4], rng);
+    const dout = randn([37, 13], rng);
+    const wide = randn([3, 9, 11], rng);
+    const [xs, ys, zs, doutRight, scores] = [
+      [37, 6],
+      [2, 3, 5, 7],
+      [3, 8, 5],
+      [6, 37],
+      [5, 4001],
+    ].map((s) => randn(s, rng));
     const run = () => [
       F.linear(x, F.transpose(w, 0, 1)),
       F.linear(x, linearWeight),
       F.matmul(q, F.transpose(k, -2, -1)),
       F.matmul(F.matmul(q, F.transpose(k, -2, -1)), k),
+      // transposed left operands (a weight's gradient doutᵀ·x), batched, and of a non-contiguous slice
+      F.matmul(F.transpose(dout, 0, 1), xs),
+      F.matmul(F.transpose(q, -2, -1), ys),
+      F.matmul(F.transpose(wide.hi(3, 9, 10).lo(0, 1, 2), -2, -1), zs),
+      F.matmul(F.transpose(dout, 0, 1), F.transpose(doutRight, 0, 1)),
+      F.softmax(F.mul(scores, 8)),
     ];
     useKernels("js");
     const expected = run();
     pools.push(useKernels("wasm", 2));
     const got = run();
+    expect(got.map((g) => g.shape)).toEqual(expected.map((e) => e.shape));
     for (const [i, g] of got.entries()) expect(relativeError(g.data, (expected[i] as Tensor).data)).toBeLessThan(1e-5);
   });
 

@@ -1,10 +1,12 @@
-// `npm run bench [-- --model DIR] [--threads N] [--compare-torch] [--kernels js]`: speed and memory.
+// `npm run bench [-- --model DIR] [--threads N] [--compare-torch] [--kernels js] [--train]`: speed and memory.
 //   - the kernels: GFLOP/s of a [64, 768] × [768 → 3072] product in both weight layouts, and
 //     GB/s of the decode-time head, [1, 768] × [768 → 50257];
 //   - with a checkpoint (models/gpt2 by default, or any Hugging Face GPT-2 folder): load time,
 //     memory, prefill time at T = 16, 64, 256, and decoding speed with and without the KV cache;
 //   - with --compare-torch: the same measurements of PyTorch (Debian's /usr/bin/python3 with
-//     python3-torch) on the same checkpoint and thread count, in this same run, and the ratios.
+//     python3-torch) on the same checkpoint and thread count, in this same run, and the ratios;
+//   - with --train: tokens/s of npm run train's step instead (tools/bench/train.ts), at its default
+//     shape and at 124M's, and with --compare-torch PyTorch's in turns with ours.
 // Benchmarks print numbers; no test asserts a time. A full-size checkpoint with random weights:
 //   /usr/bin/python3 scripts/make_fixtures.py --random-checkpoint /tmp/gpt2-random
 import { execFileSync } from "node:child_process";
@@ -19,6 +21,7 @@ import * as F from "../../lib/functional.ts";
 import { Random, randn } from "../../lib/random.ts";
 import { fromData, intTensor, type Tensor } from "../../lib/tensor.ts";
 import { generate } from "../../solutions/solution_14.ts";
+import { TRAIN_SHAPES, trainFigures } from "../bench/train.ts";
 import { loadPretrained } from "../../solutions/solution_15.ts";
 import { forwardWithCache, type KVCache } from "../../solutions/solution_16.ts";
 
@@ -32,6 +35,22 @@ const { values, threads, backend } = parseCommand(
       "compare-torch": { type: "boolean", help: "time PyTorch on the same checkpoint in the same run" },
       "decode-tokens": { type: "string", default: "32", value: "N", help: "tokens to decode" },
       prefill: { type: "string", default: "16,64,256", value: "T,T,…", help: "prompt lengths to time" },
+      train: {
+        type: "boolean",
+        help: "time npm run train's step (reference chain, tokens/s) instead of inference; with --compare-torch, PyTorch's too, taking turns",
+      },
+      "train-shapes": {
+        type: "string",
+        default: "default,124m",
+        value: "S,S",
+        help: "with --train: npm run train's default shape (2 blocks × 64, batch 8 × 64) and/or 124m (batch 1 × 64)",
+      },
+      rounds: {
+        type: "string",
+        default: "3",
+        value: "N",
+        help: "with --train: rounds per shape, ours then PyTorch's in each",
+      },
     },
   },
   process.argv.slice(2),
@@ -43,6 +62,13 @@ const { values, threads, backend } = parseCommand(
       );
     if (values.kernels !== "wasm" && values.kernels !== "js")
       throw new UsageError(`--kernels must be wasm or js, got ${values.kernels}`);
+    const shapes = values["train-shapes"].split(",");
+    const unknown = shapes.find((s) => !(s in TRAIN_SHAPES));
+    if (unknown !== undefined)
+      throw new UsageError(`--train-shapes takes ${Object.keys(TRAIN_SHAPES).join(" and/or ")}, got ${unknown}`);
+    const rounds = Number(values.rounds);
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100)
+      throw new UsageError(`--rounds must be a whole number from 1 to 100, got ${values.rounds}`);
     return { values, threads, backend: values.kernels as "wasm" | "js" };
   },
 );
@@ -75,6 +101,10 @@ function placed(shape: number[], rng: Random): Tensor {
 }
 
 console.log(`CPU: ${cpus()[0]?.model ?? "unknown"} · ${kernels().name} kernels · ${kernels().threads} thread(s)`);
+if (values.train) {
+  await trainFigures(values["train-shapes"].split(","), threads, Number(values.rounds), values["compare-torch"]);
+  process.exit(0);
+}
 const dir = resolveModelDir(values.model);
 if (!existsSync(dir)) {
   kernelFigures();

@@ -11,11 +11,16 @@
 // the right operand of attention's weights·v) makes each input a scaled row added to the output
 // ("nn": Y = X·W). Each kernel keeps a small tile of outputs in SIMD registers while it walks K,
 // so every weight value loaded from memory is used for four rows of X.
+//
+// A third kind reads X transposed ("tn": Y = Xᵀ·W, X stored [K, M]): the gradient of a weight,
+// doutᵀ·x, without first copying doutᵀ into rows. It is gemm_nn with X's two strides swapped.
+// A fourth is not a product: the row-wise softmax of X, on every core too (training's
+// 50,257-way softmax is as much work as a product).
 
 // The job, at address 0 (eleven 32-bit words): what kind of product, where its operands are, its
 // sizes, and for a batch of products (attention's heads) how far apart their operands start.
-const KIND = 0; //      0: Y = X·Wᵀ (gemm_nt)   1: Y = X·W (gemm_nn)
-const X = 4; //         address of X, [batch, M, K]
+const KIND = 0; //      0: Y = X·Wᵀ (gemm_nt)   1: Y = X·W (gemm_nn)   2: Y = Xᵀ·W (gemm_nn, X [K, M])   3: softmax
+const X = 4; //         address of X, [batch, M, K] ([batch, K, M] for kind 2; [M, N] rows for softmax)
 const W = 8; //         address of W, batch b at W + b·WSTRIDE
 const Y = 12; //        address of Y, [batch, M, N]
 const M_ = 16;
@@ -31,6 +36,13 @@ export function run(t: i32, threads: i32): void {
   const kind = load<i32>(KIND);
   const M = load<i32>(M_), K = load<i32>(K_), N = load<i32>(N_);
   const batch = load<i32>(BATCH);
+  if (kind == SOFTMAX) {
+    // Whole rows per thread: each row's maximum and sum need the whole row.
+    const r0 = <i32>((<i64>M * t) / threads), r1 = <i32>((<i64>M * (t + 1)) / threads);
+    const x = <usize>load<u32>(X), y = <usize>load<u32>(Y), row = <usize>N << 2;
+    for (let r = r0; r < r1; r++) softmax_row(x + <usize>r * row, y + <usize>r * row, N);
+    return;
+  }
   if (splitsK(kind, M, batch, threads)) {
     // Decoding through a [K, N] weight: each thread streams a contiguous band of W's rows (memory
     // reads fastest front to back) into its own partial sums; sum_partials adds them up.
@@ -38,7 +50,7 @@ export function run(t: i32, threads: i32): void {
     const rowW = <usize>load<i32>(LDW) << 2;
     const out = t == 0 ? <usize>load<u32>(Y) : <usize>load<u32>(PARTIALS) + (<usize>(t - 1) * M * N << 2);
     const x = <usize>load<u32>(X) + (<usize>k0 << 2), w = <usize>load<u32>(W) + <usize>k0 * rowW;
-    for (let m = 0; m < M; m++) gemv_nn(x + (<usize>m * K << 2), w, out + (<usize>m * N << 2), k1 - k0, rowW, 0, N);
+    for (let m = 0; m < M; m++) gemv_nn(x + (<usize>m * K << 2), 4, w, out + (<usize>m * N << 2), k1 - k0, rowW, 0, N);
     return;
   }
   let b0 = 0, b1 = batch, n0 = 0, n1 = N;
@@ -54,10 +66,15 @@ export function run(t: i32, threads: i32): void {
   const ldw = load<i32>(LDW);
   const wStride = <usize>load<u32>(WSTRIDE);
   const xStride = <usize>M * K << 2, yStride = <usize>M * N << 2;
+  // Bytes from X[m, k] to X[m + 1, k] and to X[m, k + 1]: a row-major X, or a transposed one.
+  const xm: usize = kind == TN ? 4 : <usize>K << 2, xk: usize = kind == TN ? <usize>M << 2 : 4;
   for (let b = b0; b < b1; b++) {
-    gemm(kind, x + <usize>b * xStride, w + <usize>b * wStride, y + <usize>b * yStride, M, K, N, ldw, n0, n1);
+    gemm(kind, x + <usize>b * xStride, w + <usize>b * wStride, y + <usize>b * yStride, M, K, N, ldw, n0, n1, xm, xk);
   }
 }
+
+const TN = 2;
+const SOFTMAX = 3;
 
 /** True when run() splits the product along K (see there); the caller then calls sum_partials. */
 export function splitsK(kind: i32, M: i32, batch: i32, threads: i32): bool {
@@ -82,20 +99,22 @@ const BLOCK_BYTES = 128 * 1024;
  * of W fits in the cache, so W comes from memory once rather than once per four rows; the last
  * M mod 4 rows (all of them when decoding) stream W whole, front to back.
  */
-function gemm(kind: i32, x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, ldw: i32, n0: i32, n1: i32): void {
+function gemm(
+  kind: i32, x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, ldw: i32, n0: i32, n1: i32, xm: usize, xk: usize,
+): void {
   const M4 = M & ~3;
   if (M4 > 0) {
     const nb = max(8, (BLOCK_BYTES / (K << 2)) & ~7);
     for (let b = n0; b < n1; b += nb) {
       const e = min(b + nb, n1);
       if (kind == 0) gemm_nt(x, w, y, M4, K, N, b, e);
-      else gemm_nn(x, w, y, M4, K, N, ldw, b, e);
+      else gemm_nn(x, w, y, M4, K, N, ldw, b, e, xm, xk);
     }
   }
   if (M4 < M) {
-    const xr = x + (<usize>M4 * K << 2), yr = y + (<usize>M4 * N << 2);
+    const xr = x + <usize>M4 * xm, yr = y + (<usize>M4 * N << 2);
     if (kind == 0) gemm_nt(xr, w, yr, M - M4, K, N, n0, n1);
-    else gemm_nn(xr, w, yr, M - M4, K, N, ldw, n0, n1);
+    else gemm_nn(xr, w, yr, M - M4, K, N, ldw, n0, n1, xm, xk);
   }
 }
 
@@ -168,17 +187,19 @@ function gemm_nt(x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, n0: i32, 
 }
 
 /**
- * Y[m, n] = Σₖ X[m, k]·W[k, n] for n in [n0, n1). X is [M, K], Y is [M, N], and row k of W
- * starts ldw floats after row k − 1 (ldw = N for a plain [K, N] matrix).
+ * Y[m, n] = Σₖ X[m, k]·W[k, n] for n in [n0, n1). X[m, k] is at x + m·xm + k·xk bytes (X is
+ * [M, K], or [K, M] read transposed), Y is [M, N], and row k of W starts ldw floats after row
+ * k − 1 (ldw = N for a plain [K, N] matrix).
  */
-function gemm_nn(x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, ldw: i32, n0: i32, n1: i32): void {
-  const rowX = <usize>K << 2;
+function gemm_nn(
+  x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, ldw: i32, n0: i32, n1: i32, xm: usize, xk: usize,
+): void {
   const rowY = <usize>N << 2;
   const rowW = <usize>ldw << 2;
   const n8 = n0 + ((n1 - n0) & ~7);
   let m = 0;
   for (; m + 4 <= M; m += 4) {
-    const x0 = x + <usize>m * rowX;
+    const x0 = x + <usize>m * xm;
     const y0 = y + <usize>m * rowY;
     for (let n = n0; n < n8; n += 8) {
       // A 4 × 8 tile: each weight row segment (two vectors) is used by four rows of X.
@@ -187,20 +208,22 @@ function gemm_nn(x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, ldw: i32,
       let a20 = f32x4.splat(0), a21 = f32x4.splat(0);
       let a30 = f32x4.splat(0), a31 = f32x4.splat(0);
       let wk = w + (<usize>n << 2);
-      for (let k: usize = 0; k < <usize>K << 2; k += 4) {
+      let xq = x0;
+      for (let k = 0; k < K; k++) {
         const b0 = v128.load(wk);
         const b1 = v128.load(wk, 16);
         wk += rowW;
-        const r0 = f32x4.splat(load<f32>(x0 + k));
+        const r0 = f32x4.splat(load<f32>(xq));
         a00 = f32x4.add(a00, f32x4.mul(r0, b0));
         a01 = f32x4.add(a01, f32x4.mul(r0, b1));
-        const r1 = f32x4.splat(load<f32>(x0 + rowX + k));
+        const r1 = f32x4.splat(load<f32>(xq + xm));
         a10 = f32x4.add(a10, f32x4.mul(r1, b0));
         a11 = f32x4.add(a11, f32x4.mul(r1, b1));
-        const r2 = f32x4.splat(load<f32>(x0 + 2 * rowX + k));
+        const r2 = f32x4.splat(load<f32>(xq + 2 * xm));
         a20 = f32x4.add(a20, f32x4.mul(r2, b0));
         a21 = f32x4.add(a21, f32x4.mul(r2, b1));
-        const r3 = f32x4.splat(load<f32>(x0 + 3 * rowX + k));
+        const r3 = f32x4.splat(load<f32>(xq + 3 * xm));
+        xq += xk;
         a30 = f32x4.add(a30, f32x4.mul(r3, b0));
         a31 = f32x4.add(a31, f32x4.mul(r3, b1));
       }
@@ -210,9 +233,9 @@ function gemm_nn(x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, ldw: i32,
       v128.store(o + 2 * rowY, a20); v128.store(o + 2 * rowY, a21, 16);
       v128.store(o + 3 * rowY, a30); v128.store(o + 3 * rowY, a31, 16);
     }
-    for (let r = 0; r < 4; r++) axpyRows(x0 + <usize>r * rowX, w, y0 + <usize>r * rowY, K, rowW, n8, n1);
+    for (let r = 0; r < 4; r++) axpyRows(x0 + <usize>r * xm, xk, w, y0 + <usize>r * rowY, K, rowW, n8, n1);
   }
-  for (; m < M; m++) gemv_nn(x + <usize>m * rowX, w, y + <usize>m * rowY, K, rowW, n0, n1);
+  for (; m < M; m++) gemv_nn(x + <usize>m * xm, xk, w, y + <usize>m * rowY, K, rowW, n0, n1);
 }
 
 /**
@@ -220,14 +243,14 @@ function gemm_nn(x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, ldw: i32,
  * cache while the rows of W stream through it one after another, front to back: the order in
  * which memory is fastest to read.
  */
-function gemv_nn(x: usize, w: usize, y: usize, K: i32, rowW: usize, n0: i32, n1: i32): void {
+function gemv_nn(x: usize, xk: usize, w: usize, y: usize, K: i32, rowW: usize, n0: i32, n1: i32): void {
   const n16 = n0 + ((n1 - n0) & ~15);
   const yb = y + (<usize>n0 << 2);
   const bytes = <usize>(n16 - n0) << 2;
   memory.fill(yb, 0, bytes);
   let wk = w + (<usize>n0 << 2);
   for (let k = 0; k < K; k++) {
-    const r = f32x4.splat(load<f32>(x + (<usize>k << 2)));
+    const r = f32x4.splat(load<f32>(x + <usize>k * xk));
     for (let o: usize = 0; o < bytes; o += 64) {
       v128.store(yb + o, f32x4.add(v128.load(yb + o), f32x4.mul(r, v128.load(wk + o))));
       v128.store(yb + o, f32x4.add(v128.load(yb + o, 16), f32x4.mul(r, v128.load(wk + o, 16))), 16);
@@ -236,17 +259,19 @@ function gemv_nn(x: usize, w: usize, y: usize, K: i32, rowW: usize, n0: i32, n1:
     }
     wk += rowW;
   }
-  axpyRows(x, w, y, K, rowW, n16, n1);
+  axpyRows(x, xk, w, y, K, rowW, n16, n1);
 }
 
-/** Y[n] = Σₖ X[k]·W[k, n] for n in [n0, n1), one scalar column at a time (the tails of gemm_nn). */
-function axpyRows(x: usize, w: usize, y: usize, K: i32, rowW: usize, n0: i32, n1: i32): void {
+/** Y[n] = Σₖ X[k]·W[k, n] for n in [n0, n1) (X[k] at x + k·xk), one scalar column at a time (the tails of gemm_nn). */
+function axpyRows(x: usize, xk: usize, w: usize, y: usize, K: i32, rowW: usize, n0: i32, n1: i32): void {
   for (let n = n0; n < n1; n++) {
     let s: f32 = 0;
     let wk = w + (<usize>n << 2);
-    for (let k: usize = 0; k < <usize>K << 2; k += 4) {
-      s += load<f32>(x + k) * load<f32>(wk);
+    let xq = x;
+    for (let k = 0; k < K; k++) {
+      s += load<f32>(xq) * load<f32>(wk);
       wk += rowW;
+      xq += xk;
     }
     store<f32>(y + (<usize>n << 2), s);
   }
@@ -268,6 +293,63 @@ function dot(a: usize, b: usize, K: i32): f32 {
   let s = hsum(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)));
   for (let j = K4; j < K; j++) s += load<f32>(a + (<usize>j << 2)) * load<f32>(b + (<usize>j << 2));
   return s;
+}
+
+/**
+ * Y = softmax(X) over one row of n floats, shifted by the row's maximum so that exp never
+ * overflows; a row of −∞ (nothing to attend to) gives zeros, as the JavaScript path does.
+ */
+function softmax_row(x: usize, y: usize, n: i32): void {
+  const n4 = <usize>(n & ~3) << 2, bytes = <usize>n << 2;
+  let mv = f32x4.splat(-Infinity);
+  for (let o: usize = 0; o < n4; o += 16) mv = f32x4.max(mv, v128.load(x + o));
+  let m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+  for (let o = n4; o < bytes; o += 4) m = max(m, load<f32>(x + o));
+  if (m == -Infinity) {
+    memory.fill(y, 0, bytes);
+    return;
+  }
+  const mm = f32x4.splat(m);
+  let sv = f32x4.splat(0);
+  for (let o: usize = 0; o < n4; o += 16) {
+    const e = expv(f32x4.sub(v128.load(x + o), mm));
+    v128.store(y + o, e);
+    sv = f32x4.add(sv, e);
+  }
+  let s = hsum(sv);
+  for (let o = n4; o < bytes; o += 4) {
+    const e = f32x4.extract_lane(expv(f32x4.splat(load<f32>(x + o) - m)), 0);
+    store<f32>(y + o, e);
+    s += e;
+  }
+  const inv = f32x4.splat(<f32>1 / s);
+  for (let o: usize = 0; o < n4; o += 16) v128.store(y + o, f32x4.mul(v128.load(y + o), inv));
+  for (let o = n4; o < bytes; o += 4) store<f32>(y + o, load<f32>(y + o) * f32x4.extract_lane(inv, 0));
+}
+
+/**
+ * e^x on four lanes for x ≤ 0 (softmax's shifted scores), to about 1e-7 relative: Cephes' expf.
+ * e^x = 2ⁿ·e^r with n = round(x·log₂e) and |r| ≤ ln2/2, e^r by a polynomial, 2ⁿ by building the
+ * float's exponent bits. Below −87.3 (e^x under float32's smallest normal number, and −∞) the
+ * result is 0; NaN stays NaN.
+ */
+// @ts-ignore: decorator
+@inline
+function expv(x: v128): v128 {
+  const tiny = f32x4.lt(x, f32x4.splat(-87.33654));
+  const xc = f32x4.max(x, f32x4.splat(-87.33654));
+  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const er = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return v128.andnot(f32x4.mul(er, scale), tiny);
 }
 
 // @ts-ignore: decorator

@@ -1,0 +1,46 @@
+// Recycled memory for large results (lib/memory.ts): a dropped array's buffer comes back, a live
+// one never does, and zeroed() means zeros even in memory that held other numbers.
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
+import { uninitialized, zeroed } from "../../lib/memory.ts";
+
+const LARGE = 1 << 22; // 16 MiB of floats: large enough to recycle, and to collect for
+
+/** A large array, filled and dropped; its buffer (which the recycler keeps anyway) is returned. */
+function dropped(fill: number): ArrayBuffer {
+  const array = uninitialized(LARGE);
+  array.fill(fill);
+  return array.buffer as ArrayBuffer;
+}
+
+describe("recycled memory", () => {
+  // An array stays alive until the end of the synchronous run (the "job") that made it, so each
+  // test drops its array, then lets a turn of the event loop pass (as npm run train does between steps).
+  it("gives a dropped array's memory to the next request of its size", async () => {
+    const buffer = dropped(7);
+    await nextTurn();
+    const again = uninitialized(LARGE);
+    expect(again.buffer === buffer, "the same buffer").toBe(true);
+    expect(again.length).toBe(LARGE);
+  });
+
+  it("never hands out memory an array still uses", () => {
+    const live = uninitialized(LARGE).fill(1);
+    const other = uninitialized(LARGE);
+    expect(other.buffer === live.buffer, "a different buffer").toBe(false);
+    other.fill(2);
+    expect(live.every((v) => v === 1)).toBe(true);
+  });
+
+  it("zeroed() is zeros, also in recycled memory", async () => {
+    dropped(5); // every large buffer dropped so far held other numbers than 0
+    await nextTurn();
+    const z = zeroed(LARGE);
+    expect(z.every((v) => v === 0)).toBe(true);
+  });
+
+  it("leaves small arrays alone", () => {
+    expect(uninitialized(10)).toEqual(new Float32Array(10));
+    expect(zeroed(3)).toEqual(new Float32Array(3));
+  });
+});

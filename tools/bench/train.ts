@@ -1,0 +1,135 @@
+// `npm run bench -- --train [--compare-torch]` (tools/commands/bench.ts): tokens per second of `npm run train`'s step (the
+// reference chain's trainStep: forward, loss, backward, clipping, AdamW) on random windows, at
+// npm run train's default shape and at GPT-2 124M's; with --compare-torch, PyTorch's
+// (scripts/bench_train.py, the same shapes, threads and batch) in the same run, the two taking
+// turns round by round so that a change in the machine's load falls on both.
+import { execFileSync } from "node:child_process";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { Random } from "../../lib/random.ts";
+import { GPT2Config } from "../../solutions/solution_01.ts";
+import { GPT2LMHeadModel } from "../../solutions/solution_13.ts";
+import { AdamW } from "../../solutions/solution_21.ts";
+import { randomBatch, trainStep } from "../../solutions/solution_22.ts";
+
+interface TrainShape {
+  name: string;
+  nEmbd: number;
+  nLayer: number;
+  nHead: number;
+  nPositions: number;
+  batch: number;
+  context: number;
+  /** Steps timed per round (after one untimed step). */
+  steps: number;
+}
+
+/** npm run train's defaults, and GPT-2 124M with one window of 64 tokens. */
+export const TRAIN_SHAPES: Record<string, TrainShape> = {
+  default: {
+    name: "npm run train's default",
+    nEmbd: 64,
+    nLayer: 2,
+    nHead: 4,
+    nPositions: 64,
+    batch: 8,
+    context: 64,
+    steps: 8,
+  },
+  "124m": { name: "GPT-2 124M", nEmbd: 768, nLayer: 12, nHead: 12, nPositions: 1024, batch: 1, context: 64, steps: 3 },
+};
+
+const VOCAB = 50257;
+const fmt = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 0 });
+const describe = (s: TrainShape) =>
+  `${s.name}: ${s.nLayer} blocks × ${s.nEmbd}, ${s.nHead} heads, batch ${s.batch} × ${s.context}, vocab ${fmt(VOCAB)}`;
+
+/** A model, its optimizer and a token stream to cut windows from, as npm run train makes them. */
+function trainer(shape: TrainShape) {
+  const config = new GPT2Config({
+    n_embd: shape.nEmbd,
+    n_layer: shape.nLayer,
+    n_head: shape.nHead,
+    n_positions: shape.nPositions,
+  });
+  const model = new GPT2LMHeadModel(config);
+  const optimizer = new AdamW(model, { lr: 3e-3, betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1 });
+  const rng = new Random(0);
+  const tokens = Int32Array.from({ length: 100_000 }, () => Math.floor(rng.uniform() * VOCAB));
+  /** Tokens per second over `steps` steps after one untimed step, yielding between steps as npm run train does. */
+  return async (steps: number): Promise<number> => {
+    let seconds = 0;
+    for (let i = 0; i <= steps; i++) {
+      const window = randomBatch(tokens, shape.batch, shape.context, rng);
+      const start = performance.now();
+      trainStep(model, optimizer, window, { lr: 3e-3, clip: 1 });
+      if (i > 0) seconds += (performance.now() - start) / 1000;
+      await nextTurn(); // npm run train lets the event loop turn between steps; so must we
+    }
+    return (steps * shape.batch * shape.context) / seconds;
+  };
+}
+
+/** PyTorch's tokens per second on `shape`, or an Error saying why it could not run. */
+function torchTokensPerSecond(shape: TrainShape, threads: number): { torch: string; tokensPerS: number } | Error {
+  const args = [
+    "scripts/bench_train.py",
+    "--json",
+    ...["--threads", threads, "--steps", shape.steps, "--n-embd", shape.nEmbd, "--n-layer", shape.nLayer],
+    ...["--n-head", shape.nHead, "--n-positions", shape.nPositions, "--batch", shape.batch, "--context", shape.context],
+  ].map(String);
+  // OpenBLAS tuned for another core kind, or a smaller cache, is slower here (shared/DEPENDENCIES.md).
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  try {
+    const out = execFileSync("/usr/bin/python3", args, { encoding: "utf8", env, stdio: ["ignore", "pipe", "pipe"] });
+    const raw = JSON.parse(out) as { torch: string; tokens_per_s: number };
+    return { torch: raw.torch, tokensPerS: raw.tokens_per_s };
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Times each shape in `names` for `rounds` rounds, PyTorch taking its turn after ours in each when `compare`. */
+export async function trainFigures(names: string[], threads: number, rounds: number, compare: boolean): Promise<void> {
+  for (const key of names) {
+    const shape = TRAIN_SHAPES[key];
+    console.log(`\ntrain   ${describe(shape)}`);
+    const run = trainer(shape);
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    let torch = "";
+    for (let round = 1; round <= rounds; round++) {
+      ours.push(await run(shape.steps));
+      let line = `  round ${round}: ours ${fmt(ours.at(-1) as number)} tokens/s`;
+      if (compare) {
+        const result = torchTokensPerSecond(shape, threads);
+        if (result instanceof Error) {
+          console.log(
+            `--compare-torch needs Debian's PyTorch (/usr/bin/python3 with python3-torch): apt-get install python3-torch python3-numpy libopenblas0-openmp\n${result.message.split("\n")[0]}`,
+          );
+          compare = false;
+        } else {
+          theirs.push(result.tokensPerS);
+          torch = result.torch;
+          line += `, PyTorch ${fmt(result.tokensPerS)} tokens/s (ours ${((ours.at(-1) as number) / result.tokensPerS).toFixed(2)}×)`;
+        }
+      }
+      console.log(line);
+    }
+    const summary = `  median of ${rounds} rounds of ${shape.steps} steps: ours ${fmt(median(ours))} tokens/s`;
+    if (!theirs.length) console.log(summary);
+    else {
+      const ratios = ours.map((o, i) => o / theirs[i]);
+      console.log(
+        `${summary}, PyTorch ${torch} ${fmt(median(theirs))} tokens/s, ${threads} thread(s): ours runs at ${median(ratios).toFixed(2)}× PyTorch's speed (median of the rounds' ratios)`,
+      );
+    }
+  }
+}
