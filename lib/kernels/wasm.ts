@@ -14,7 +14,7 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
-import type { Kernels } from "./gemm-job.ts";
+import type { GemmJob, Kernels } from "./gemm-job.ts";
 import { softmaxRows } from "./js.ts";
 import { uninitialized } from "../memory.ts";
 
@@ -121,137 +121,138 @@ export interface WasmOptions {
 }
 
 /** Starts the wasm kernels with `threads` threads in all (the caller's plus threads − 1 helpers). */
-export function createWasmKernels(
-  threads: number,
-  {
-    arenaLimit = ARENA_LIMIT,
-    threadedMinWork = THREADED_MIN_WORK,
-    softmaxMinSize = SOFTMAX_MIN_SIZE,
-  }: WasmOptions = {},
-): Kernels {
-  const module = kernelModule();
-  const control = new Int32Array(new SharedArrayBuffer(16));
-  const arenas: Arena[] = [];
-  const helpers: { worker: Worker; port: MessagePort }[] = [];
-  for (let t = 1; t < threads; t++) {
-    const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(new URL("./worker.mjs", import.meta.url), {
-      workerData: { module, control: control.buffer, port: port2, thread: t, threads },
-      transferList: [port2],
-    });
-    worker.unref(); // helpers never keep the process alive
-    port1.unref();
-    helpers.push({ worker, port: port1 });
+export function createWasmKernels(threads: number, options: WasmOptions = {}): Kernels {
+  return new WasmKernels(threads, options);
+}
+
+class WasmKernels implements Kernels {
+  readonly name = "wasm";
+  readonly allocationLimit: number;
+  private readonly threadedMinWork: number;
+  private readonly softmaxMinSize: number;
+  private readonly module = kernelModule();
+  private readonly control = new Int32Array(new SharedArrayBuffer(16));
+  private readonly arenas: Arena[] = [];
+  private readonly helpers: { worker: Worker; port: MessagePort }[] = [];
+
+  constructor(
+    readonly threads: number,
+    {
+      arenaLimit = ARENA_LIMIT,
+      threadedMinWork = THREADED_MIN_WORK,
+      softmaxMinSize = SOFTMAX_MIN_SIZE,
+    }: WasmOptions = {},
+  ) {
+    this.allocationLimit = arenaLimit;
+    this.threadedMinWork = threadedMinWork;
+    this.softmaxMinSize = softmaxMinSize;
+    for (let t = 1; t < threads; t++) {
+      const { port1, port2 } = new MessageChannel();
+      const worker = new Worker(new URL("./worker.mjs", import.meta.url), {
+        workerData: { module: this.module, control: this.control.buffer, port: port2, thread: t, threads },
+        transferList: [port2],
+      });
+      worker.unref(); // helpers never keep the process alive
+      port1.unref();
+      this.helpers.push({ worker, port: port1 });
+    }
+    this.addArena(); // arena 0: scratch for products whose operands live in ordinary JavaScript memory
+  }
+
+  allocate(bytes: number): Uint8Array {
+    if (bytes > this.allocationLimit)
+      throw new RangeError(
+        `wasm kernels: one tensor of ${bytes} bytes is larger than an arena (${this.allocationLimit} bytes)`,
+      );
+    const arena = this.arenas.find((a) => a.top + bytes <= this.allocationLimit + HEAP_BASE) ?? this.addArena();
+    return arena.allocate(bytes);
+  }
+
+  gemm(job: GemmJob): Float32Array {
+    const { kind, x, w, M, K, N, batch } = job;
+    const wRows = kind === "nt" ? N : K;
+    const wRowStride = kind === "nt" ? K : job.ldw;
+    // Floats of W the product reads, from wOffset on.
+    const wExtent = (batch - 1) * job.wBatchStride + (wRows - 1) * wRowStride + (kind === "nt" ? K : N);
+    const home = this.arenaOf(w);
+    const arena = home ?? this.arenas[0];
+    const kindCode = KIND_CODE[kind];
+    const parallel = this.helpers.length > 0 && batch * M * K * N >= this.threadedMinWork ? this.threads : 1;
+    const splitK = parallel > 1 && arena.exports.splitsK(kindCode, M, batch, parallel) !== 0;
+    // Scratch above the arena's tensors: x, y, the split-K partial sums, and W unless it lives here.
+    const yBytes = batch * M * N * 4;
+    const xAt = align(arena.top, 64);
+    const yAt = align(xAt + x.length * 4, 64);
+    const partialsAt = align(yAt + yBytes, 64);
+    const wAt = align(partialsAt + (splitK ? (parallel - 1) * yBytes : 0), 64);
+    arena.ensure(wAt + (home ? 0 : wExtent * 4));
+    const heap = arena.view();
+    heap.set(x, xAt / 4);
+    if (!home) heap.set(w.subarray(job.wOffset, job.wOffset + wExtent), wAt / 4);
+    const wAddress = home ? w.byteOffset + job.wOffset * 4 : wAt;
+    this.writeJob(arena, [kindCode, xAt, wAddress, yAt, M, K, N, job.ldw, batch, job.wBatchStride * 4, partialsAt]);
+    this.runJob(arena, parallel);
+    if (splitK) arena.exports.sum_partials(parallel);
+    return copyOut(heap, yAt, batch * M * N);
+  }
+
+  softmax(x: Float32Array, n: number): Float32Array {
+    if (x.length < this.softmaxMinSize) return softmaxRows(x, n);
+    // In place in scratch: the rows go in, their softmax comes out where they were.
+    const arena = this.arenas[0];
+    const at = align(arena.top, 64);
+    arena.ensure(at + x.length * 4);
+    const heap = arena.view();
+    heap.set(x, at / 4);
+    this.writeJob(arena, [KIND_CODE.softmax, at, 0, at, x.length / n, 0, n, 0, 1, 0, 0]);
+    this.runJob(arena, this.helpers.length > 0 ? this.threads : 1);
+    return copyOut(heap, at, x.length);
+  }
+
+  close(): void {
+    for (const { worker } of this.helpers) void worker.terminate();
+    this.helpers.length = 0;
   }
 
   /** Runs `arena`'s current job (or an attach) on every thread and returns when all are done. */
-  function publish(arenaIndex: number, runOwnShare: () => void): void {
+  private publish(arenaIndex: number, runOwnShare: () => void): void {
+    const { control } = this;
     Atomics.store(control, ARENA, arenaIndex);
     Atomics.store(control, DONE, 0);
     Atomics.add(control, GENERATION, 1);
     Atomics.notify(control, GENERATION);
     runOwnShare();
-    const want = helpers.length;
+    const want = this.helpers.length;
     let spins = 0;
     for (let done = Atomics.load(control, DONE); done < want; done = Atomics.load(control, DONE)) {
       if (++spins > SPIN) Atomics.wait(control, DONE, done, 1);
     }
   }
 
-  function addArena(): Arena {
+  private addArena(): Arena {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-    const arena = new Arena(arenas.length, memory, module);
-    arenas.push(arena);
-    if (helpers.length) {
-      for (const { port } of helpers) port.postMessage(memory);
-      publish(ATTACH, () => {});
+    const arena = new Arena(this.arenas.length, memory, this.module);
+    this.arenas.push(arena);
+    if (this.helpers.length) {
+      for (const { port } of this.helpers) port.postMessage(memory);
+      this.publish(ATTACH, () => {});
     }
     return arena;
   }
 
   /** The arena that holds `array`'s memory, if any. */
-  function arenaOf(array: Float32Array | Uint8Array): Arena | undefined {
-    return arenas.find((a) => a.buffers.has(array.buffer));
+  private arenaOf(array: Float32Array | Uint8Array): Arena | undefined {
+    return this.arenas.find((a) => a.buffers.has(array.buffer));
   }
 
   /** Writes a job's eleven words at address 0 (the layout in assembly/gemm.ts). */
-  function writeJob(arena: Arena, words: number[]): void {
+  private writeJob(arena: Arena, words: number[]): void {
     new Uint32Array(arena.memory.buffer, 0, 11).set(words);
   }
 
   /** Runs the job written in `arena` on `parallel` threads (the caller's included). */
-  function runJob(arena: Arena, parallel: number): void {
-    if (parallel > 1) publish(arena.index, () => arena.exports.run(0, parallel));
+  private runJob(arena: Arena, parallel: number): void {
+    if (parallel > 1) this.publish(arena.index, () => arena.exports.run(0, parallel));
     else arena.exports.run(0, 1);
   }
-
-  addArena(); // arena 0: scratch for products whose operands live in ordinary JavaScript memory
-
-  return {
-    name: "wasm",
-    threads,
-    allocationLimit: arenaLimit,
-
-    allocate(bytes) {
-      if (bytes > arenaLimit)
-        throw new RangeError(
-          `wasm kernels: one tensor of ${bytes} bytes is larger than an arena (${arenaLimit} bytes)`,
-        );
-      let arena = arenas.find((a) => a.top + bytes <= arenaLimit + HEAP_BASE);
-      arena ??= addArena();
-      return arena.allocate(bytes);
-    },
-
-    gemm(job) {
-      const { kind, x, w, M, K, N, batch } = job;
-      const wRows = kind === "nt" ? N : K;
-      const wRowStride = kind === "nt" ? K : job.ldw;
-      // Floats of W the product reads, from wOffset on.
-      const wExtent = (batch - 1) * job.wBatchStride + (wRows - 1) * wRowStride + (kind === "nt" ? K : N);
-      const home = arenaOf(w);
-      const arena = home ?? arenas[0];
-      const kindCode = KIND_CODE[kind];
-      const work = batch * M * K * N;
-      const parallel = helpers.length > 0 && work >= threadedMinWork ? threads : 1;
-      const splitK = parallel > 1 && arena.exports.splitsK(kindCode, M, batch, parallel) !== 0;
-      const xBytes = x.length * 4;
-      const yBytes = batch * M * N * 4;
-      const wBytes = home ? 0 : wExtent * 4;
-      const xAt = align(arena.top, 64);
-      const yAt = align(xAt + xBytes, 64);
-      const partialsAt = align(yAt + yBytes, 64);
-      const wAt = align(partialsAt + (splitK ? (parallel - 1) * yBytes : 0), 64);
-      arena.ensure(wAt + wBytes);
-      const heap = arena.view();
-      heap.set(x, xAt / 4);
-      let wAddress: number;
-      if (home) wAddress = w.byteOffset + job.wOffset * 4;
-      else {
-        heap.set(w.subarray(job.wOffset, job.wOffset + wExtent), wAt / 4);
-        wAddress = wAt;
-      }
-      writeJob(arena, [kindCode, xAt, wAddress, yAt, M, K, N, job.ldw, batch, job.wBatchStride * 4, partialsAt]);
-      runJob(arena, parallel);
-      if (splitK) arena.exports.sum_partials(parallel);
-      return copyOut(heap, yAt, batch * M * N);
-    },
-
-    softmax(x, n) {
-      if (x.length < softmaxMinSize) return softmaxRows(x, n);
-      // In place in scratch: the rows go in, their softmax comes out where they were.
-      const arena = arenas[0];
-      const at = align(arena.top, 64);
-      arena.ensure(at + x.length * 4);
-      const heap = arena.view();
-      heap.set(x, at / 4);
-      writeJob(arena, [KIND_CODE.softmax, at, 0, at, x.length / n, 0, n, 0, 1, 0, 0]);
-      runJob(arena, helpers.length > 0 ? threads : 1);
-      return copyOut(heap, at, x.length);
-    },
-
-    close() {
-      for (const { worker } of helpers) void worker.terminate();
-      helpers.length = 0;
-    },
-  };
 }
