@@ -250,17 +250,18 @@ interface Run {
   folder: RunFolder;
 }
 
+/** AdamW as GPT-2 was trained (β 0.9/0.95, decoupled weight decay 0.1) and its schedule: warmup, then a cosine to a tenth. */
+function optimizerFor({ model, steps, state: { options } }: Run) {
+  const optimizer = new steps.AdamW(model, { lr: options.lr, betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1 });
+  const warmup = Math.min(50, Math.ceil(options.steps / 10));
+  return { optimizer, schedule: { maxLr: options.lr, minLr: options.lr / 10, warmup, total: options.steps } };
+}
+
 /** Trains until the last step or until `stop()` says so; evaluates and saves on the way and at the end. Whether all steps ran. */
 async function trainUntil(stop: () => boolean, run: Run, alreadySaved: boolean): Promise<boolean> {
   const { model, steps, corpus, state, folder } = run;
   const { options } = state;
-  const optimizer = new steps.AdamW(model, { lr: options.lr, betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1 });
-  const schedule = {
-    maxLr: options.lr,
-    minLr: options.lr / 10,
-    warmup: Math.min(50, Math.ceil(options.steps / 10)),
-    total: options.steps,
-  };
+  const { optimizer, schedule } = optimizerFor(run);
   const rng = new Random(options.seed + state.step); // a resumed run draws new windows, not the first ones again
   const status = new StatusLine();
   const meter = { start: performance.now(), tokens: 0, smoothed: Number.NaN };

@@ -172,12 +172,7 @@ async function fetchInto(
 ): Promise<boolean> {
   const retryable = (message: string) => new InterruptedDownload(message);
   // A server that stops sending without closing would otherwise hold the command forever.
-  const stall = new AbortController();
-  let timer = setTimeout(() => stall.abort(), context.stallSeconds * 1000);
-  const stillAlive = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => stall.abort(), context.stallSeconds * 1000);
-  };
+  const stall = new Watchdog(context.stallSeconds);
   const stalled = () =>
     retryable(`no data from ${new URL(url).host} for ${context.stallSeconds} s while downloading ${context.file}`);
   let response: Response;
@@ -187,10 +182,10 @@ async function fetchInto(
       headers: { "accept-encoding": "identity", ...(start > 0 ? { range: `bytes=${start}-` } : {}) },
     });
   } catch (error) {
-    clearTimeout(timer);
+    stall.stop();
     throw stall.signal.aborted ? stalled() : retryable(describeNetworkError(error, url));
   }
-  stillAlive();
+  stall.reset();
   try {
     if (response.status === 416) return true; // nothing left to send: the partial file is complete
     if (response.status >= 500) throw retryable(httpError(response.status, context.repo, context.file, url).message);
@@ -198,19 +193,8 @@ async function fetchInto(
     if (!response.body) throw retryable(`the hub sent no data for ${context.file}`);
     // A server that ignores Range answers 200 with the whole file: start over.
     const append = start > 0 && response.status === 206;
-    const progress: Progress = {
-      file: context.file,
-      received: append ? start : 0,
-      total: context.total,
-      resumedFrom: append ? start : 0,
-      startedAt: Date.now(),
-    };
     const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream<Uint8Array>);
-    body.on("data", (chunk: Buffer) => {
-      stillAlive();
-      progress.received += chunk.length;
-      context.onProgress?.(progress);
-    });
+    reportProgress(body, { ...context, start: append ? start : 0, stall });
     const disk = createWriteStream(partial, { flags: append ? "a" : "w" });
     let diskError: NodeJS.ErrnoException | undefined;
     disk.on("error", (error) => (diskError = error));
@@ -225,6 +209,43 @@ async function fetchInto(
     }
     return append;
   } finally {
-    clearTimeout(timer);
+    stall.stop();
+  }
+}
+
+/** Counts the body's bytes as they arrive: each chunk tells the watchdog and the progress callback. */
+function reportProgress(
+  body: Readable,
+  context: { file: string; total: number | null; start: number; stall: Watchdog; onProgress?: (p: Progress) => void },
+): void {
+  const { file, total, start } = context;
+  const progress: Progress = { file, received: start, total, resumedFrom: start, startedAt: Date.now() };
+  body.on("data", (chunk: Buffer) => {
+    context.stall.reset();
+    progress.received += chunk.length;
+    context.onProgress?.(progress);
+  });
+}
+
+/** An abort signal that fires when `seconds` pass without a reset(). */
+class Watchdog {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout;
+
+  constructor(private readonly seconds: number) {
+    this.timer = setTimeout(() => this.controller.abort(), seconds * 1000);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  reset(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.controller.abort(), this.seconds * 1000);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
   }
 }
