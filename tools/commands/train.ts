@@ -1,5 +1,6 @@
-// `npm run train [-- options]`: trains a small GPT-2 on Moby-Dick with steps 17–22 (the reference,
-// or yours with --chain=mine, once their checks pass), and writes it where `npm run main` finds it
+// `npm run train [-- options]`: trains a small GPT-2 on Moby-Dick (or, with --corpus, on more text)
+// with steps 17–22 (the reference, or yours with --chain=mine, once their checks pass), or fine-tunes
+// one (--from), and writes it where `npm run main` finds it
 // (models/moby-gpt2). A status line shows tokens/s and the loss (a plain line every few seconds
 // when the output is not a terminal); a held-out loss, in nats per token and bits per byte, and a
 // sample come at step 10, every --eval-every steps, and whenever the run stops. Every --save-every
@@ -15,7 +16,7 @@ import { StatusLine, bar } from "../cli/progress.ts";
 import { STEPS } from "../curriculum.ts";
 import { downloadHint, resolveModelDir } from "../hub/models.ts";
 import { exitOnUnfinishedStep, runOnChain } from "../runner/chain.ts";
-import { bitsPerByte, mobyDick, type Corpus } from "../train/corpus.ts";
+import { CORPORA, bitsPerByte, loadCorpus, type Corpus, type CorpusName } from "../train/corpus.ts";
 import { RunFolder, RunFolderError } from "../train/run-folder.ts";
 
 const COMMAND = {
@@ -32,6 +33,12 @@ const COMMAND = {
       type: "string",
       value: "NAME|DIR",
       help: "fine-tune a Hugging Face GPT-2 (gpt2 once downloaded, or a folder) instead of starting from random weights",
+    },
+    corpus: {
+      type: "string",
+      default: "moby-dick",
+      value: CORPORA.join("|"),
+      help: "what to train on (tools/train/corpus.ts)",
     },
     steps: { type: "string", default: "600", value: "N", help: "training steps in all (600: one pass over the book)" },
     minutes: { type: "string", default: "15", value: "M", help: "stop (and save) after M minutes; run again to go on" },
@@ -78,7 +85,10 @@ function readCommandLine(argv: string[]) {
     };
     const threads = values.threads === undefined ? undefined : n("threads");
     const minutes = n("minutes", { integer: false, low: 0 });
-    return { values, options, threads, minutes, chain: chosenChain(values.chain), from: values.from };
+    if (!(CORPORA as readonly string[]).includes(values.corpus))
+      throw new UsageError(`--corpus must be one of ${CORPORA.join(", ")}, got ${JSON.stringify(values.corpus)}`);
+    const corpus = values.corpus as CorpusName;
+    return { values, options, threads, minutes, chain: chosenChain(values.chain), from: values.from, corpus };
   });
 }
 type Options = ReturnType<typeof readCommandLine>["options"];
@@ -203,7 +213,7 @@ function evaluateNow(model: Model, steps: Steps, corpus: Corpus, state: State) {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, options, threads, minutes, chain, from } = readCommandLine(argv);
+  const { values, options, threads, minutes, chain, from, corpus: corpusName } = readCommandLine(argv);
   runOnChain(chain);
   exitOnUnfinishedStep("npm run train");
   if (chain === "mine" && !(await refuseFailingSteps())) return 1;
@@ -216,7 +226,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const steps = await loadSteps();
   const folder = new RunFolder(values.out);
-  const corpus = mobyDick();
+  const corpus = loadCorpus(corpusName);
   const { state, model, saved } = startOrResume(folder, values.fresh, from, options, steps);
   console.log(
     `${corpus.name}: ${corpus.train.length.toLocaleString("en-US")} tokens to train on, ${corpus.heldOut.length.toLocaleString("en-US")} held out`,
