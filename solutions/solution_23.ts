@@ -46,9 +46,8 @@ export class Tokenizer {
     this.vocab = files.vocab;
     for (const [rank, [a, b]] of files.merges.entries()) this.ranks.set(`${a} ${b}`, rank);
     const byteOf = new Map(this.byteEncoder.map((c, b) => [c, b]));
-    for (const [token, id] of files.vocab)
-      this.tokenBytes[id] =
-        token === END_OF_TEXT ? utf8.encode(token) : Uint8Array.from(token, (c) => byteOf.get(c) ?? 0);
+    // <|endoftext|> is printable ASCII only, so the table gives back its own text too.
+    for (const [token, id] of files.vocab) this.tokenBytes[id] = Uint8Array.from(token, (c) => byteOf.get(c)!);
   }
 
   /**

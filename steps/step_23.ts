@@ -65,7 +65,7 @@ export class Tokenizer {
 
   /** Ids → text: all the tokens' bytes, then one UTF-8 decode (invalid bytes become U+FFFD). Throws a RangeError naming an unknown id. */
   decode(ids: readonly number[]): string {
-    // TODO: every id's token back to its bytes (END_OF_TEXT is its own UTF-8 text), all the bytes
+    // TODO: every id's token back to its bytes (each character through bytesToUnicode backwards), all the bytes
     //       together, then one TextDecoder().decode; an id that is not in the vocabulary is a RangeError.
     throw notImplemented("23", `decode: ${ids.length} ids → text`);
   }
