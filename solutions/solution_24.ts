@@ -60,7 +60,7 @@ export function trainBPE(
       const key = `${word[i]} ${word[i + 1]}`;
       counts.set(key, (counts.get(key) ?? 0) + sign * freq[w]);
       touched?.add(key);
-      if (sign > 0) where.set(key, (where.get(key) ?? new Set<number>()).add(w));
+      where.set(key, (where.get(key) ?? new Set<number>()).add(w)); // on removal w is in the set already
     }
   };
   for (let w = 0; w < words.length; w++) add(w, 1);

@@ -170,9 +170,21 @@ check(
 );
 
 check(
-  "refuses a vocabulary smaller than 257 (the 256 bytes and <|endoftext|>) with a RangeError",
-  { section: "The vocabulary", hint: "vocabSize must be an integer ≥ 257: a RangeError naming it otherwise." },
+  "stops when no pair is left to merge, and refuses a vocabulary smaller than 257 with a RangeError",
+  {
+    section: "The vocabulary",
+    hint: "vocabSize must be an integer ≥ 257 (257: no merges at all); a RangeError naming it otherwise. Stop early when the best pair's count is 0: no word has a pair left.",
+  },
   async () => {
+    // "abc": a b (tie with b c, a < b), then ab c; then nothing is left, however many merges were asked for.
+    const { merges, vocab } = trainBPE("abc", 257 + 10);
+    expectEqual('trainBPE("abc", 267): the merges', merges, [
+      ["a", "b"],
+      ["ab", "c"],
+    ]);
+    expectEqual('trainBPE("abc", 267): the vocabulary\'s size (256 bytes, 2 merges, <|endoftext|>)', vocab.size, 259);
+    const none = trainBPE("some text", 257);
+    expectEqual("trainBPE(text, 257): merges and vocabulary size", [none.merges.length, none.vocab.size], [0, 257]);
     await expectError("trainBPE(text, 100)", () => trainBPE("some text", 100), [/100/, /257/], "RangeError");
     await expectError("trainBPE(text, 300.5)", () => trainBPE("some text", 300.5), [/300\.5/], "RangeError");
   },
