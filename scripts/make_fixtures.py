@@ -1250,7 +1250,7 @@ def step_23() -> Fixture:
     f.mistake("only one merge pass", "merges pairs of single bytes only: a token a merge made is never merged again", [(plain[n], ids32(ref.encode(t, False, mistake="one pass"))) for n, t in short])
     latin1 = [(n, t) for n, t in short if all(ord(c) < 256 for c in t) and any(ord(c) > 127 for c in t)]
     f.mistake("UTF-16 code units instead of UTF-8 bytes", "looks up each character's code (charCodeAt) as if it were a byte: é is the byte 0xE9, not 0xC3 0xA9", [(plain[n], ids32(ref.encode(t, False, mistake="utf-16"))) for n, t in latin1])
-    f.mistake("pattern without the u flag", "JavaScript reads \\p{L} as the letters p{L} without the u flag: words are cut at every letter", [(plain[n], ids32(ref.encode(t, False, pattern=NO_U_FLAG_PATTERN))) for n, t in short])
+    f.mistake("pattern without the u flag", "JavaScript reads \\p{L} as the letters p{L} without the u flag: no letter is a letter, so words and punctuation run together (Hello,)", [(plain[n], ids32(ref.encode(t, False, pattern=NO_U_FLAG_PATTERN))) for n, t in short])
     f.mistake("ASCII-only letters", "[A-Za-z] and [0-9] instead of \\p{L} and \\p{N}: é, 東 and ½ end up with the punctuation", [(plain[n], ids32(ref.encode(t, False, pattern=ASCII_PATTERN))) for n, t in short])
     f.mistake("special token split when allowed", "the special token encoded as ordinary text (seven tokens), though the caller allowed it", [(special[n], ids32(ref.encode(t, False))) for n in special for t in [dict(HOSTILE)[n]]])
     f.mistake("special token when not allowed", "text that merely contains the special token's text becomes 50256: a user's text can end the document", [(plain[n], ids32(ref.encode(t, True))) for n in special for t in [dict(HOSTILE)[n]]])
