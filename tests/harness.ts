@@ -190,10 +190,35 @@ export function expectEqual(what: string, got: unknown, expected: unknown): void
 export function expectIds(what: string, got: readonly number[], expected: AnyTensor): void {
   const want = values(expected);
   if (show(got) === show(want)) return;
-  const known = got.length === want.length ? recognisedMistake(expected, got) : null;
+  const known = recognisedMistake(expected, got);
   throw new CheckFailure(
-    `${what}\n  expected: ${show(want)}\n  got:      ${show(got)}${known ? `\n  it matches what PyTorch computes for a classic mistake — ${known}` : ""}`,
+    `${what}\n${listDifference(got, want)}${known ? `\n  it matches what the reference computes for a classic mistake — ${known}` : ""}`,
   );
+}
+
+/** Two lists side by side; for long ones only the neighbourhood of the first difference. */
+export function listDifference(got: readonly unknown[], want: readonly unknown[]): string {
+  if (got.length + want.length <= 40) return `  expected: ${show(want)}\n  got:      ${show(got)}`;
+  let i = 0;
+  while (i < got.length && i < want.length && show(got[i]) === show(want[i])) i++;
+  const from = Math.max(0, i - 3);
+  const around = (list: readonly unknown[]) =>
+    `${from > 0 ? "[…, " : "["}${list
+      .slice(from, i + 5)
+      .map(show)
+      .join(", ")}${i + 5 < list.length ? ", …]" : "]"}`;
+  return (
+    `  first difference at position ${i} (expected ${want.length} items, got ${got.length})\n` +
+    `  expected: ${around(want)}\n  got:      ${around(got)}`
+  );
+}
+
+/**
+ * How much longer than stated a time limit may run: 1, except under `npm run mutants`, where
+ * StrykerJS instruments the solution (every expression becomes a switch) and it runs ~10× slower.
+ */
+export function timeAllowance(): number {
+  return "__stryker__" in globalThis ? 20 : 1;
 }
 
 export function expectTrue(what: string, condition: boolean, detail = ""): void {

@@ -190,6 +190,24 @@ export const PARTS: readonly Part[] = [
       { page: "one-page.md", title: "GPT-2 on one page" },
     ],
   },
+  {
+    title: "The tokenizer",
+    chapters: [
+      {
+        nn: "23",
+        title: "GPT-2's tokenizer",
+        builds: "`bytesToUnicode`, `preTokenize`, `Tokenizer`: byte-level BPE `encode` and `decode`",
+        checkedAgainst:
+          "OpenAI's encoder.py (in Python) on hostile strings and 64 KB words; gpt-tokenizer on Moby-Dick and 233 State of the Union addresses",
+      },
+      {
+        nn: "24",
+        title: "Training a tokenizer",
+        builds: "`wordCounts`, `trainBPE`: merges and a vocabulary in GPT-2's format",
+        checkedAgainst: "a plain Python BPE trainer, merge for merge; round trips through step 23's `Tokenizer`",
+      },
+    ],
+  },
 ];
 
 export const STEPS: readonly StepInfo[] = PARTS.flatMap((part) =>

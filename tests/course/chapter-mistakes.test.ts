@@ -1,4 +1,4 @@
-// Every mistake a chapter of Parts II and III lists under "Common mistakes" is made on purpose in
+// Every mistake a chapter of Parts II–IV lists under "Common mistakes" is made on purpose in
 // a copy of the course, and `npm run sNN` must fail and name it. Also the mistakes a learner's
 // walkthrough found passing the checks (issue 21), and a crash that must point at the learner's line.
 import { execFile } from "node:child_process";
@@ -343,6 +343,62 @@ const MISTAKES: Record<string, Mistake[]> = {
       says: /trained_steps/,
     },
   ],
+  "23": [
+    {
+      name: "merges in the order found",
+      edits: [["(a, b) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1])", "(a, b) => a[1] < b[1]"]],
+    },
+    { name: "only one merge pass", edits: [["      offer(prev[i]);\n      offer(i);\n", ""]] },
+    {
+      name: "UTF-16 code units instead of UTF-8 bytes",
+      edits: [
+        ["for (const b of utf8.encode(piece))", "for (const b of Uint8Array.from(piece, (c) => c.charCodeAt(0)))"],
+      ],
+    },
+    { name: "raw bytes looked up", edits: [["word += this.byteEncoder[b];", "word += String.fromCharCode(b);"]] },
+    { name: "pattern without the u flag", edits: [["|\\s+(?!\\S)|\\s+/gu;", "|\\s+(?!\\S)|\\s+/g;"]] },
+    {
+      name: "ASCII-only letters",
+      edits: [[" ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+", " ?[A-Za-z]+| ?[0-9]+| ?[^\\sA-Za-z0-9]+"]],
+    },
+    {
+      name: "special token split when allowed",
+      edits: [["if (options.allowSpecial) {", "if (options.allowSpecial && text === null) {"]],
+    },
+    {
+      name: "special token when not allowed",
+      edits: [["if (options.allowSpecial) {", "if (options.allowSpecial || text !== null) {"]],
+    },
+    {
+      name: "decoded token by token",
+      edits: [
+        ["return new TextDecoder().decode(all);", 'return parts.map((p) => new TextDecoder().decode(p)).join("");'],
+      ],
+    },
+  ],
+  "24": [
+    {
+      name: "pairs counted across word boundaries",
+      edits: [
+        [
+          "for (const [word, count] of wordCounts(text)) {",
+          'for (const [word, count] of new Map([[Array.from(utf8.encode(text), (b) => bytesToUnicode()[b]).join(""), 1]])) {',
+        ],
+      ],
+    },
+    {
+      name: "not weighted by word frequency",
+      edits: [["counts.set(word, (counts.get(word) ?? 0) + 1);", "counts.set(word, 1);"]],
+    },
+    {
+      name: "ties broken differently",
+      edits: [
+        ["if (a[1] !== b[1]) return a[1] < b[1];", "if (a[1] !== b[1]) return a[1] > b[1];"],
+        ["return a[2] < b[2];", "return a[2] > b[2];"],
+      ],
+    },
+    { name: "stale counts", edits: [["      add(w, -1, changed);\n", ""]] },
+  ],
 };
 
 const run = promisify(execFile);
@@ -360,7 +416,7 @@ async function outputs(nn: string, mistakes: Mistake[]): Promise<string[]> {
   return JSON.parse(stdout) as string[];
 }
 
-describe("every Common mistake of chapters 16–22 (and more a learner made) is named by npm run sNN when made", () => {
+describe("every Common mistake of chapters 16–24 (and more a learner made) is named by npm run sNN when made", () => {
   for (const [nn, mistakes] of Object.entries(MISTAKES))
     it(`step ${nn}: ${mistakes.map((m) => m.name).join("; ")}`, async () => {
       const said = await outputs(nn, mistakes);
