@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { STEPS } from "../../tools/curriculum.ts";
 import { CHROMIUM, launchChromium, requireProgram } from "../system-programs.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -79,7 +80,7 @@ describe("the book in Chromium", () => {
     await expect(page.title()).resolves.toMatch(/Introduction · GPT-2 from Scratch in TypeScript/);
     await page.click("#sidebar >> text=Language model head");
     await page.waitForURL(/step_13\.html$/);
-    expect(await page.locator("#content h1").innerText()).toBe("Language model head");
+    expect(await page.locator("#content h1").innerText()).toBe("13. Language model head");
     expect(await page.locator("#sidebar a.active").innerText()).toMatch(/13\.\s+Language model head/);
     const skeleton = page.locator("#content pre", { hasText: 'throw notImplemented("13"' });
     await skeleton.scrollIntoViewIfNeeded();
@@ -108,6 +109,88 @@ describe("the book in Chromium", () => {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(shots, "book-step13-dark.png") });
   });
+
+  it("numbers every step's chapter in the sidebar by its step, and the pages between steps not at all", async () => {
+    await page.goto(`${base}/`);
+    const entries = await page.locator("#sidebar .chapter-item a").evaluateAll((links) =>
+      links.map((a) => ({
+        href: a.getAttribute("href") ?? "",
+        number: a.querySelector("strong")?.textContent ?? "",
+      })),
+    );
+    for (const step of STEPS)
+      expect(entries.find((e) => e.href.endsWith(`step_${step.nn}.html`))?.number, `step ${step.nn}`).toBe(
+        `${Number(step.nn)}.`,
+      );
+    for (const other of entries.filter((e) => !/step_\d+\.html$/.test(e.href)))
+      expect(other.number, other.href).toBe("");
+    expect(await page.locator("#sidebar .part-title").first().innerText()).toMatch(/^PART I\s+FOUNDATIONS$/i);
+  });
+
+  it("has the whole book on one page to print", async () => {
+    const response = await page.goto(`${base}/print.html`);
+    expect(response?.status()).toBe(200);
+    expect(await page.locator("#content h1").count()).toBeGreaterThanOrEqual(STEPS.length + 2);
+    expect(await page.locator("#content").innerText()).toContain("Cross-entropy loss");
+  });
+
+  it("shows comments in code at 4.5:1 or more, in both themes", async () => {
+    await page.goto(`${base}/step_13.html`);
+    for (const theme of ["light", "dark"]) {
+      await page.evaluate((t) => {
+        document.documentElement.className = t;
+      }, theme);
+      const worst = await page.evaluate(() => {
+        const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
+        const luminance = (c: string) => {
+          const [r, g, b] = rgb(c).map((v) =>
+            v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4,
+          );
+          return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        };
+        const contrast = (a: string, b: string) => {
+          const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+          return (hi + 0.05) / (lo + 0.05);
+        };
+        const comments = [...document.querySelectorAll("#content pre.shiki span")].filter((s) =>
+          /^\s*\/\//.test(s.textContent ?? ""),
+        );
+        const ratios = comments.map((s) =>
+          contrast(getComputedStyle(s).color, getComputedStyle(s.closest("pre")!).backgroundColor),
+        );
+        return { count: ratios.length, worst: Math.min(...ratios) };
+      });
+      expect(worst.count, theme).toBeGreaterThan(0);
+      expect(worst.worst, theme).toBeGreaterThanOrEqual(4.5);
+    }
+    await page.evaluate(() => localStorage.removeItem("book-theme"));
+  });
+
+  it("fits a 390 px phone: every chapter without sideways scrolling, its title in the first screen", async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const chapters = await phone
+      .goto(`${base}/`)
+      .then(() =>
+        phone
+          .locator("#sidebar .chapter-item a")
+          .evaluateAll((links) => links.map((a) => a.getAttribute("href") ?? "")),
+      );
+    for (const href of chapters) {
+      await phone.goto(`${base}/${href}`);
+      const { scrollWidth, innerWidth, h1 } = await phone.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        innerWidth: window.innerWidth,
+        h1: document.querySelector("#content h1")!.getBoundingClientRect(),
+      }));
+      expect(scrollWidth, href).toBeLessThanOrEqual(innerWidth);
+      expect(h1.bottom, href).toBeLessThanOrEqual(844);
+      expect(h1.left, `${href}: the sidebar is closed`).toBeLessThan(100);
+    }
+    await phone.click("#sidebar-toggle");
+    expect(await phone.locator("#sidebar").isVisible()).toBe(true);
+    await phone.screenshot({ path: path.join(shots, "book-phone-sidebar.png") });
+    await phone.close();
+  }, 120_000);
 
   it("reloads the page when a chapter changes", async () => {
     await page.goto(`${base}/step_13.html`);

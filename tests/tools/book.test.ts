@@ -7,10 +7,10 @@ import { describe, expect, it } from "vitest";
 import { buildBook } from "../../tools/book/build.ts";
 import { BookError } from "../../tools/book/errors.ts";
 import { expandIncludes } from "../../tools/book/include.ts";
-import { mdbookMath } from "../../tools/book/render.ts";
+import { createRenderer, mdbookMath } from "../../tools/book/render.ts";
 import { STEPS } from "../../tools/curriculum.ts";
 import { readHints } from "../../tools/runner/hints.ts";
-import { pages, parseSummary } from "../../tools/book/summary.ts";
+import { numberByStep, pages, parseSummary, roman } from "../../tools/book/summary.ts";
 import { runTool } from "./run-tool.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -96,6 +96,44 @@ describe("SUMMARY.md", () => {
     expect(() => parseSummary("# Summary\n- [A](a.md)\n      - [Deep](d.md)\n", "S.md")).toThrow(
       /S\.md:3: "Deep" is indented deeper/,
     );
+  });
+});
+
+describe("chapter numbers", () => {
+  it("are step numbers: step_NN.md is NN, a chapter that is not a step has none", () => {
+    const summary = "# Summary\n[Intro](intro.md)\n# One\n- [A](step_01.md)\n- [Aside](aside.md)\n- [B](step_02.md)\n";
+    const numbers = pages(numberByStep(parseSummary(summary, "SUMMARY.md"))).map((c) => `${c.number} ${c.title}`);
+    expect(numbers).toEqual(["null Intro", "1 A", "null Aside", "2 B"]);
+    expect([1, 4, 8, 9, 14, 19].map(roman)).toEqual(["I", "IV", "VIII", "IX", "XIV", "XIX"]);
+  });
+});
+
+describe("rendering", () => {
+  const steps = new Map([
+    [2, "step_02.md"],
+    [8, "step_08.md"],
+  ]);
+  const html = async (markdown: string, page = "step_09.md") =>
+    (await createRenderer())(markdown, { page, steps }).html;
+
+  it('links "step NN" in prose to its chapter, but not in code, headings, links, or to itself', async () => {
+    expect(await html("The mask from step 02 and Step 8's attention.")).toBe(
+      '<p>The mask from <a href="step_02.html">step 02</a> and <a href="step_08.html">Step 8</a>\'s attention.</p>\n',
+    );
+    const untouched = await html("## About step 02\n\n`step 02` [as in step 02](x.md), step 08, step 99, steps 02–08");
+    expect(untouched).not.toContain('href="step_02.html"');
+    expect(untouched.match(/href="step_08\.html"/g)).toHaveLength(1);
+    expect(await html("In step 08 itself.", "step_08.md")).not.toContain("<a ");
+    expect(await html("```ts\n// see step 02\n```")).not.toContain("step_02.html");
+  });
+
+  it("makes an image followed by an italic paragraph a figure with its caption", async () => {
+    expect(await html("![A mask](figures/m.svg)\n\n*The mask: **zero** below.*\n\nAfter.")).toBe(
+      '<figure><img src="figures/m.svg" alt="A mask"><figcaption>The mask: <strong>zero</strong> below.</figcaption>\n</figure>\n<p>After.</p>\n',
+    );
+    // an image with ordinary text after it, or a paragraph only partly in italics, stays as it was
+    expect(await html("![A](a.svg)\n\nPlain text.")).not.toContain("<figure>");
+    expect(await html("![A](a.svg)\n\n*One* and *two*")).not.toContain("<figure>");
   });
 });
 

@@ -50,6 +50,33 @@ describe("the playground in Chromium", () => {
     await page.screenshot({ path: path.join(root, "test-results", "playground.png") });
   });
 
+  it("fits a 390 px phone: no sideways scrolling, a wide prompt box, the inspector under the text", async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await phone.goto(`${server.url}/`);
+    await phone.locator("#model").filter({ hasText: "tiny-gpt2" }).waitFor();
+    await phone.fill("#prompt", "1+2=3");
+    await phone.fill("#max-tokens", "6");
+    await phone.click("#generate");
+    await phone.locator("#status", { hasText: "6 tokens" }).waitFor();
+    await phone.locator("#output .token").nth(2).click();
+    await phone.locator("#attention svg").first().waitFor();
+    const layout = await phone.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+      prompt: document.getElementById("prompt")!.getBoundingClientRect().width,
+      controls: document.querySelector(".controls")!.getBoundingClientRect().top,
+      output: document.getElementById("output")!.getBoundingClientRect(),
+      inspect: document.getElementById("inspect")!.getBoundingClientRect().top,
+    }));
+    expect(layout.scrollWidth).toBeLessThanOrEqual(layout.innerWidth);
+    expect(layout.prompt).toBeGreaterThanOrEqual(300);
+    expect(layout.controls).toBeLessThan(layout.output.top);
+    expect(layout.inspect).toBeGreaterThanOrEqual(layout.output.bottom);
+    expect(await phone.locator("#attention").innerText()).toContain("key tokens");
+    await phone.screenshot({ path: path.join(root, "test-results", "playground-phone.png"), fullPage: true });
+    await phone.close();
+  });
+
   it("says what was wrong with a prompt the model cannot read", async () => {
     await page.goto(`${server.url}/`);
     await page.fill("#prompt", "Hello"); // GPT-2's id 15496: outside the tiny model's vocabulary

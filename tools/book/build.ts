@@ -10,8 +10,9 @@ import MiniSearch from "minisearch";
 import { parse as parseToml } from "smol-toml";
 import { BookError } from "./errors.ts";
 import { expandIncludes, includedFiles } from "./include.ts";
+import { escapeHtml, htmlPath, layout, numbered, SEARCH_OPTIONS, sidebar } from "./layout.ts";
 import { createRenderer, type RenderedChapter } from "./render.ts";
-import { pages, parseSummary, type SummaryItem } from "./summary.ts";
+import { numberByStep, pages, parseSummary, type SummaryItem, stepOf } from "./summary.ts";
 
 const require = createRequire(import.meta.url);
 const ASSETS = fileURLToPath(new URL("assets/", import.meta.url));
@@ -33,12 +34,7 @@ export interface BuildResult {
   inputs: string[];
 }
 
-/** The search index's options; the browser must load it with the same ones. */
-export const SEARCH_OPTIONS = {
-  fields: ["title", "text"],
-  storeFields: ["title", "page"],
-  searchOptions: { boost: { title: 3 }, prefix: true, fuzzy: 0.2 },
-};
+export { SEARCH_OPTIONS };
 
 interface BookConfig {
   title: string;
@@ -66,10 +62,6 @@ function readConfig(bookDir: string): BookConfig {
   };
 }
 
-const escapeHtml = (s: string) =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-const htmlPath = (mdPath: string) => mdPath.replace(/\.md$/, ".html");
-
 /** Checks every Markdown link in a chapter's own source: the page must exist, and so must the heading. */
 function checkLinks(source: string, file: string, srcDir: string, rendered: Map<string, RenderedChapter>): void {
   const here = path.relative(srcDir, file);
@@ -91,111 +83,82 @@ function checkLinks(source: string, file: string, srcDir: string, rendered: Map<
   });
 }
 
-function sidebar(items: SummaryItem[], current: string, root: string): string {
-  const entries = items.map((item) => {
-    if (item.kind === "part") return `<li class="part-title">${escapeHtml(item.title)}</li>`;
-    if (item.kind === "separator") return `<li class="spacer"></li>`;
-    const label = `${item.number ? `<strong>${item.number}.</strong> ` : ""}${escapeHtml(item.title)}`;
-    if (!item.path) return `<li class="chapter-item draft depth-${item.depth}">${label}</li>`;
-    const active = item.path === current ? ` class="active" aria-current="page"` : "";
-    return `<li class="chapter-item depth-${item.depth}"><a href="${root}${htmlPath(item.path)}"${active}>${label}</a></li>`;
-  });
-  return `<ol class="chapters">${entries.join("")}</ol>`;
-}
-
-function layout(args: {
-  bookTitle: string;
-  title: string;
-  body: string;
-  nav: string;
-  root: string;
-  prev?: { path: string; title: string };
-  next?: { path: string; title: string };
-  liveReload: boolean;
-}): string {
-  const { bookTitle, title, body, nav, root, prev, next } = args;
-  const pager = [
-    prev
-      ? `<a class="prev" rel="prev" href="${root}${htmlPath(prev.path)}">← ${escapeHtml(prev.title)}</a>`
-      : "<span></span>",
-    next
-      ? `<a class="next" rel="next" href="${root}${htmlPath(next.path)}">${escapeHtml(next.title)} →</a>`
-      : "<span></span>",
-  ].join("");
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · ${escapeHtml(bookTitle)}</title>
-<script>document.documentElement.className = localStorage.getItem("book-theme") || (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");</script>
-<link rel="stylesheet" href="${root}katex/katex.min.css">
-<link rel="stylesheet" href="${root}book.css">
-</head>
-<body>
-<nav id="sidebar" aria-label="Chapters"><a class="book-title" href="${root}index.html">${escapeHtml(bookTitle)}</a>${nav}</nav>
-<div id="page">
-<header id="topbar">
-<input id="search" type="search" placeholder="Search the book…" aria-label="Search the book" autocomplete="off">
-<button id="theme-toggle" type="button" aria-label="Toggle dark mode" title="Toggle dark mode">◐</button>
-<div id="search-results" hidden></div>
-</header>
-<main id="content">
-${body}
-</main>
-<nav class="pager" aria-label="Previous and next chapter">${pager}</nav>
-</div>
-<script>window.BOOK_ROOT = ${JSON.stringify(root)}; window.BOOK_LIVE_RELOAD = ${args.liveReload}; window.BOOK_SEARCH_OPTIONS = ${JSON.stringify(SEARCH_OPTIONS)};</script>
-<script src="${root}minisearch.js"></script>
-<script src="${root}book.js"></script>
-</body>
-</html>
-`;
-}
-
 export async function buildBook(options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
   const config = readConfig(options.bookDir);
   const outDir = options.outDir ?? config.outDir;
   const summaryFile = path.join(config.srcDir, "SUMMARY.md");
   if (!existsSync(summaryFile)) throw new BookError(summaryFile, 1, "SUMMARY.md not found");
-  const items = parseSummary(readFileSync(summaryFile, "utf8"), summaryFile);
+  const items = numberByStep(parseSummary(readFileSync(summaryFile, "utf8"), summaryFile));
   const chapters = pages(items);
   if (chapters.length === 0) throw new BookError(summaryFile, 1, "SUMMARY.md lists no chapter with a file");
   const { rendered, inputs } = await renderChapters(chapters, config.srcDir, summaryFile);
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
+  const site = { items, bookTitle: config.title, liveReload: options.liveReload ?? false };
   const search = new MiniSearch(SEARCH_OPTIONS);
   chapters.forEach((chapter, i) => {
-    const page = htmlPath(chapter.path);
-    const root = path.posix
-      .relative(path.posix.dirname(page), ".")
-      .replace(/^\.$/, "")
-      .replace(/([^/])$/, "$1/");
     const { html, sections } = rendered.get(chapter.path)!;
+    const page = htmlPath(chapter.path);
     const out = layout({
-      bookTitle: config.title,
-      title: chapter.title,
-      body: html,
-      nav: sidebar(items, chapter.path, root),
-      root,
+      ...site,
+      title: numbered(chapter),
+      body: withNumber(html, chapter.number),
+      nav: sidebar(items, chapter.path, rootOf(page)),
+      root: rootOf(page),
       prev: chapters[i - 1],
       next: chapters[i + 1],
-      liveReload: options.liveReload ?? false,
     });
     mkdirSync(path.dirname(path.join(outDir, page)), { recursive: true });
     writeFileSync(path.join(outDir, page), out);
     if (i === 0) writeFileSync(path.join(outDir, "index.html"), out);
     sections.forEach((section, s) => {
-      const title =
-        section.heading && section.heading !== chapter.title ? `${chapter.title} › ${section.heading}` : chapter.title;
-      search.add({ id: `${page}#${s}`, page: section.id ? `${page}#${section.id}` : page, title, text: section.text });
+      const name = numbered(chapter);
+      const title = section.heading && section.heading !== chapter.title ? `${name} › ${section.heading}` : name;
+      const teaser = section.text.replace(/\s+/g, " ").trim().slice(0, 140);
+      const id = `${page}#${s}`;
+      search.add({ id, page: section.id ? `${page}#${section.id}` : page, title, text: section.text, teaser });
     });
   });
   writeFileSync(path.join(outDir, "searchindex.json"), JSON.stringify(search));
+  writeExtraPages(outDir, site, chapters, rendered);
   copyAssets(config.srcDir, outDir);
   const allInputs = [path.join(options.bookDir, "book.toml"), summaryFile, ...inputs];
   return { outDir, pages: chapters.length, milliseconds: performance.now() - started, inputs: [...new Set(allInputs)] };
+}
+
+/** The way from a page up to the book's root: "" at the top, "../" one folder down. */
+const rootOf = (page: string) =>
+  path.posix
+    .relative(path.posix.dirname(page), ".")
+    .replace(/^\.$/, "")
+    .replace(/([^/])$/, "$1/");
+
+/** The chapter's number in front of its first heading, as in the sidebar: "17. Cross-entropy loss". */
+function withNumber(html: string, number: string | null): string {
+  if (!number) return html;
+  return html.replace(/<h1([^>]*)>/, `<h1$1><span class="chapter-number">${escapeHtml(number)}.</span> `);
+}
+
+/**
+ * print.html: every chapter on one page, for printing (mdBook's print page); and 404.html for
+ * pages that are not there, whose links start at the site's root because it answers any path.
+ */
+function writeExtraPages(
+  outDir: string,
+  site: { items: SummaryItem[]; bookTitle: string; liveReload: boolean },
+  chapters: ReturnType<typeof pages>,
+  rendered: Map<string, RenderedChapter>,
+): void {
+  const all = chapters.map(
+    (c) =>
+      `<section class="print-chapter" id="chapter-${c.path.replace(/\W/g, "-")}">${withNumber(rendered.get(c.path)!.html, c.number)}</section>`,
+  );
+  const print = { ...site, title: "The whole book", body: all.join("\n"), nav: sidebar(site.items, "", ""), root: "" };
+  writeFileSync(path.join(outDir, "print.html"), layout({ ...print, bodyClass: "print" }));
+  const missing = `<h1>Page not found</h1>\n<p>There is no page at this address. Try the search box, or start from <a href="/index.html">the introduction</a>.</p>`;
+  const notFound = { ...site, title: "Page not found", body: missing, nav: sidebar(site.items, "", "/"), root: "/" };
+  writeFileSync(path.join(outDir, "404.html"), layout(notFound));
 }
 
 /** Every chapter rendered, its links checked; and the files it read (chapters and their includes). */
@@ -204,6 +167,8 @@ async function renderChapters(chapters: ReturnType<typeof pages>, srcDir: string
   const inputs: string[] = [];
   const sources = new Map<string, string>();
   const rendered = new Map<string, RenderedChapter>();
+  const steps = new Map<number, string>();
+  for (const { path: page } of chapters) if (stepOf(page) !== null) steps.set(stepOf(page)!, page);
   for (const chapter of chapters) {
     const file = path.join(srcDir, chapter.path);
     if (!existsSync(file))
@@ -211,7 +176,7 @@ async function renderChapters(chapters: ReturnType<typeof pages>, srcDir: string
     const source = readFileSync(file, "utf8");
     inputs.push(file, ...includedFiles(source, file));
     sources.set(chapter.path, source);
-    rendered.set(chapter.path, render(expandIncludes(source, file)));
+    rendered.set(chapter.path, render(expandIncludes(source, file), { page: chapter.path, steps }));
   }
   for (const [chapterPath, source] of sources) checkLinks(source, path.join(srcDir, chapterPath), srcDir, rendered);
   return { rendered, inputs };

@@ -65,3 +65,41 @@ export function parseSummary(text: string, file: string): SummaryItem[] {
 export function pages(items: SummaryItem[]): (Chapter & { path: string })[] {
   return items.filter((i): i is Chapter & { path: string } => i.kind === "chapter" && i.path !== null);
 }
+
+/** A step chapter's file: step_NN.md, in any folder. */
+const STEP_FILE = /(?:^|\/)step_(\d+)\.md$/;
+
+/** The step a chapter's file teaches (step_17.md → 17), or null for a chapter that is not a step. */
+export function stepOf(chapterPath: string): number | null {
+  const match = STEP_FILE.exec(chapterPath);
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * The numbers readers see: a step chapter is numbered by its step, every other chapter is
+ * unnumbered. mdBook counts list items instead, so a page between two steps ("Where the time
+ * goes") would shift every later chapter away from the step it teaches.
+ */
+export function numberByStep(items: SummaryItem[]): SummaryItem[] {
+  return items.map((item) => {
+    if (item.kind !== "chapter") return item;
+    const step = item.path ? stepOf(item.path) : null;
+    return { ...item, number: step === null ? null : String(step) };
+  });
+}
+
+/** I, II, III… for the sidebar's part labels (parts are few, so the subtractive forms suffice). */
+export function roman(n: number): string {
+  const digits: [number, string][] = [
+    [50, "L"],
+    [40, "XL"],
+    [10, "X"],
+    [9, "IX"],
+    [5, "V"],
+    [4, "IV"],
+    [1, "I"],
+  ];
+  let out = "";
+  for (const [value, letters] of digits) for (; n >= value; n -= value) out += letters;
+  return out;
+}

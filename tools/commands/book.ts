@@ -2,7 +2,7 @@
 // change, --host to listen beyond this machine), rebuilding and reloading the page whenever a
 // chapter or an included file changes.
 // `npm run book:build` (or --build) only builds. A broken reference prints its file and line.
-import { existsSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { existsSync, readFileSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { createServer, type ServerResponse } from "node:http";
 import path from "node:path";
 import sirv from "sirv";
@@ -62,7 +62,7 @@ if (values.build) {
       req.on("close", () => clients.delete(res));
       return;
     }
-    files(req, res, () => void res.writeHead(404, { "content-type": "text/plain" }).end("not found"));
+    files(req, res, () => notFound(res));
   });
   server.on("error", (error: NodeJS.ErrnoException) => {
     console.error(
@@ -71,6 +71,13 @@ if (values.build) {
     process.exit(1);
   });
   await listen(server, values.host, port, "the book");
+
+  /** The book's own 404 page (its links start at the root, so it works at any depth). */
+  function notFound(res: ServerResponse): void {
+    const page = path.join(result!.outDir, "404.html");
+    res.writeHead(404, { "content-type": existsSync(page) ? "text/html; charset=utf-8" : "text/plain" });
+    res.end(existsSync(page) ? readFileSync(page) : "not found");
+  }
 
   // Watch the folders of every input (chapters and the step files they include).
   let watchers: FSWatcher[] = [];

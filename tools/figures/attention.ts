@@ -56,10 +56,18 @@ export function queryAttentionSvg(
     width,
     height,
     marginLeft: 70,
-    marginBottom: 70,
+    marginBottom: 84,
     padding: 0,
-    x: { label: null, tickFormat: (i: number) => labels[i] ?? String(i), tickRotate: -60 },
-    y: { label: null, domain: [...new Set(cells.map((c) => c.row))] },
+    // Axis names, so a reader need not guess which way the map reads: the query is the clicked
+    // token (in the caption), the columns are the keys it read.
+    x: {
+      label: "key tokens: what the query read →",
+      labelAnchor: "left",
+      labelOffset: 80,
+      tickFormat: (i: number) => labels[i] ?? String(i),
+      tickRotate: -60,
+    },
+    y: { label: "layer, head ↓", labelAnchor: "top", domain: [...new Set(cells.map((c) => c.row))] },
     color: { scheme: "blues", domain: [0, 1] },
     marks: [
       Plot.cell(cells, {
