@@ -1,14 +1,16 @@
 // The command-line tools, run as a learner runs them: `npm run download` against a hub stand-in
 // on 127.0.0.1 serving the tiny checkpoint, then `npm run main` / `npm run gpt2` on it.
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromNpy } from "../../tools/cli/npy.ts";
-import { decode } from "../../lib/tokenizer.ts";
+import { gpt2Tokenizer } from "../../solutions/solution_23.ts";
+import { STEPS, stepPaths } from "../../tools/curriculum.ts";
+import { plainCourseCopy, solutionAsStep } from "../course/course-copy.ts";
 import { loadFixture } from "../fixtures.ts";
 import { values } from "../harness.ts";
 import { root, runTool } from "./run-tool.ts";
@@ -92,7 +94,7 @@ describe("npm run main / npm run gpt2", () => {
 
   it("streams text: the prompt, then the continuation", async () => {
     const { code, stdout } = await main("--model", tiny, "--ids", "1,2,3", "--greedy", "--max-new-tokens", "8");
-    expect(stdout).toBe(`${decode(values(fx.i32("greedy")))}\n`);
+    expect(stdout).toBe(`${gpt2Tokenizer().decode(values(fx.i32("greedy")))}\n`);
     expect(code).toBe(0);
   });
 
@@ -282,4 +284,24 @@ describe("npm run main / npm run gpt2", () => {
       /default 0\.8, a little sharper than the model's own\s+distribution \(generate\(\)'s default, 1\)/,
     );
   });
+});
+
+describe("npm run gpt2 with your tokenizer", () => {
+  it("reads with your step 23 once npm run s23 has passed it as it is now, and says which", async () => {
+    const work = plainCourseCopy();
+    symlinkSync(path.join(root, "default-model"), path.join(work, "default-model"));
+    for (const step of STEPS.filter((s) => s.nn <= "16" || s.nn === "23"))
+      writeFileSync(path.join(work, stepPaths(step.nn).step), solutionAsStep(step.nn));
+    const gpt2 = () => runTool("generate", ["--chain=mine", "Call me", "--max-new-tokens", "3"], { cwd: work });
+    const before = await gpt2();
+    expect(before.code, before.out).toBe(0);
+    expect(before.stderr).toMatch(
+      /\(GPT-2's tokenizer, by the reference step 23: yours has not passed npm run s23 as it is now\)/,
+    );
+    const checked = await runTool("check", ["23"], { cwd: work });
+    expect(checked.code, checked.out).toBe(0);
+    const after = await gpt2();
+    expect(after.stderr).toMatch(/\(GPT-2's tokenizer, by your step 23\)/);
+    expect(after.stdout).toMatch(/^Call me/);
+  }, 240_000);
 });

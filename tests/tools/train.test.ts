@@ -167,11 +167,13 @@ describe("fine-tuning (--from)", () => {
     expect(loadPretrained(run).config.n_embd).toBe(64);
   }, 120_000);
 
-  it("refuses a checkpoint whose vocabulary is not GPT-2's, or one not downloaded, in one line", async () => {
+  it("refuses a checkpoint whose vocabulary does not fit its tokenizer, or one not downloaded, in one line", async () => {
     const tiny = path.join(root, "tests", "fixtures", "tiny-gpt2");
     const small = await runTool("train", ["--from", tiny, "--out", path.join(out, "-tiny"), "--steps", "1"]);
     expect(small.code).toBe(1);
-    expect(small.stderr).toMatch(/has a vocabulary of 64 tokens; npm run train feeds it GPT-2's 50,257/);
+    expect(small.stderr).toMatch(
+      /has a vocabulary of 64 tokens, but GPT-2's tokenizer \(it has no vocab\.json and merges\.txt of its own\) has 50,257/,
+    );
     const absent = await runTool("train", ["--from", "gpt2-xl", "--out", path.join(out, "-xl"), "--steps", "1"]);
     expect(absent.code).toBe(1);
     expect(absent.stderr).toMatch(/npm run download -- gpt2-xl/);
@@ -212,6 +214,41 @@ describe("Ctrl-C twice", () => {
       tmux("kill-session", "-t", name);
     }
   }, 120_000);
+});
+
+describe("--vocab N: a tokenizer of its own", () => {
+  it("trains one on the corpus first (step 24), writes it beside the model, and npm run main reads with it", async () => {
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), "train-vocab-")), "run");
+    const flags = ["--out", dir, "--vocab", "300", "--steps", "2", "--eval-every", "2", ...TINY];
+    const run = await runTool("train", flags);
+    expect(run.code, run.out).toBe(0);
+    expect(run.stdout).toMatch(/trained a tokenizer of 300 tokens on Moby-Dick in \d+\.\d s \(step 24\)/);
+    expect(run.stdout).toMatch(/\(a tokenizer trained on Moby-Dick \(300 tokens\), by the reference step 23\)/);
+    expect(run.stdout).toMatch(
+      /saved to .* \(config\.json, model\.safetensors, vocab\.json, merges\.txt, training\.json/,
+    );
+    expect(loadPretrained(dir).config.vocab_size).toBe(300);
+    expect(readFileSync(path.join(dir, "merges.txt"), "utf8").split("\n")[0]).toBe("#version: 0.2");
+    const generated = await runTool("generate", [
+      "--chain=reference",
+      "--model",
+      dir,
+      "Call me",
+      "--max-new-tokens",
+      "4",
+    ]);
+    expect(generated.code, generated.out).toBe(0);
+    expect(generated.stderr).toMatch(/\(run's own tokenizer \(300 tokens\), by the reference step 23\)/);
+    expect(generated.stdout).toMatch(/^Call me/);
+    // The same folder with another size: the run's vocabulary is part of its model.
+    const other = await runTool("train", ["--out", dir, "--vocab", "400", "--steps", "4", ...TINY]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/has its own tokenizer of 300 tokens, not one of 400: start again with --fresh/);
+    const both = await runTool("train", ["--from", dir, "--vocab", "400", ...TINY]);
+    expect(both.stderr).toMatch(
+      /--vocab trains a new tokenizer for a new model; a model given with --from keeps its own/,
+    );
+  }, 180_000);
 });
 
 describe("refusing early", () => {

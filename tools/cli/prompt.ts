@@ -2,7 +2,7 @@
 // tokenised (the one step whose time the prompt's size decides), and the ids must be in the
 // model's vocabulary and fit its context. Each caller words the refusal its own way (a usage line,
 // an HTTP 400 naming the field); the reason is the same.
-import { encode } from "../../lib/tokenizer.ts";
+import type { TextTokenizer } from "../../lib/tokenizer.ts";
 
 /** GPT-2's longest tokens are a few dozen characters; 16 characters per position leaves ample room. */
 export const PROMPT_CHARACTERS_PER_POSITION = 16;
@@ -12,10 +12,11 @@ export class PromptError extends Error {
   override name = "PromptError";
 }
 
-/** The prompt's token ids (a text is tokenised with GPT-2's tokenizer), checked against the model. */
+/** The prompt's token ids (a text is tokenised by the model's tokenizer; "<|endoftext|>" is the special token), checked against the model. */
 export function promptIds(
   prompt: string | readonly number[],
   config: { vocab_size: number; n_positions: number },
+  tokenizer: TextTokenizer,
 ): number[] {
   const { vocab_size, n_positions } = config;
   const most = PROMPT_CHARACTERS_PER_POSITION * n_positions;
@@ -23,7 +24,7 @@ export function promptIds(
     throw new PromptError(
       `the prompt is ${prompt.length} characters; this model reads at most ${n_positions} tokens (at most ${most} characters are tokenised)`,
     );
-  const ids = typeof prompt === "string" ? encode(prompt) : [...prompt];
+  const ids = typeof prompt === "string" ? tokenizer.encode(prompt, { allowSpecial: true }) : [...prompt];
   if (ids.length === 0) throw new PromptError("the prompt is empty: give at least one token");
   const bad = ids.find((id) => !(Number.isInteger(id) && id >= 0 && id < vocab_size));
   if (bad !== undefined)

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadPretrained } from "#chain/step_15";
+import { gpt2Tokenizer } from "#chain/step_23";
 import { useKernels } from "../../lib/kernels/index.ts";
 import { FIGURES, type FigureModel } from "../figures/book.ts";
 import { parseCommand } from "../cli/options.ts";
@@ -17,11 +18,11 @@ export const FIGURES_DIR = path.join(root, "book", "src", "figures");
 export function figureModel(preferGpt2: boolean): FigureModel {
   const gpt2 = path.join(root, "models", "gpt2");
   if (preferGpt2 && existsSync(path.join(gpt2, "model.safetensors")))
-    return { model: loadPretrained(gpt2), name: "GPT-2 124M (models/gpt2)", gpt2Vocabulary: true };
+    return { model: loadPretrained(gpt2), name: "GPT-2 124M (models/gpt2)", tokenizer: gpt2Tokenizer() };
   return {
     model: loadPretrained(SHIPPED_MODEL),
     name: "the course's small model (default-model/, trained on Moby-Dick)",
-    gpt2Vocabulary: true,
+    tokenizer: gpt2Tokenizer(),
   };
 }
 

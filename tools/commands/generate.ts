@@ -5,12 +5,13 @@ import { CheckpointError } from "../../lib/checkpoint.ts";
 import { useKernels } from "../../lib/kernels/index.ts";
 import { fromData, intTensor } from "../../lib/tensor.ts";
 import { isNotImplemented } from "../../lib/todo.ts";
-import { StreamingDecoder, decode, encode } from "../../lib/tokenizer.ts";
+import { StreamingDecoder, type TextTokenizer } from "../../lib/tokenizer.ts";
 import { refuseNonFiniteWeights } from "../cli/finite.ts";
 import { toNpy } from "../cli/npy.ts";
 import { UsageError, chosenChain, numberOption, parseCommand } from "../cli/options.ts";
 import { bar } from "../cli/progress.ts";
 import { PromptError, promptIds } from "../cli/prompt.ts";
+import { tokenizerFor } from "../cli/tokenizer.ts";
 import type { Candidate } from "../figures/inspect.ts";
 import { tokenLabel } from "../figures/svg.ts";
 import { SHIPPED_MODEL, defaultModel, downloadHint, resolveModelDir } from "../hub/models.ts";
@@ -134,16 +135,18 @@ async function loadModel(args: Args) {
     throw error;
   }
   refuseNonFiniteWeights(model, dir);
-  return { model, generate, generateWithCache };
+  const { tokenizer, description } = await tokenizerFor(dir, args.chain);
+  console.error(`(${description})`);
+  return { model, tokenizer, generate, generateWithCache };
 }
 type Loaded = Awaited<ReturnType<typeof loadModel>>;
 
 /** --attention and --logits-out: what the model does with the prompt, written to files. */
-async function describePrompt(args: Args, model: Loaded["model"], ids: number[]): Promise<void> {
+async function describePrompt(args: Args, { model, tokenizer }: Loaded, ids: number[]): Promise<void> {
   if (args.attention) {
     const { attentionMaps } = await import("../figures/inspect.ts");
     const { attentionSvg } = await import("../figures/attention.ts");
-    const labels = ids.map((id) => tokenLabel(decode([id]), id));
+    const labels = ids.map((id) => tokenLabel(tokenizer.decode([id])));
     const caption = `${args.chain === "mine" ? "your model" : "the reference model"} (${args.model}): the prompt's attention, every head of every layer`;
     writeFileSync(args.attention, attentionSvg(attentionMaps(model, ids), labels, caption));
     console.error(`wrote the prompt's attention maps to ${args.attention}`);
@@ -155,9 +158,9 @@ async function describePrompt(args: Args, model: Loaded["model"], ids: number[])
 }
 
 /** Continues the prompt, streaming text as it comes unless --json; all the ids and the seconds it took. */
-function continuePrompt(args: Args, { model, generate, generateWithCache }: Loaded, prompt: number[]) {
-  const stream = args.json ? null : new StreamingDecoder();
-  if (stream) process.stdout.write(typeof args.prompt === "string" ? args.prompt : decode(prompt));
+function continuePrompt(args: Args, { model, tokenizer, generate, generateWithCache }: Loaded, prompt: number[]) {
+  const stream = args.json ? null : new StreamingDecoder(tokenizer);
+  if (stream) process.stdout.write(typeof args.prompt === "string" ? args.prompt : tokenizer.decode(prompt));
   const options = {
     maxNewTokens: args.maxNewTokens,
     temperature: args.temperature,
@@ -180,7 +183,7 @@ function continuePrompt(args: Args, { model, generate, generateWithCache }: Load
 }
 
 /** --score: the model's loss on a text, cut into windows of its whole context (step 22's evaluate). */
-async function scoreText(file: string, model: Loaded["model"]): Promise<void> {
+async function scoreText(file: string, { model, tokenizer }: Loaded): Promise<void> {
   const { evaluate } = await import("#chain/step_22");
   let text: string;
   try {
@@ -188,13 +191,13 @@ async function scoreText(file: string, model: Loaded["model"]): Promise<void> {
   } catch (error) {
     throw new UsageError(`--score: cannot read ${file}: ${(error as Error).message}`);
   }
-  const tokens = Int32Array.from(encode(text));
+  const tokens = Int32Array.from(tokenizer.encode(text));
   const T = Math.min(model.config.n_positions, tokens.length - 1);
   if (T < 1) throw new UsageError(`--score: ${file} holds ${tokens.length} tokens; it takes at least 2`);
   const nats = evaluate(model, tokens, 1, T);
   const scored = tokens.subarray(1, 1 + Math.floor((tokens.length - 1) / T) * T);
   console.log(
-    `${file}: ${scored.length.toLocaleString("en-US")} tokens scored, ${nats.toFixed(3)} nats per token, ${bitsPerByte(nats, scored).toFixed(3)} bits per byte`,
+    `${file}: ${scored.length.toLocaleString("en-US")} tokens scored, ${nats.toFixed(3)} nats per token, ${bitsPerByte(nats, scored, tokenizer).toFixed(3)} bits per byte`,
   );
 }
 
@@ -202,18 +205,18 @@ async function main(argv: string[]): Promise<number> {
   const args = readCommandLine(argv);
   runOnChain(args.chain); // "#chain/..." resolves once per process: this one, or this command again on the other chain
   const loaded = await loadModel(args);
-  const { model } = loaded;
+  const { model, tokenizer } = loaded;
   if (args.score !== undefined) {
-    await scoreText(args.score, model);
+    await scoreText(args.score, loaded);
     return 0;
   }
   let prompt: number[];
   try {
-    prompt = promptIds(args.prompt, model.config);
+    prompt = promptIds(args.prompt, model.config, tokenizer);
   } catch (error) {
     throw error instanceof PromptError ? new UsageError(error.message) : error;
   }
-  await describePrompt(args, model, prompt);
+  await describePrompt(args, loaded, prompt);
   const { ids, seconds } = continuePrompt(args, loaded, prompt);
   const generated = ids.slice(prompt.length);
   const top = args.showTopK
@@ -230,7 +233,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(JSON.stringify({ prompt_ids: prompt, generated_ids: generated, ...topK }));
   } else {
     process.stdout.write("\n");
-    if (top) process.stdout.write(topKTable(generated, top, args.temperature));
+    if (top) process.stdout.write(topKTable(generated, top, args.temperature, tokenizer));
   }
   console.error(
     `${generated.length} tokens in ${seconds.toFixed(2)} s (${(generated.length / seconds).toFixed(1)} tokens/s)`,
@@ -252,8 +255,13 @@ try {
 }
 
 /** Each new token, then its candidates as bars: what the model weighed at that step. */
-function topKTable(generated: readonly number[], top: Candidate[][], temperature: number): string {
-  const quote = (id: number) => JSON.stringify(decode([id]));
+function topKTable(
+  generated: readonly number[],
+  top: Candidate[][],
+  temperature: number,
+  tokenizer: TextTokenizer,
+): string {
+  const quote = (id: number) => JSON.stringify(tokenizer.decode([id]));
   const how = temperature === 0 ? "greedy: the likeliest is chosen" : `drawn at temperature ${temperature}`;
   const lines = [`\nthe candidates for each new token (${how}):`];
   generated.forEach((id, i) => {

@@ -5,6 +5,7 @@ import path from "node:path";
 import { defaultModel, resolveModelDir } from "../hub/models.ts";
 import { refuseNonFiniteWeights } from "../cli/finite.ts";
 import { listen } from "../cli/listen.ts";
+import { tokenizerFor } from "../cli/tokenizer.ts";
 import { exitOnUnfinishedStep, runOnChain } from "../runner/chain.ts";
 import { UsageError, chosenChain, parseCommand } from "../cli/options.ts";
 
@@ -46,7 +47,9 @@ const name = path.isAbsolute(chosen.model) ? path.basename(chosen.model) : chose
 if (chosen.note) console.warn(chosen.note);
 const model = loadPretrained(dir);
 refuseNonFiniteWeights(model, dir);
-const server = completionServer({ model, name, log: (line) => console.log(line) });
+const tokens = await tokenizerFor(dir, chain);
+console.log(`(${tokens.description})`);
+const server = completionServer({ model, tokens, name, log: (line) => console.log(line) });
 await listen(
   server,
   values.host,

@@ -10,13 +10,13 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { CheckpointError } from "../../lib/checkpoint.ts";
 import { useKernels } from "../../lib/kernels/index.ts";
 import { Random } from "../../lib/random.ts";
-import { decode, encode } from "../../lib/tokenizer.ts";
 import { UsageError, chosenChain, numberOption, parseCommand } from "../cli/options.ts";
 import { StatusLine, bar } from "../cli/progress.ts";
+import { type ModelTokenizer, buildTokenizer, tokenizerFor, writeTokenizerFiles } from "../cli/tokenizer.ts";
 import { STEPS } from "../curriculum.ts";
 import { downloadHint, resolveModelDir } from "../hub/models.ts";
-import { exitOnUnfinishedStep, runOnChain } from "../runner/chain.ts";
-import { CORPORA, bitsPerByte, loadCorpus, type Corpus, type CorpusName } from "../train/corpus.ts";
+import { type Chain, exitOnUnfinishedStep, runOnChain } from "../runner/chain.ts";
+import { CORPORA, bitsPerByte, corpusTexts, loadCorpus, type Corpus, type CorpusName } from "../train/corpus.ts";
 import { RunFolder, RunFolderError } from "../train/run-folder.ts";
 
 const COMMAND = {
@@ -39,6 +39,11 @@ const COMMAND = {
       default: "moby-dick",
       value: CORPORA.join("|"),
       help: "what to train on (tools/train/corpus.ts)",
+    },
+    vocab: {
+      type: "string",
+      value: "N",
+      help: "train a tokenizer of N tokens on the corpus first (step 24), written beside the model; default: GPT-2's 50,257",
     },
     steps: { type: "string", default: "600", value: "N", help: "training steps in all (600: one pass over the book)" },
     minutes: { type: "string", default: "15", value: "M", help: "stop (and save) after M minutes; run again to go on" },
@@ -88,7 +93,10 @@ function readCommandLine(argv: string[]) {
     if (!(CORPORA as readonly string[]).includes(values.corpus))
       throw new UsageError(`--corpus must be one of ${CORPORA.join(", ")}, got ${JSON.stringify(values.corpus)}`);
     const corpus = values.corpus as CorpusName;
-    return { values, options, threads, minutes, chain: chosenChain(values.chain), from: values.from, corpus };
+    const vocab = values.vocab === undefined ? undefined : n("vocab", { low: 257, high: 65536 });
+    if (vocab !== undefined && values.from !== undefined)
+      throw new UsageError("--vocab trains a new tokenizer for a new model; a model given with --from keeps its own");
+    return { values, options, threads, minutes, chain: chosenChain(values.chain), from: values.from, corpus, vocab };
   });
 }
 type Options = ReturnType<typeof readCommandLine>["options"];
@@ -119,12 +127,12 @@ interface State {
   from?: string;
 }
 
-/** On your chain: steps 17–22 must pass their checks, or the run would train with a wrong step. */
-async function refuseFailingSteps(): Promise<boolean> {
+/** On your chain: steps 17–22 (and 23–24 for --vocab) must pass their checks, or the run would train with a wrong step. */
+async function refuseFailingSteps(last: "22" | "24"): Promise<boolean> {
   // The checker runs its checks on one thread (it sets GPT2_THREADS on import); training wants every core.
   const threads = process.env.GPT2_THREADS;
   const { surveySteps } = await import("../runner/checks.ts");
-  const training = STEPS.filter((s) => s.nn >= "17" && s.nn <= "22");
+  const training = STEPS.filter((s) => s.nn >= "17" && s.nn <= last);
   const outcomes = await surveySteps(training, "mine");
   if (threads === undefined) delete process.env.GPT2_THREADS;
   else process.env.GPT2_THREADS = threads;
@@ -134,7 +142,7 @@ async function refuseFailingSteps(): Promise<boolean> {
     const how =
       outcome.status === "not started" ? "is not started" : `passes ${outcome.passed} of ${outcome.total} checks`;
     console.error(
-      `npm run train --chain=mine trains with your steps 17–22, and step ${outcome.nn} ${how}: finish it (npm run s${outcome.nn}), or leave out --chain=mine to train with the reference.`,
+      `npm run train --chain=mine trains with your steps 17–${last}, and step ${outcome.nn} ${how}: finish it (npm run s${outcome.nn}), or leave out --chain=mine to train with the reference.`,
     );
     return false;
   }
@@ -142,7 +150,14 @@ async function refuseFailingSteps(): Promise<boolean> {
 }
 
 /** The run saved in the folder, continued; or a pretrained model to fine-tune; or a new model. */
-function startOrResume(folder: RunFolder, fresh: boolean, from: string | undefined, options: Options, steps: Steps) {
+function startOrResume(
+  folder: RunFolder,
+  fresh: boolean,
+  from: string | undefined,
+  options: Options,
+  steps: Steps,
+  tokens: ModelTokenizer,
+) {
   const saved = fresh ? undefined : folder.readState<State>();
   if (saved) {
     // The model's shape comes from the run; how to go on (steps, batch, lr, evaluation) from this command.
@@ -153,8 +168,9 @@ function startOrResume(folder: RunFolder, fresh: boolean, from: string | undefin
     );
     return { state: saved, model: steps.loadPretrained(folder.dir) as Model, saved: true };
   }
-  if (from !== undefined) return fineTune(from, options, steps);
+  if (from !== undefined) return fineTune(from, options, steps, tokens);
   const config = new steps.GPT2Config({
+    vocab_size: tokens.vocabSize,
     n_embd: options.nEmbd,
     n_layer: options.nLayer,
     n_head: options.nHead,
@@ -168,11 +184,8 @@ function startOrResume(folder: RunFolder, fresh: boolean, from: string | undefin
   return { state, model, saved: false };
 }
 
-/** The tokens npm run train reads are GPT-2's (lib/tokenizer.ts). */
-const GPT2_VOCABULARY = 50257;
-
 /** A Hugging Face checkpoint as the starting point: its shape, and windows no longer than its context. */
-function fineTune(from: string, options: Options, steps: Steps) {
+function fineTune(from: string, options: Options, steps: Steps, tokens: ModelTokenizer) {
   const dir = resolveModelDir(from);
   let model: Model;
   try {
@@ -183,9 +196,9 @@ function fineTune(from: string, options: Options, steps: Steps) {
     throw error;
   }
   const { n_embd, n_layer, n_head, n_positions, vocab_size } = model.config;
-  if (vocab_size < GPT2_VOCABULARY)
+  if (vocab_size < tokens.vocabSize)
     throw new CheckpointError(
-      `${from} has a vocabulary of ${vocab_size} tokens; npm run train feeds it GPT-2's ${GPT2_VOCABULARY.toLocaleString("en-US")}: fine-tune a model with GPT-2's vocabulary.`,
+      `${from} has a vocabulary of ${vocab_size} tokens, but ${tokens.own ? "its own tokenizer" : "GPT-2's tokenizer (it has no vocab.json and merges.txt of its own)"} has ${tokens.vocabSize.toLocaleString("en-US")}: fine-tune a model whose vocabulary fits its tokenizer.`,
     );
   Object.assign(options, {
     nEmbd: n_embd,
@@ -200,23 +213,65 @@ function fineTune(from: string, options: Options, steps: Steps) {
   return { state, model, saved: false };
 }
 
+/**
+ * The run's tokenizer: a saved run's or a --from model's own (GPT-2's when it has none), or one of
+ * --vocab tokens trained on the corpus's training text by step 24, or GPT-2's.
+ */
+async function chooseTokenizer(run: {
+  folder: RunFolder;
+  fresh: boolean;
+  from?: string;
+  vocab?: number;
+  corpusName: CorpusName;
+  chain: Chain;
+}): Promise<ModelTokenizer> {
+  const { folder, from, vocab, chain } = run;
+  if (from !== undefined) return tokenizerFor(resolveModelDir(from), chain);
+  if (!run.fresh && folder.readState() !== undefined) {
+    const tokens = await tokenizerFor(folder.dir, chain);
+    if (vocab !== undefined && tokens.vocabSize !== vocab)
+      throw new UsageError(
+        `the run in ${folder.out} has ${tokens.own ? `its own tokenizer of ${tokens.vocabSize} tokens` : "GPT-2's tokenizer"}, not one of ${vocab}: start again with --fresh, or choose another folder with --out DIR`,
+      );
+    return tokens;
+  }
+  if (vocab === undefined) return buildTokenizer(null, chain);
+  const { trainBPE } = await import("#chain/step_24");
+  const texts = corpusTexts(run.corpusName);
+  const status = new StatusLine();
+  const started = performance.now();
+  const files = trainBPE(texts.train.join("\n"), vocab, (done, total) => {
+    if (done % 64 === 0 || done === total)
+      status.update(`training a tokenizer: [${bar(done / total, 24)}] merge ${done}/${total}`);
+  });
+  status.clear();
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`trained a tokenizer of ${files.vocab.size} tokens on ${texts.name} in ${seconds} s (step 24)`);
+  return buildTokenizer({ files, name: `a tokenizer trained on ${texts.name}` }, chain);
+}
+
 /** Held-out loss on the first 16 windows (the same text every time, and seconds rather than minutes), and a sample. */
-function evaluateNow(model: Model, steps: Steps, corpus: Corpus, state: State) {
+function evaluateNow({ model, steps, corpus, state, tokens }: Run) {
   const { batch, context } = state.options;
   const windows = corpus.heldOut.subarray(0, 16 * context + 1);
   const validation = steps.evaluate(model, windows, batch, context);
   const scored = windows.subarray(1, 1 + Math.floor((windows.length - 1) / context) * context);
-  const ids = steps.generate(model, encode("Call me"), { maxNewTokens: 24, temperature: 0.8, seed: state.step });
-  const text = decode(ids).replace(/\s+/g, " ");
+  const { tokenizer } = tokens;
+  const ids = steps.generate(model, tokenizer.encode("Call me"), {
+    maxNewTokens: 24,
+    temperature: 0.8,
+    seed: state.step,
+  });
+  const text = tokenizer.decode(ids).replace(/\s+/g, " ");
   state.samples.push({ step: state.step, text });
-  return { validation, bitsPerByte: bitsPerByte(validation, scored), text };
+  return { validation, bitsPerByte: bitsPerByte(validation, scored, tokenizer), text };
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, options, threads, minutes, chain, from, corpus: corpusName } = readCommandLine(argv);
+  const { values, options, threads, minutes, chain, from, corpus: corpusName, vocab } = readCommandLine(argv);
   runOnChain(chain);
   exitOnUnfinishedStep("npm run train");
-  if (chain === "mine" && !(await refuseFailingSteps())) return 1;
+  if (chain === "mine" && !(await refuseFailingSteps(vocab === undefined ? "22" : "24"))) return 1;
   if (threads !== undefined) {
     try {
       useKernels("wasm", threads);
@@ -226,8 +281,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const steps = await loadSteps();
   const folder = new RunFolder(values.out);
-  const corpus = loadCorpus(corpusName);
-  const { state, model, saved } = startOrResume(folder, values.fresh, from, options, steps);
+  const tokens = await chooseTokenizer({ folder, fresh: values.fresh, from, vocab, corpusName, chain });
+  console.log(`(${tokens.description})`);
+  const corpus = loadCorpus(corpusName, tokens.tokenizer);
+  const { state, model, saved } = startOrResume(folder, values.fresh, from, options, steps, tokens);
   console.log(
     `${corpus.name}: ${corpus.train.length.toLocaleString("en-US")} tokens to train on, ${corpus.heldOut.length.toLocaleString("en-US")} held out`,
   );
@@ -238,14 +295,15 @@ async function main(argv: string[]): Promise<number> {
     stopping = true;
     process.stderr.write("\nstopping after this step (Ctrl-C again to stop at once)…\n");
   });
-  const done = await trainUntil(() => stopping || Date.now() >= stopAt, { model, steps, corpus, state, folder }, saved);
+  const run = { model, steps, corpus, state, folder, tokens };
+  const done = await trainUntil(() => stopping || Date.now() >= stopAt, run, saved);
   if (values.ship) {
     folder.ship(values.ship);
     console.log(`shipped a bfloat16 copy to ${values.ship}`);
   }
   const why = stopping ? "stopped" : done ? "finished" : "out of time";
   console.log(
-    `${why} at step ${state.step}: saved to ${values.out} (config.json, model.safetensors, training.json, loss.svg).`,
+    `${why} at step ${state.step}: saved to ${values.out} (config.json, model.safetensors, ${tokens.own ? "vocab.json, merges.txt, " : ""}training.json, loss.svg).`,
   );
   const tryIt = chain === "mine" ? "npm run gpt2" : "npm run main";
   console.log(done ? `Try it: ${tryIt} -- "Call me" --model ${values.out}` : "Run the same command again to continue.");
@@ -258,6 +316,7 @@ interface Run {
   corpus: Corpus;
   state: State;
   folder: RunFolder;
+  tokens: ModelTokenizer;
 }
 
 /** AdamW as GPT-2 was trained (β 0.9/0.95, decoupled weight decay 0.1) and its schedule: warmup, then a cosine to a tenth. */
@@ -269,7 +328,7 @@ function optimizerFor({ model, steps, state: { options } }: Run) {
 
 /** Trains until the last step or until `stop()` says so; evaluates and saves on the way and at the end. Whether all steps ran. */
 async function trainUntil(stop: () => boolean, run: Run, alreadySaved: boolean): Promise<boolean> {
-  const { model, steps, corpus, state, folder } = run;
+  const { model, steps, state, folder, tokens } = run;
   const { options } = state;
   const { optimizer, schedule } = optimizerFor(run);
   const rng = new Random(options.seed + state.step); // a resumed run draws new windows, not the first ones again
@@ -279,7 +338,7 @@ async function trainUntil(stop: () => boolean, run: Run, alreadySaved: boolean):
   let evaluatedStep = -1;
   const firstStep = state.step;
   const report = () => {
-    const { validation, bitsPerByte, text } = evaluateNow(model, steps, corpus, state);
+    const { validation, bitsPerByte, text } = evaluateNow(run);
     Object.assign(state.history.at(-1) ?? {}, { validation, bitsPerByte });
     const rate = meter.tokens / ((performance.now() - meter.start) / 1000);
     status.clear();
@@ -290,7 +349,10 @@ async function trainUntil(stop: () => boolean, run: Run, alreadySaved: boolean):
     evaluatedStep = state.step;
   };
   const save = () => {
-    folder.save((dir) => steps.saveCheckpoint(model, dir, { trained_steps: String(state.step) }), state);
+    folder.save((dir) => {
+      steps.saveCheckpoint(model, dir, { trained_steps: String(state.step) });
+      if (tokens.own) writeTokenizerFiles(dir, tokens.own);
+    }, state);
     savedStep = state.step;
   };
   // A periodic save that fails (a full disk) is said and training goes on: the next may succeed.
@@ -306,7 +368,7 @@ async function trainUntil(stop: () => boolean, run: Run, alreadySaved: boolean):
   while (state.step < options.steps && !stop()) {
     const started = performance.now();
     const lr = steps.learningRate(state.step, schedule);
-    const batch = steps.randomBatch(corpus.train, options.batch, options.context, rng);
+    const batch = steps.randomBatch(run.corpus.train, options.batch, options.context, rng);
     const { loss } = steps.trainStep(model, optimizer, batch, { lr, clip: 1 });
     state.step++;
     state.seconds += (performance.now() - started) / 1000;

@@ -13,7 +13,7 @@ import { crossEntropy } from "#chain/step_17";
 import { learningRate } from "#chain/step_21";
 import { withoutInit } from "../../lib/random.ts";
 import { fromData, intTensor } from "../../lib/tensor.ts";
-import { decode, encode } from "../../lib/tokenizer.ts";
+import type { TextTokenizer } from "../../lib/tokenizer.ts";
 import { attentionMaps, residualSizes, topCandidates } from "./inspect.ts";
 import { attentionSvg } from "./attention.ts";
 import { figure, plotFigure, tokenLabel, type FigureOptions } from "./svg.ts";
@@ -22,21 +22,16 @@ import { figure, plotFigure, tokenLabel, type FigureOptions } from "./svg.ts";
 export interface FigureModel {
   model: GPT2LMHeadModel;
   name: string;
-  /** Whether ids are GPT-2's tokens (so they can be shown as text). */
-  gpt2Vocabulary: boolean;
+  /** The model's tokenizer: the prompt's ids, and the tokens' text on the axes. */
+  tokenizer: TextTokenizer;
 }
 
 const PROMPT = "The quick brown fox jumps over the lazy dog because";
 
-/** The prompt the pictures use: GPT-2's tokens of PROMPT, or a fixed run of ids the tiny model knows. */
-function promptIds({ model, gpt2Vocabulary }: FigureModel): number[] {
-  if (gpt2Vocabulary) return encode(PROMPT);
-  const { vocab_size, n_positions } = model.config;
-  return Array.from({ length: Math.min(10, n_positions) }, (_, i) => (7 * i + 3) % vocab_size);
-}
+/** The prompt the pictures use, in the model's tokens. */
+const promptIds = (fm: FigureModel) => fm.tokenizer.encode(PROMPT);
 
-const labelsOf = (fm: FigureModel, ids: readonly number[]) =>
-  ids.map((id) => tokenLabel(fm.gpt2Vocabulary ? decode([id]) : null, id));
+const labelsOf = (fm: FigureModel, ids: readonly number[]) => ids.map((id) => tokenLabel(fm.tokenizer.decode([id])));
 const fmt = (n: number) => n.toLocaleString("en-US");
 
 /** Embeddings → n_layer blocks → ln_f → head, with shapes and parameter counts, for GPT-2 124M's configuration. */
@@ -191,7 +186,7 @@ function temperatureFigure(fm: FigureModel): string {
   const data = [0.7, 1.5].flatMap((temperature) =>
     topCandidates(logits, temperature, 10).map(({ id, probability }) => ({
       temperature: `temperature ${temperature}`,
-      token: tokenLabel(fm.gpt2Vocabulary ? decode([id]) : null, id),
+      token: tokenLabel(fm.tokenizer.decode([id])),
       probability,
     })),
   );
@@ -214,8 +209,7 @@ function temperatureFigure(fm: FigureModel): string {
       Plot.ruleX([0]),
     ],
   };
-  const prompt = fm.gpt2Vocabulary ? `"${PROMPT}"` : `ids ${ids.join(",")}`;
-  return plotFigure(options, `${fm.name}: the 10 likeliest next tokens after ${prompt}`);
+  return plotFigure(options, `${fm.name}: the 10 likeliest next tokens after "${PROMPT}"`);
 }
 
 /** Step 17: the loss at each position of one window of text. */

@@ -27,9 +27,8 @@ export function figure(inner: string, width: number, height: number, caption: st
   ].join("\n");
 }
 
-/** Token text for an axis: visible spaces and newlines, shortened, or the id for a model without GPT-2's vocabulary. */
-export function tokenLabel(text: string | null, id: number): string {
-  if (text === null) return `#${id}`;
+/** Token text for an axis: visible spaces and newlines, shortened. */
+export function tokenLabel(text: string): string {
   const shown = text.replace(/ /g, "·").replace(/\n/g, "⏎");
   return shown.length > 12 ? `${shown.slice(0, 11)}…` : shown;
 }

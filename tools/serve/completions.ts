@@ -5,14 +5,15 @@
 // that is what lets tokens stream out and a client that hangs up stop its generation.
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { GPT2LMHeadModel } from "#chain/step_13";
-import { END_OF_TEXT, nextTokenLogits, sampleNextToken } from "#chain/step_14";
+import { nextTokenLogits, sampleNextToken } from "#chain/step_14";
 import { forwardWithCache, type KVCache } from "#chain/step_16";
 import * as F from "../../lib/functional.ts";
 import { Random } from "../../lib/random.ts";
 import { intTensor, type Tensor } from "../../lib/tensor.ts";
 import { isNotImplemented } from "../../lib/todo.ts";
-import { decode } from "../../lib/tokenizer.ts";
+import type { TextTokenizer } from "../../lib/tokenizer.ts";
 import { PromptError, promptIds } from "../cli/prompt.ts";
+import type { ModelTokenizer } from "../cli/tokenizer.ts";
 import { likeliest, nextTokenDistribution, type Candidate } from "../figures/inspect.ts";
 
 /** A request the client got wrong: answered with `status` and OpenAI's error shape, naming the field. */
@@ -51,7 +52,7 @@ const NOT_IMPLEMENTED: Record<string, unknown> = {
 };
 
 /** Checks a parsed JSON body against the model, field by field, in OpenAI's terms. */
-export function parseRequest(body: unknown, model: GPT2LMHeadModel): CompletionRequest {
+export function parseRequest(body: unknown, model: GPT2LMHeadModel, tokenizer: TextTokenizer): CompletionRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body))
     throw new RequestError(400, null, 'the body must be a JSON object, e.g. {"prompt": "Hello", "max_tokens": 16}');
   const b = body as Record<string, unknown>;
@@ -68,7 +69,7 @@ export function parseRequest(body: unknown, model: GPT2LMHeadModel): CompletionR
     throw new RequestError(400, "prompt", "prompt must be a string or an array of token ids");
   let ids: number[];
   try {
-    ids = promptIds(b.prompt as string | number[], model.config);
+    ids = promptIds(b.prompt as string | number[], model.config, tokenizer);
   } catch (error) {
     if (!(error instanceof PromptError)) throw error;
     throw new RequestError(400, "prompt", error.message);
@@ -116,6 +117,7 @@ export interface GeneratedToken {
  */
 export async function* generateTokens(
   model: GPT2LMHeadModel,
+  { tokenizer, endOfText }: Pick<ModelTokenizer, "tokenizer" | "endOfText">,
   request: CompletionRequest,
   stopped: () => boolean,
 ): AsyncGenerator<GeneratedToken> {
@@ -144,20 +146,22 @@ export async function* generateTokens(
     const distribution = request.logprobs ? nextTokenDistribution(logits, request.temperature) : null;
     yield {
       id,
-      text: decode([id]),
+      text: tokenizer.decode([id]),
       probability: distribution ? distribution[id] : Number.NaN,
       top: distribution ? likeliest(distribution, request.logprobs) : [],
     };
-    if (request.stop && id === END_OF_TEXT) return;
+    if (request.stop && id === endOfText) return;
     await nextTurn(); // let the socket write, and notice a client that went away
   }
 }
 
 /** OpenAI's `logprobs` object for some tokens (natural logarithms of the probabilities). */
-export function logprobsOf(tokens: readonly GeneratedToken[]) {
+export function logprobsOf(tokens: readonly GeneratedToken[], tokenizer: TextTokenizer) {
   return {
     tokens: tokens.map((t) => t.text),
     token_logprobs: tokens.map((t) => Math.log(t.probability)),
-    top_logprobs: tokens.map((t) => Object.fromEntries(t.top.map((c) => [decode([c.id]), Math.log(c.probability)]))),
+    top_logprobs: tokens.map((t) =>
+      Object.fromEntries(t.top.map((c) => [tokenizer.decode([c.id]), Math.log(c.probability)])),
+    ),
   };
 }

@@ -5,7 +5,8 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { GPT2LMHeadModel } from "#chain/step_13";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { StreamingDecoder, decode } from "../../lib/tokenizer.ts";
+import { StreamingDecoder, type TextTokenizer } from "../../lib/tokenizer.ts";
+import type { ModelTokenizer } from "../cli/tokenizer.ts";
 import { tokenLabel } from "../figures/svg.ts";
 import { queryAttentionSvg } from "../figures/attention.ts";
 import { attentionMaps } from "../figures/inspect.ts";
@@ -16,6 +17,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 export interface ServerOptions {
   model: GPT2LMHeadModel;
+  /** The model's tokenizer (tools/cli/tokenizer.ts). */
+  tokens: Pick<ModelTokenizer, "tokenizer" | "endOfText">;
   /** The name clients see in "model" fields, e.g. "gpt2". */
   name: string;
   /** One line per finished or stopped generation, e.g. for the terminal. */
@@ -33,12 +36,14 @@ type Completion = ReturnType<typeof parseRequest>;
 
 class CompletionService {
   private readonly model: GPT2LMHeadModel;
+  private readonly tokens: ServerOptions["tokens"];
   private readonly name: string;
   private readonly log: (line: string) => void;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor({ model, name, log = () => {} }: ServerOptions) {
+  constructor({ model, tokens, name, log = () => {} }: ServerOptions) {
     this.model = model;
+    this.tokens = tokens;
     this.name = name;
     this.log = log;
   }
@@ -68,7 +73,7 @@ class CompletionService {
       json(res, 200, { object: "list", data: [{ id: this.name, object: "model", owned_by: "gpt2-from-scratch-ts" }] });
     } else if (url.pathname === "/v1/completions") {
       if (req.method !== "POST") throw new RequestError(405, null, "use POST for /v1/completions");
-      const request = parseRequest(await readJson(req), this.model);
+      const request = parseRequest(await readJson(req), this.model, this.tokens.tokenizer);
       await this.inTurn(() => this.complete(req, res, request));
     } else if (url.pathname === "/v1/attention") {
       if (req.method !== "POST") throw new RequestError(405, null, "use POST for /v1/attention");
@@ -103,17 +108,22 @@ class CompletionService {
     };
     const tokens: GeneratedToken[] = [];
     // Streamed text holds back a character split across tokens until its last byte arrives.
-    const text = new StreamingDecoder();
+    const { tokenizer } = this.tokens;
+    const text = new StreamingDecoder(tokenizer);
     if (request.stream)
       res.writeHead(200, {
         "content-type": "text/event-stream",
         "cache-control": "no-cache",
         connection: "keep-alive",
       });
-    for await (const token of generateTokens(this.model, request, () => gone)) {
+    for await (const token of generateTokens(this.model, this.tokens, request, () => gone)) {
       tokens.push(token);
       if (!request.stream) continue;
-      const chunk = { ...head, choices: [choice(request, text.push(token.id), [token], null)], gpt2: extension(token) };
+      const chunk = {
+        ...head,
+        choices: [choice(request, text.push(token.id), [token], null, tokenizer)],
+        gpt2: extension(token, tokenizer),
+      };
       res.write(`data: ${JSON.stringify(chunk)}\n\n`);
     }
     if (gone) {
@@ -128,15 +138,15 @@ class CompletionService {
       total_tokens: request.ids.length + tokens.length,
     };
     if (request.stream) {
-      const last = { ...head, choices: [choice(request, text.flush(), [], finish)], usage };
+      const last = { ...head, choices: [choice(request, text.flush(), [], finish, tokenizer)], usage };
       res.end(`data: ${JSON.stringify(last)}\n\ndata: [DONE]\n\n`);
     } else {
-      const all = choice(request, decode(tokens.map((t) => t.id)), tokens, finish);
+      const all = choice(request, tokenizer.decode(tokens.map((t) => t.id)), tokens, finish, tokenizer);
       json(res, 200, {
         ...head,
         choices: [all],
         usage,
-        gpt2: { prompt_ids: request.ids, tokens: tokens.map(extension) },
+        gpt2: { prompt_ids: request.ids, tokens: tokens.map((t) => extension(t, tokenizer)) },
       });
     }
   }
@@ -155,23 +165,31 @@ class CompletionService {
       );
     // The token at `position` was predicted by the query at position − 1, over (at most) the last n_positions tokens.
     const context = ids.slice(Math.max(0, position - n_positions), position) as number[];
-    const labels = context.map((id) => tokenLabel(decode([id]), id));
-    const caption = `${this.name}: what each head read when ${JSON.stringify(decode([ids[position]]))} came next`;
+    const { tokenizer } = this.tokens;
+    const labels = context.map((id) => tokenLabel(tokenizer.decode([id])));
+    const caption = `${this.name}: what each head read when ${JSON.stringify(tokenizer.decode([ids[position]]))} came next`;
     return queryAttentionSvg(attentionMaps(this.model, context), context.length - 1, labels, caption);
   }
 }
 
 /** One of OpenAI's `choices`: the text, and the logprobs of its tokens when they were asked for. */
-function choice(request: Completion, text: string, tokens: GeneratedToken[], finish: string | null) {
-  return { text, index: 0, logprobs: request.logprobs ? logprobsOf(tokens) : null, finish_reason: finish };
+function choice(
+  request: Completion,
+  text: string,
+  tokens: GeneratedToken[],
+  finish: string | null,
+  tokenizer: TextTokenizer,
+) {
+  const logprobs = request.logprobs ? logprobsOf(tokens, tokenizer) : null;
+  return { text, index: 0, logprobs, finish_reason: finish };
 }
 
 /** The token as the playground needs it: id, text and candidates. */
-const extension = (t: GeneratedToken) => ({
+const extension = (t: GeneratedToken, tokenizer: TextTokenizer) => ({
   id: t.id,
   text: t.text,
   probability: t.probability,
-  top: t.top.map((c) => ({ id: c.id, text: decode([c.id]), probability: c.probability })),
+  top: t.top.map((c) => ({ id: c.id, text: tokenizer.decode([c.id]), probability: c.probability })),
 });
 
 function json(res: ServerResponse, status: number, body: unknown): void {

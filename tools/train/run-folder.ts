@@ -80,7 +80,8 @@ export class RunFolder {
     mkdirSync(to, { recursive: true });
     const { tensors, metadata } = parseSafetensors(readFileSync(path.join(this.dir, "model.safetensors")));
     writeSafetensors(path.join(to, "model.safetensors"), tensors as Record<string, Tensor>, metadata, "BF16");
-    for (const file of ["config.json", "training.json", "loss.svg"])
-      writeFileSync(path.join(to, file), readFileSync(path.join(this.dir, file)));
+    for (const file of ["config.json", "training.json", "loss.svg", "vocab.json", "merges.txt"])
+      if (existsSync(path.join(this.dir, file)))
+        writeFileSync(path.join(to, file), readFileSync(path.join(this.dir, file)));
   }
 }
