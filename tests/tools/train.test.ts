@@ -219,7 +219,7 @@ describe("Ctrl-C twice", () => {
 });
 
 describe("--vocab N: a tokenizer of its own", () => {
-  it("trains one on the corpus first (step 24), writes it beside the model, and npm run main reads with it", async () => {
+  it("trains one on the corpus first (step 24), writes it beside the model, and npm run main reads and scores with it", async () => {
     const dir = path.join(mkdtempSync(path.join(tmpdir(), "train-vocab-")), "run");
     const flags = ["--out", dir, "--vocab", "300", "--steps", "2", "--eval-every", "2", ...TINY];
     const run = await runTool("train", flags);
@@ -242,6 +242,9 @@ describe("--vocab N: a tokenizer of its own", () => {
     expect(generated.code, generated.out).toBe(0);
     expect(generated.stderr).toMatch(/\(run's own tokenizer \(300 tokens\), by the reference step 23\)/);
     expect(generated.stdout).toMatch(/^Call me/);
+    // Scored per byte on text no run trains on, with the model's own tokenizer (the chapter's experiment).
+    const scored = await runTool("generate", ["--chain=reference", "--model", dir, "--score", "modern-english"]);
+    expect(scored.stdout).toMatch(/^modern-english: [\d,]+ tokens scored, [\d.]+ nats per token, [\d.]+ bits per byte/);
     // The same folder with another size: the run's vocabulary is part of its model.
     const other = await runTool("train", ["--out", dir, "--vocab", "400", "--steps", "4", ...TINY]);
     expect(other.code).toBe(2);

@@ -16,7 +16,10 @@ import type { Candidate } from "../figures/inspect.ts";
 import { tokenLabel } from "../figures/svg.ts";
 import { SHIPPED_MODEL, defaultModel, downloadHint, resolveModelDir } from "../hub/models.ts";
 import { runOnChain } from "../runner/chain.ts";
-import { bitsPerByte } from "../train/corpus.ts";
+import { bitsPerByte, modernEnglish } from "../train/corpus.ts";
+
+/** --score's name for the text no corpus trains on (tools/train/corpus.ts). */
+const MODERN_ENGLISH = "modern-english";
 
 const COMMAND = {
   usage: `npm run main -- "prompt" [options]      (the reference model)
@@ -59,8 +62,8 @@ const COMMAND = {
     },
     score: {
       type: "string",
-      value: "FILE.txt",
-      help: "instead of writing, say how well the model predicts FILE.txt: nats per token and bits per byte",
+      value: "FILE.txt|modern-english",
+      help: "instead of writing, say how well the model predicts FILE.txt (or modern-english: the State of the Union addresses from 2010 on, which npm run train never reads): nats per token and bits per byte",
     },
     chain: {
       type: "string",
@@ -187,7 +190,7 @@ async function scoreText(file: string, { model, tokenizer }: Loaded): Promise<vo
   const { evaluate } = await import("#chain/step_22");
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = file === MODERN_ENGLISH ? modernEnglish() : readFileSync(file, "utf8");
   } catch (error) {
     throw new UsageError(`--score: cannot read ${file}: ${(error as Error).message}`);
   }
