@@ -132,6 +132,11 @@ describe("the book in Chromium", () => {
     expect(response?.status()).toBe(200);
     expect(await page.locator("#content h1").count()).toBeGreaterThanOrEqual(STEPS.length + 2);
     expect(await page.locator("#content").innerText()).toContain("Cross-entropy loss");
+    // On paper: the chapters only, without the sidebar, the top bar or the copy buttons.
+    await page.emulateMedia({ media: "print" });
+    for (const chrome of ["#sidebar", "#topbar", ".pager", "#content pre .copy"])
+      expect(await page.locator(chrome).first().isVisible(), chrome).toBe(false);
+    await page.emulateMedia({ media: "screen" });
   });
 
   it("shows comments in code at 4.5:1 or more, in both themes", async () => {

@@ -271,6 +271,64 @@ describe("building", () => {
   });
 });
 
+describe("book.toml's [output.html]", () => {
+  const chapters = {
+    "src/SUMMARY.md": "- [A](a.md)\n- [B](part/b.md)\n",
+    "src/a.md": "# A\n",
+    "src/part/b.md": "# B\n",
+  };
+  const links = (html: string) =>
+    [...html.matchAll(/<a id="(git-repository-link|edit-link)"[^>]* href="([^"]*)"/g)].map(([, id, href]) => [
+      id,
+      href,
+    ]);
+
+  it("git-repository-url and edit-url-template give the top bar's links, {path} as mdBook fills it", async () => {
+    const dir = sampleBook({
+      ...chapters,
+      "book.toml": [
+        "[book]",
+        'title = "Sample"',
+        "[output.html]",
+        'git-repository-url = "https://example.org/me/book"',
+        'edit-url-template = "https://example.org/me/book/edit/main/docs/{path}"',
+      ].join("\n"),
+    });
+    const { outDir } = await buildBook({ bookDir: dir });
+    const repository = ["git-repository-link", "https://example.org/me/book"];
+    expect(links(readFileSync(path.join(outDir, "part/b.html"), "utf8"))).toEqual([
+      repository,
+      ["edit-link", "https://example.org/me/book/edit/main/docs/src/part/b.md"],
+    ]);
+    // The whole book on one page has no single source to edit.
+    expect(links(readFileSync(path.join(outDir, "print.html"), "utf8"))).toEqual([repository]);
+  });
+
+  it("shows neither link when they are unset or empty, as the real book.toml has them", async () => {
+    const dir = sampleBook({
+      ...chapters,
+      "book.toml": '[book]\ntitle = "S"\n[output.html]\ngit-repository-url = ""\n',
+    });
+    const { outDir } = await buildBook({ bookDir: dir });
+    expect(links(readFileSync(path.join(outDir, "a.html"), "utf8"))).toEqual([]);
+  });
+
+  it("default-theme and preferred-dark-theme choose the theme for each system mode; an unknown one fails", async () => {
+    const themes = async (settings: string) => {
+      const dir = sampleBook({ ...chapters, "book.toml": `[book]\ntitle = "S"\n[output.html]\n${settings}\n` });
+      const { outDir } = await buildBook({ bookDir: dir });
+      return readFileSync(path.join(outDir, "a.html"), "utf8").match(/BOOK_THEMES = (\{[^}]*\})/)![1];
+    };
+    expect(await themes("")).toBe('{"light":"light","dark":"dark"}');
+    expect(await themes('default-theme = "ayu"\npreferred-dark-theme = "rust"')).toBe(
+      '{"light":"dark","dark":"light"}',
+    );
+    expect(
+      await buildError({ ...chapters, "book.toml": '[book]\ntitle = "S"\n[output.html]\ndefault-theme = "sepia"\n' }),
+    ).toMatch(/^book\.toml:4: default-theme = "sepia": mdBook's themes are light, rust, coal, navy, ayu/);
+  });
+});
+
 describe("step chapters", () => {
   const steps = readdirSync(path.join(root, "tests")).flatMap((f) => /^step_(\d\d)\.test\.ts$/.exec(f)?.[1] ?? []);
 

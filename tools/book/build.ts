@@ -1,6 +1,7 @@
 // Builds the book in book/ into a static site: one page per SUMMARY chapter with a sidebar,
 // previous/next links, light and dark themes, search, copy buttons, math and highlighting.
-// The same sources build with `mdbook serve book`; this builder needs only npm packages.
+// The same sources build with `mdbook serve book`; this builder needs only npm packages, and reads
+// the [output.html] settings of book.toml that a reader sees (themes, repository and edit links).
 // Every broken reference fails the build with its file and line.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -10,7 +11,17 @@ import MiniSearch from "minisearch";
 import { parse as parseToml } from "smol-toml";
 import { BookError } from "./errors.ts";
 import { expandIncludes, includedFiles } from "./include.ts";
-import { escapeHtml, htmlPath, layout, numbered, SEARCH_OPTIONS, sidebar } from "./layout.ts";
+import {
+  escapeHtml,
+  htmlPath,
+  layout,
+  MDBOOK_THEMES,
+  numbered,
+  SEARCH_OPTIONS,
+  type Site,
+  sidebar,
+  type Theme,
+} from "./layout.ts";
 import { createRenderer, type RenderedChapter } from "./render.ts";
 import { numberByStep, pages, parseSummary, type SummaryItem, stepOf } from "./summary.ts";
 
@@ -40,14 +51,31 @@ interface BookConfig {
   title: string;
   srcDir: string;
   outDir: string;
+  themes: Site["themes"];
+  repositoryUrl: string | null;
+  /** A chapter's "Suggest an edit" address, when book.toml has an edit-url-template. */
+  editUrl: (chapterPath: string) => string | undefined;
+}
+
+/** The [output.html] settings this builder reads as mdBook does; the others are mdBook's alone. */
+interface HtmlToml {
+  "default-theme"?: string;
+  "preferred-dark-theme"?: string;
+  "git-repository-url"?: string;
+  "edit-url-template"?: string;
 }
 
 function readConfig(bookDir: string): BookConfig {
   const file = path.join(bookDir, "book.toml");
   if (!existsSync(file)) throw new BookError(file, 1, "book.toml not found");
-  let toml: { book?: { title?: string; src?: string }; build?: { "build-dir"?: string } };
+  const text = readFileSync(file, "utf8");
+  let toml: {
+    book?: { title?: string; src?: string };
+    build?: { "build-dir"?: string };
+    output?: { html?: HtmlToml };
+  };
   try {
-    toml = parseToml(readFileSync(file, "utf8")) as typeof toml;
+    toml = parseToml(text) as typeof toml;
   } catch (error) {
     throw new BookError(
       file,
@@ -55,10 +83,25 @@ function readConfig(bookDir: string): BookConfig {
       `invalid TOML: ${(error as Error).message.split("\n")[0]}`,
     );
   }
+  const html = toml.output?.html ?? {};
+  const theme = (key: "default-theme" | "preferred-dark-theme", fallback: string): Theme => {
+    const name = html[key] ?? fallback;
+    if (Object.hasOwn(MDBOOK_THEMES, name)) return MDBOOK_THEMES[name];
+    const line = text.split("\n").findIndex((l) => l.trimStart().startsWith(key)) + 1;
+    const known = Object.keys(MDBOOK_THEMES).join(", ");
+    throw new BookError(file, line || 1, `${key} = ${JSON.stringify(name)}: mdBook's themes are ${known}`);
+  };
+  const src = toml.book?.src ?? "src";
+  // mdBook's {path} is the chapter's file from the book's folder: src/step_09.md.
+  const template = html["edit-url-template"] || null;
   return {
     title: toml.book?.title ?? "Book",
-    srcDir: path.join(bookDir, toml.book?.src ?? "src"),
+    srcDir: path.join(bookDir, src),
     outDir: path.join(bookDir, toml.build?.["build-dir"] ?? "build"),
+    // mdBook's defaults: light, and navy when the system is in dark mode.
+    themes: { light: theme("default-theme", "light"), dark: theme("preferred-dark-theme", "navy") },
+    repositoryUrl: html["git-repository-url"] || null,
+    editUrl: (chapterPath) => template?.replaceAll("{path}", path.posix.join(src, chapterPath)),
   };
 }
 
@@ -95,7 +138,13 @@ export async function buildBook(options: BuildOptions): Promise<BuildResult> {
   const { rendered, inputs } = await renderChapters(chapters, config.srcDir, summaryFile);
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  const site = { items, bookTitle: config.title, liveReload: options.liveReload ?? false };
+  const site = {
+    items,
+    bookTitle: config.title,
+    liveReload: options.liveReload ?? false,
+    themes: config.themes,
+    repositoryUrl: config.repositoryUrl,
+  };
   const search = new MiniSearch(SEARCH_OPTIONS);
   chapters.forEach((chapter, i) => {
     const { html, sections } = rendered.get(chapter.path)!;
@@ -108,6 +157,7 @@ export async function buildBook(options: BuildOptions): Promise<BuildResult> {
       root: rootOf(page),
       prev: chapters[i - 1],
       next: chapters[i + 1],
+      editUrl: config.editUrl(chapter.path),
     });
     mkdirSync(path.dirname(path.join(outDir, page)), { recursive: true });
     writeFileSync(path.join(outDir, page), out);
@@ -146,7 +196,7 @@ function withNumber(html: string, number: string | null): string {
  */
 function writeExtraPages(
   outDir: string,
-  site: { items: SummaryItem[]; bookTitle: string; liveReload: boolean },
+  site: Site & { items: SummaryItem[] },
   chapters: ReturnType<typeof pages>,
   rendered: Map<string, RenderedChapter>,
 ): void {

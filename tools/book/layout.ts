@@ -1,5 +1,6 @@
 // The page around a chapter: the sidebar (part labels, chapters numbered by step), the top bar
-// (sidebar toggle, the book's title, search, print, theme) and previous/next links.
+// (sidebar toggle, the book's title, search, print, the repository and "Suggest an edit" when
+// book.toml gives their addresses, theme) and previous/next links.
 import { roman, type SummaryItem } from "./summary.ts";
 
 /** The search index's options; the browser must load it with the same ones. */
@@ -42,18 +43,42 @@ function pager(root: string, prev?: Link, next?: Link): string {
   ].join("");
 }
 
-/** The theme is applied before the first paint: the reader's choice, else the system's. */
-const THEME_SCRIPT = `<script>document.documentElement.className = localStorage.getItem("book-theme") || (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");</script>`;
+/** This book's two themes, and which of them stands for each of mdBook's built-in ones. */
+export type Theme = "light" | "dark";
+export const MDBOOK_THEMES: Record<string, Theme> = {
+  light: "light",
+  rust: "light",
+  coal: "dark",
+  navy: "dark",
+  ayu: "dark",
+};
 
-export interface PageArgs {
+/**
+ * The theme is applied before the first paint: the reader's choice, else the one book.toml gives
+ * for the system's mode (default-theme, preferred-dark-theme); book.js follows the system's changes.
+ */
+const themeScript = (themes: Site["themes"]) =>
+  `<script>window.BOOK_THEMES = ${JSON.stringify(themes)}; document.documentElement.className = localStorage.getItem("book-theme") || BOOK_THEMES[matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"];</script>`;
+
+/** What every page shows the same: book.toml's title, and the [output.html] settings a reader sees. */
+export interface Site {
   bookTitle: string;
+  liveReload: boolean;
+  /** The theme for a system in light mode and for one in dark mode. */
+  themes: { light: Theme; dark: Theme };
+  /** git-repository-url: a link in the top bar, when set. */
+  repositoryUrl: string | null;
+}
+
+export interface PageArgs extends Site {
   title: string;
   body: string;
   nav: string;
   root: string;
   prev?: Link;
   next?: Link;
-  liveReload: boolean;
+  /** Where to edit this page's source (edit-url-template with the chapter's path), for a chapter. */
+  editUrl?: string;
   /** Extra classes on <body>, e.g. "print" for the whole book on one page. */
   bodyClass?: string;
 }
@@ -66,7 +91,7 @@ export function layout(args: PageArgs): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · ${escapeHtml(bookTitle)}</title>
-${THEME_SCRIPT}
+${themeScript(args.themes)}
 <link rel="icon" href="${root}favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${root}katex/katex.min.css">
 <link rel="stylesheet" href="${root}book.css">
@@ -79,6 +104,8 @@ ${THEME_SCRIPT}
 <a id="topbar-title" href="${root}index.html">${escapeHtml(bookTitle)}</a>
 <input id="search" type="search" placeholder="Search…" aria-label="Search the book" autocomplete="off">
 <a id="print-link" href="${root}print.html" aria-label="The whole book on one page, to print" title="Print the book"><svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path fill="currentColor" d="M4 1h8v4h1.5A1.5 1.5 0 0 1 15 6.5V12h-3v3H4v-3H1V6.5A1.5 1.5 0 0 1 2.5 5H4zm1.5 1.5V5h5V2.5zM5.5 10v3.5h5V10z"/></svg></a>
+${topbarLink("git-repository-link", args.repositoryUrl, "Git repository", REPOSITORY_ICON)}
+${topbarLink("edit-link", args.editUrl, "Suggest an edit", EDIT_ICON)}
 <button id="theme-toggle" type="button" aria-label="Toggle dark mode" title="Toggle dark mode">◐</button>
 <div id="search-results" hidden></div>
 </header>
@@ -94,3 +121,17 @@ ${body}
 </html>
 `;
 }
+
+const icon = (shapes: string) =>
+  `<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round">${shapes}</svg>`;
+/** A branch: mdBook shows a FontAwesome icon (git-repository-icon); this book draws its own, one for every host. */
+const REPOSITORY_ICON = icon(
+  '<circle cx="4" cy="3.5" r="1.5"/><circle cx="4" cy="12.5" r="1.5"/><circle cx="12" cy="3.5" r="1.5"/><path d="M4 5v6M12 5c0 4-8 2-8 6"/>',
+);
+const EDIT_ICON = icon('<path d="M10.5 2.5l3 3-8 8h-3v-3zM9 4l3 3"/>');
+
+/** An icon link in the top bar, or nothing when book.toml does not set its address. */
+const topbarLink = (id: string, href: string | null | undefined, label: string, svg: string) =>
+  href
+    ? `<a id="${id}" class="topbar-button" href="${escapeHtml(href)}" title="${label}" aria-label="${label}">${svg}</a>`
+    : "";

@@ -7,7 +7,7 @@ import { splitHeads } from "#chain/step_09";
 import { nextTokenLogits } from "#chain/step_14";
 import type { GPT2LMHeadModel } from "#chain/step_13";
 import * as F from "../../lib/functional.ts";
-import { fromData, intTensor, type Tensor } from "../../lib/tensor.ts";
+import { contiguousData, fromData, intTensor, type Tensor } from "../../lib/tensor.ts";
 
 /** weights[layer][head][query][key]: how much each position of the prompt reads from each earlier one. */
 export type AttentionMaps = number[][][][];
@@ -50,20 +50,57 @@ export interface Candidate {
   probability: number;
 }
 
-/** softmax(logits / temperature): what sampling draws from (temperature 0 counts as 1 here: greedy takes its first). */
-export function nextTokenDistribution(logits: Tensor, temperature: number): Float32Array {
-  return F.softmax(F.div(logits, temperature > 0 ? temperature : 1)).data;
-}
+/**
+ * softmax(logits / temperature), what sampling draws from (temperature 0 counts as 1 here: greedy
+ * takes its first), asked only for what is shown: the likeliest few and the chosen one. Writing
+ * out and sorting all 50,257 probabilities took longer than a token of the default model, which
+ * slowed the playground's stream to a quarter when it showed candidates.
+ */
+export class NextTokenDistribution {
+  private readonly logits: Float32Array;
+  private readonly temperature: number;
+  private readonly max: number;
+  /** Σ exp((logit − max) / temperature) over the vocabulary: the softmax's denominator. */
+  private readonly total: number;
 
-/** The k likeliest tokens of a distribution, most likely first. */
-export function likeliest(probabilities: Float32Array, k: number): Candidate[] {
-  const order = Array.from(probabilities.keys()).sort((a, b) => probabilities[b] - probabilities[a]);
-  return order.slice(0, k).map((id) => ({ id, probability: probabilities[id] }));
+  constructor(logits: Tensor, temperature: number) {
+    const x = contiguousData(logits);
+    const t = temperature > 0 ? temperature : 1;
+    // Indexed loops: for…of over a typed array took twice as long.
+    let max = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < x.length; i++) if (x[i] > max) max = x[i];
+    let total = 0;
+    for (let i = 0; i < x.length; i++) total += Math.exp((x[i] - max) / t);
+    this.logits = x;
+    this.temperature = t;
+    this.max = max;
+    this.total = total;
+  }
+
+  probability(id: number): number {
+    return Math.exp((this.logits[id] - this.max) / this.temperature) / this.total;
+  }
+
+  /** The k likeliest tokens, most likely first (the lower id first on a tie): one pass keeping the best k. */
+  likeliest(k: number): Candidate[] {
+    const best: number[] = [];
+    const { logits } = this;
+    for (let id = 0; id < logits.length && k > 0; id++) {
+      if (best.length === k) {
+        if (!(logits[id] > logits[best[k - 1]])) continue;
+        best.pop();
+      }
+      let at = best.length;
+      while (at > 0 && logits[best[at - 1]] < logits[id]) at--;
+      best.splice(at, 0, id);
+    }
+    return best.map((id) => ({ id, probability: this.probability(id) }));
+  }
 }
 
 /** The k most likely next tokens under softmax(logits / temperature). */
 export const topCandidates = (logits: Tensor, temperature: number, k: number): Candidate[] =>
-  likeliest(nextTokenDistribution(logits, temperature), k);
+  new NextTokenDistribution(logits, temperature).likeliest(k);
 
 /**
  * For each token after the prompt, the k likeliest candidates of the distribution it was drawn

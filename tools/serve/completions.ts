@@ -14,7 +14,7 @@ import { isNotImplemented } from "../../lib/todo.ts";
 import type { TextTokenizer } from "../../lib/tokenizer.ts";
 import { PromptError, promptIds } from "../cli/prompt.ts";
 import type { ModelTokenizer } from "../cli/tokenizer.ts";
-import { likeliest, nextTokenDistribution, type Candidate } from "../figures/inspect.ts";
+import { NextTokenDistribution, type Candidate } from "../figures/inspect.ts";
 
 /** A request the client got wrong: answered with `status` and OpenAI's error shape, naming the field. */
 export class RequestError extends Error {
@@ -143,12 +143,12 @@ export async function* generateTokens(
     } else logits = nextTokenLogits(model, ids.slice(-n_positions));
     const id = sampleNextToken(logits, request.temperature, rng);
     ids.push(id);
-    const distribution = request.logprobs ? nextTokenDistribution(logits, request.temperature) : null;
+    const distribution = request.logprobs ? new NextTokenDistribution(logits, request.temperature) : null;
     yield {
       id,
       text: tokenizer.decode([id]),
-      probability: distribution ? distribution[id] : Number.NaN,
-      top: distribution ? likeliest(distribution, request.logprobs) : [],
+      probability: distribution ? distribution.probability(id) : Number.NaN,
+      top: distribution ? distribution.likeliest(request.logprobs) : [],
     };
     if (request.stop && id === endOfText) return;
     await nextTurn(); // let the socket write, and notice a client that went away

@@ -3,15 +3,16 @@
 (() => {
   const root = window.BOOK_ROOT || "";
 
-  // Theme: the system's until the reader picks one, which is then remembered across pages;
-  // the <head> script applies it before the first paint.
+  // Theme: book.toml's for the system's mode until the reader picks one, which is then remembered
+  // across pages; the <head> script applies it before the first paint.
   document.getElementById("theme-toggle").addEventListener("click", () => {
     const next = document.documentElement.className === "dark" ? "light" : "dark";
     document.documentElement.className = next;
     localStorage.setItem("book-theme", next);
   });
   matchMedia("(prefers-color-scheme: dark)").addEventListener("change", (event) => {
-    if (!localStorage.getItem("book-theme")) document.documentElement.className = event.matches ? "dark" : "light";
+    if (!localStorage.getItem("book-theme"))
+      document.documentElement.className = window.BOOK_THEMES[event.matches ? "dark" : "light"];
   });
 
   // Sidebar: shown beside the page on wide screens, closed over it on narrow ones (so a phone
