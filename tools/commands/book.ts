@@ -14,7 +14,7 @@ import { BookError } from "../book/errors.ts";
 const { values } = parseCommand({
   usage: "npm run book -- [options]   (npm run book:build is --build)",
   options: {
-    build: { type: "boolean", help: "build into book/book/ and stop, without serving" },
+    build: { type: "boolean", help: "build into book/build/ and stop, without serving" },
     port: { type: "string", default: process.env.PORT ?? "3000", value: "N", help: "port to serve on (or PORT)" },
     host: { type: "string", default: "127.0.0.1", value: "ADDRESS", help: "address to listen on" },
     book: { type: "string", default: "book", value: "DIR", help: "the book's folder" },
@@ -25,14 +25,16 @@ const bookDir = path.resolve(values.book);
 async function build(liveReload: boolean): Promise<BuildResult | null> {
   try {
     const result = await buildBook({ bookDir, liveReload });
+    // The committed figures come from default-model/; with GPT-2 here, the built book's are drawn again from it.
+    let figures = "figures from default-model/ (npm run figures)";
     if (existsSync(path.join(process.cwd(), "models", "gpt2", "model.safetensors"))) {
-      // GPT-2 is here: draw the figures from it instead of the tiny test model.
       const { drawFigures, figureModel } = await import("./figures.ts");
-      for (const [file, svg] of drawFigures(figureModel(true)))
-        writeFileSync(path.join(result.outDir, "figures", file), svg);
+      const model = figureModel(true);
+      for (const [file, svg] of drawFigures(model)) writeFileSync(path.join(result.outDir, "figures", file), svg);
+      figures = `figures drawn from ${model.name}`;
     }
     console.log(
-      `built ${result.pages} pages into ${path.relative(process.cwd(), result.outDir)} in ${(result.milliseconds / 1000).toFixed(2)} s`,
+      `built ${result.pages} pages into ${path.relative(process.cwd(), result.outDir)} in ${(result.milliseconds / 1000).toFixed(2)} s, ${figures}`,
     );
     return result;
   } catch (error) {
