@@ -251,6 +251,16 @@ describe("npm run main / npm run gpt2", () => {
     expect(missing.stderr).toMatch(/--score: cannot read .*absent\.txt/);
   });
 
+  it("--tokens shows how the tokenizer cuts a prompt: the pieces, a character split across tokens once, the ids", async () => {
+    const text = "Call me Ishmael. 🐳";
+    const { code, stdout, stderr } = await main("--tokens", text, "--model", "default-model");
+    expect(code, stderr).toBe(0);
+    const ids = gpt2Tokenizer().encode(text);
+    expect(stdout).toBe(
+      `Call│ me│ Is│hma│el│.│ 🐳⟨3⟩\n[${ids.join(", ")}]  (${ids.length} tokens, 21 bytes: ${(21 / ids.length).toFixed(2)} bytes per token)\n`,
+    );
+  });
+
   it("prints its options with --help", async () => {
     const { code, stdout } = await main("--help");
     expect(stdout).toMatch(/--max-new-tokens N[\s\S]*--stop-at-eot[\s\S]*--logits-out F\.npy/);

@@ -65,6 +65,10 @@ const COMMAND = {
       value: "FILE.txt|modern-english",
       help: "instead of writing, say how well the model predicts FILE.txt (or modern-english: the State of the Union addresses from 2010 on, which npm run train never reads): nats per token and bits per byte",
     },
+    tokens: {
+      type: "boolean",
+      help: "instead of writing, show how the model's tokenizer cuts the prompt: its tokens and their ids",
+    },
     chain: {
       type: "string",
       default: "reference",
@@ -103,6 +107,7 @@ function readCommandLine(argv: string[]) {
       showTopK: values["show-top-k"] === undefined ? undefined : numberOption("show-top-k", values["show-top-k"]),
       attention: values.attention,
       score: values.score,
+      tokens: values.tokens,
     };
   });
 }
@@ -185,6 +190,28 @@ function continuePrompt(args: Args, { model, tokenizer, generate, generateWithCa
   return { ids, seconds: (performance.now() - start) / 1000 };
 }
 
+/**
+ * --tokens: the prompt cut into its tokens (│ between them), then their ids and how many bytes each
+ * carries. A character whose bytes span several tokens (🐳 is three) is shown once, with ⟨3⟩.
+ */
+function showTokens(text: string, tokenizer: TextTokenizer): void {
+  const ids = tokenizer.encode(text, { allowSpecial: true });
+  const pieces: string[] = [];
+  let pending: number[] = [];
+  for (const id of ids) {
+    pending.push(id);
+    const piece = tokenizer.decode(pending);
+    if (piece.includes("\uFFFD") && pending.length < 4) continue; // as StreamingDecoder: wait for the rest
+    pieces.push(pending.length > 1 ? `${piece}⟨${pending.length}⟩` : piece);
+    pending = [];
+  }
+  if (pending.length) pieces.push(`${tokenizer.decode(pending)}⟨${pending.length}⟩`);
+  console.log(pieces.join("│"));
+  const bytes = Buffer.byteLength(text, "utf8");
+  const perToken = ids.length ? `: ${(bytes / ids.length).toFixed(2)} bytes per token` : "";
+  console.log(`[${ids.join(", ")}]  (${ids.length} tokens, ${bytes} bytes${perToken})`);
+}
+
 /** --score: the model's loss on a text, cut into windows of its whole context (step 22's evaluate). */
 async function scoreText(file: string, { model, tokenizer }: Loaded): Promise<void> {
   const { evaluate } = await import("#chain/step_22");
@@ -209,6 +236,10 @@ async function main(argv: string[]): Promise<number> {
   runOnChain(args.chain); // "#chain/..." resolves once per process: this one, or this command again on the other chain
   const loaded = await loadModel(args);
   const { model, tokenizer } = loaded;
+  if (args.tokens) {
+    showTokens(typeof args.prompt === "string" ? args.prompt : tokenizer.decode(args.prompt), tokenizer);
+    return 0;
+  }
   if (args.score !== undefined) {
     await scoreText(args.score, loaded);
     return 0;
