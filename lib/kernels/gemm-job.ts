@@ -26,6 +26,8 @@ export interface GemmJob {
 export interface Kernels {
   readonly name: "wasm" | "js";
   readonly threads: number;
+  /** Which code runs the products, for benchmarks to print: "JavaScript loops", "WebAssembly SIMD128 + …". */
+  readonly description: string;
   /** Returns Y, [batch, M, N], as a new array. */
   gemm(job: GemmJob): Float32Array;
   /** Softmax of each row of n floats of x (rows of −∞ give zeros), as a new array. */

@@ -5,6 +5,7 @@ import type { Kernels } from "./gemm-job.ts";
 export const jsKernels: Kernels = {
   name: "js",
   threads: 1,
+  description: "JavaScript loops, 1 thread",
   allocate: (bytes) => new Uint8Array(bytes),
   allocationLimit: 2 ** 31 - 1, // a typed array's length stays below 2³¹ on every Node this course runs on
   close: () => {},

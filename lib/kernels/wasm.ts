@@ -11,8 +11,13 @@
 // A product is published by writing the job into the arena and bumping a counter in a small
 // shared control block; the threads, spinning or asleep in Atomics.wait, wake, compute their
 // share and count themselves done. No message per product: a decoded token needs ~50 of them.
+//
+// Builds. assembly/gemm.ts is compiled twice: gemm.wasm with SIMD128 alone, and gemm-relaxed.wasm
+// whose products use relaxed SIMD's fused multiply-add (one rounding instead of two). The second
+// runs where the runtime validates it (hasRelaxedSimd); GPT2_SIMD=plain chooses the first.
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { setFlagsFromString } from "node:v8";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import type { GemmJob, Kernels } from "./gemm-job.ts";
 import { softmaxRows } from "./js.ts";
@@ -46,6 +51,7 @@ interface KernelExports {
   run(thread: number, threads: number): void;
   splitsK(kind: number, M: number, batch: number, threads: number): number;
   sum_partials(threads: number): void;
+  panel_bytes(K: number): number;
 }
 
 class Arena {
@@ -99,10 +105,45 @@ function copyOut(heap: Float32Array, at: number, length: number): Float32Array {
   return out;
 }
 
-let compiled: WebAssembly.Module | undefined;
-function kernelModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(readFileSync(new URL("./gemm.wasm", import.meta.url)));
-  return compiled;
+/** The two builds of assembly/gemm.ts: plain SIMD128, and with relaxed SIMD's fused multiply-add. */
+export type SimdBuild = "plain" | "relaxed";
+
+const compiled = new Map<SimdBuild, WebAssembly.Module>();
+function kernelModule(build: SimdBuild): WebAssembly.Module {
+  let module = compiled.get(build);
+  if (!module) {
+    module = new WebAssembly.Module(kernelBytes(build));
+    compiled.set(build, module);
+  }
+  return module;
+}
+
+function kernelBytes(build: SimdBuild): Buffer<ArrayBuffer> {
+  return readFileSync(new URL(build === "relaxed" ? "./gemm-relaxed.wasm" : "./gemm.wasm", import.meta.url));
+}
+
+let relaxedValid: boolean | undefined;
+/**
+ * True when this runtime runs relaxed SIMD. Node 20's V8 has it behind a flag, which must be set
+ * before the module is compiled; later Nodes have it on, and a runtime without it fails validation.
+ */
+export function hasRelaxedSimd(): boolean {
+  if (relaxedValid === undefined) {
+    try {
+      setFlagsFromString("--experimental-wasm-relaxed-simd");
+    } catch {
+      // a runtime without V8's flags: validation below decides
+    }
+    relaxedValid = WebAssembly.validate(kernelBytes("relaxed"));
+  }
+  return relaxedValid;
+}
+
+/** The build to use unless told otherwise: GPT2_SIMD=plain|relaxed, else relaxed where the runtime has it. */
+export function defaultSimd(): SimdBuild {
+  const fromEnv = process.env.GPT2_SIMD;
+  if (fromEnv === "plain" || fromEnv === "relaxed") return fromEnv;
+  return hasRelaxedSimd() ? "relaxed" : "plain";
 }
 
 /** The threads to use unless told otherwise: GPT2_THREADS, else every core. */
@@ -118,6 +159,8 @@ export interface WasmOptions {
   threadedMinWork?: number;
   /** Softmaxes of fewer numbers run in JavaScript (tests use 0). */
   softmaxMinSize?: number;
+  /** Which build of the kernels (default: defaultSimd()). */
+  simd?: SimdBuild;
 }
 
 /** Starts the wasm kernels with `threads` threads in all (the caller's plus threads − 1 helpers). */
@@ -128,9 +171,10 @@ export function createWasmKernels(threads: number, options: WasmOptions = {}): K
 class WasmKernels implements Kernels {
   readonly name = "wasm";
   readonly allocationLimit: number;
+  readonly description: string;
   private readonly threadedMinWork: number;
   private readonly softmaxMinSize: number;
-  private readonly module = kernelModule();
+  private readonly module: WebAssembly.Module;
   private readonly control = new Int32Array(new SharedArrayBuffer(16));
   private readonly arenas: Arena[] = [];
   private readonly helpers: { worker: Worker; port: MessagePort }[] = [];
@@ -141,8 +185,15 @@ class WasmKernels implements Kernels {
       arenaLimit = ARENA_LIMIT,
       threadedMinWork = THREADED_MIN_WORK,
       softmaxMinSize = SOFTMAX_MIN_SIZE,
+      simd = defaultSimd(),
     }: WasmOptions = {},
   ) {
+    if (simd === "relaxed" && !hasRelaxedSimd())
+      throw new Error(
+        "wasm kernels: this runtime has no relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)",
+      );
+    this.module = kernelModule(simd);
+    this.description = `WebAssembly SIMD128${simd === "relaxed" ? " + relaxed-SIMD FMA" : " (no FMA)"}, ${threads} thread(s)`;
     this.allocationLimit = arenaLimit;
     this.threadedMinWork = threadedMinWork;
     this.softmaxMinSize = softmaxMinSize;
@@ -179,18 +230,33 @@ class WasmKernels implements Kernels {
     const kindCode = KIND_CODE[kind];
     const parallel = this.helpers.length > 0 && batch * M * K * N >= this.threadedMinWork ? this.threads : 1;
     const splitK = parallel > 1 && arena.exports.splitsK(kindCode, M, batch, parallel) !== 0;
-    // Scratch above the arena's tensors: x, y, the split-K partial sums, and W unless it lives here.
+    // Scratch above the arena's tensors: x, y, the split-K partial sums, each thread's panel for
+    // packing W (nn and tn), and W unless it lives here.
     const yBytes = batch * M * N * 4;
     const xAt = align(arena.top, 64);
     const yAt = align(xAt + x.length * 4, 64);
     const partialsAt = align(yAt + yBytes, 64);
-    const wAt = align(partialsAt + (splitK ? (parallel - 1) * yBytes : 0), 64);
+    const panelsAt = align(partialsAt + (splitK ? (parallel - 1) * yBytes : 0), 64);
+    const wAt = align(panelsAt + (kind === "nt" ? 0 : parallel * arena.exports.panel_bytes(K)), 64);
     arena.ensure(wAt + (home ? 0 : wExtent * 4));
     const heap = arena.view();
     heap.set(x, xAt / 4);
     if (!home) heap.set(w.subarray(job.wOffset, job.wOffset + wExtent), wAt / 4);
     const wAddress = home ? w.byteOffset + job.wOffset * 4 : wAt;
-    this.writeJob(arena, [kindCode, xAt, wAddress, yAt, M, K, N, job.ldw, batch, job.wBatchStride * 4, partialsAt]);
+    this.writeJob(arena, [
+      kindCode,
+      xAt,
+      wAddress,
+      yAt,
+      M,
+      K,
+      N,
+      job.ldw,
+      batch,
+      job.wBatchStride * 4,
+      partialsAt,
+      panelsAt,
+    ]);
     this.runJob(arena, parallel);
     if (splitK) arena.exports.sum_partials(parallel);
     return copyOut(heap, yAt, batch * M * N);
@@ -204,7 +270,7 @@ class WasmKernels implements Kernels {
     arena.ensure(at + x.length * 4);
     const heap = arena.view();
     heap.set(x, at / 4);
-    this.writeJob(arena, [KIND_CODE.softmax, at, 0, at, x.length / n, 0, n, 0, 1, 0, 0]);
+    this.writeJob(arena, [KIND_CODE.softmax, at, 0, at, x.length / n, 0, n, 0, 1, 0, 0, 0]);
     this.runJob(arena, this.helpers.length > 0 ? this.threads : 1);
     return copyOut(heap, at, x.length);
   }
@@ -245,9 +311,9 @@ class WasmKernels implements Kernels {
     return this.arenas.find((a) => a.buffers.has(array.buffer));
   }
 
-  /** Writes a job's eleven words at address 0 (the layout in assembly/gemm.ts). */
+  /** Writes a job's twelve words at address 0 (the layout in assembly/gemm.ts). */
   private writeJob(arena: Arena, words: number[]): void {
-    new Uint32Array(arena.memory.buffer, 0, 11).set(words);
+    new Uint32Array(arena.memory.buffer, 0, 12).set(words);
   }
 
   /** Runs the job written in `arena` on `parallel` threads (the caller's included). */

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import * as F from "../../lib/functional.ts";
 import { useKernels, type GemmJob, type Kernels } from "../../lib/kernels/index.ts";
 import { jsKernels } from "../../lib/kernels/js.ts";
-import { createWasmKernels } from "../../lib/kernels/wasm.ts";
+import { createWasmKernels, hasRelaxedSimd } from "../../lib/kernels/wasm.ts";
 import { Random, randn } from "../../lib/random.ts";
 import { parseSafetensors, planSegments, readSafetensors, SafetensorsError } from "../../lib/safetensors.ts";
 import { toNested, type Tensor } from "../../lib/tensor.ts";
@@ -44,6 +44,8 @@ const SHAPES: [number, number, number, number][] = [
   [2, 700, 64, 1], // a long K with two rows: the split-K path for nn
   [6, 20, 6200, 1], // a wide output, shared out in blocks of columns
   [5, 9, 6200, 2], // the same, for a batch smaller than the threads
+  [12, 3072, 30, 1], // a long K: column blocks of 8, packed strips of 3,072 rows
+  [8, 40, 1100, 1], // several packed column blocks per thread, with a tail of 4 columns
 ];
 
 function jobs(M: number, K: number, N: number, batch: number): GemmJob[] {
@@ -66,9 +68,20 @@ afterAll(() => {
 });
 
 describe("WebAssembly kernels", () => {
-  for (const threads of [1, 2, 3]) {
-    it(`agree with the JavaScript loops on odd shapes and strided weights (${threads} thread${threads > 1 ? "s" : ""})`, () => {
-      const wasm = createWasmKernels(threads, { threadedMinWork: 0 });
+  it("run relaxed SIMD's fused multiply-add where the runtime has it (Node 20 behind a flag it sets)", () => {
+    expect(hasRelaxedSimd()).toBe(true);
+    expect(createWasmKernels(1, { simd: "relaxed" }).description).toMatch(/relaxed-SIMD FMA/);
+  });
+
+  for (const [threads, simd] of [
+    [1, "plain"],
+    [2, "plain"],
+    [3, "plain"],
+    [1, "relaxed"],
+    [2, "relaxed"],
+  ] as const) {
+    it(`agree with the JavaScript loops on odd shapes and strided weights (${threads} thread${threads > 1 ? "s" : ""}, ${simd} SIMD)`, () => {
+      const wasm = createWasmKernels(threads, { threadedMinWork: 0, simd });
       pools.push(wasm);
       for (const [M, K, N, batch] of SHAPES) {
         for (const job of jobs(M, K, N, batch)) {
@@ -177,21 +190,30 @@ describe("WebAssembly kernels", () => {
     for (const [i, g] of got.entries()) expect(relativeError(g.data, (expected[i] as Tensor).data)).toBeLessThan(1e-5);
   });
 
-  it("are built from their source: npm run kernels:build reproduces lib/kernels/gemm.wasm byte for byte", () => {
-    const out = path.join(mkdtempSync(path.join(tmpdir(), "kernels-")), "gemm.wasm");
+  it("are built from their source: npm run kernels:build reproduces both .wasm files byte for byte", () => {
+    const out = mkdtempSync(path.join(tmpdir(), "kernels-"));
     const script = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts["kernels:build"] as string;
-    const args = script
-      .split(/\s+/)
-      .slice(1)
-      .map((a) => (a === "lib/kernels/gemm.wasm" ? out : a));
-    execFileSync(process.execPath, [path.join(root, "node_modules/assemblyscript/bin/asc.js"), ...args], {
-      cwd: root,
-      stdio: "pipe",
-    });
-    expect(
-      readFileSync(out).equals(readFileSync(path.join(root, "lib/kernels/gemm.wasm"))),
-      "run npm run kernels:build and commit lib/kernels/gemm.wasm",
-    ).toBe(true);
+    const builds = script.split("&&").map((command) => command.trim().split(/\s+/).slice(1));
+    expect(builds.map((args) => args[args.indexOf("--outFile") + 1])).toEqual([
+      "lib/kernels/gemm.wasm",
+      "lib/kernels/gemm-relaxed.wasm",
+    ]);
+    for (const args of builds) {
+      const committed = args[args.indexOf("--outFile") + 1];
+      const rebuilt = path.join(out, path.basename(committed));
+      execFileSync(
+        process.execPath,
+        [
+          path.join(root, "node_modules/assemblyscript/bin/asc.js"),
+          ...args.map((a) => (a === committed ? rebuilt : a)),
+        ],
+        { cwd: root, stdio: "pipe" },
+      );
+      expect(
+        readFileSync(rebuilt).equals(readFileSync(path.join(root, committed))),
+        `run npm run kernels:build and commit ${committed}`,
+      ).toBe(true);
+    }
   });
 });
 

@@ -100,7 +100,7 @@ function placed(shape: number[], rng: Random): Tensor {
   return fromData(data, shape);
 }
 
-console.log(`CPU: ${cpus()[0]?.model ?? "unknown"} · ${kernels().name} kernels · ${kernels().threads} thread(s)`);
+console.log(`CPU: ${cpus()[0]?.model ?? "unknown"} · products on ${kernels().description}`);
 if (values.train) {
   await trainFigures(values["train-shapes"].split(","), threads, Number(values.rounds), values["compare-torch"]);
   process.exit(0);
