@@ -278,11 +278,16 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const job = conv1d
     ? { kind: "nn" as const, w: weight.data, wOffset: weight.offset, ldw: weight.stride[1] }
     : { kind: "nt" as const, w: contiguousData(weight), wOffset: 0, ldw: inF };
-  const out = kernels().gemm({ ...job, x: X, wBatchStride: 0, M: rows, K: inF, N: outF, batch: 1 });
-  if (bias) {
-    const B = contiguousData(bias);
-    for (let r = 0; r < rows; r++) for (let o = 0; o < outF; o++) out[r * outF + o] += B[o];
-  }
+  const out = kernels().gemm({
+    ...job,
+    x: X,
+    wBatchStride: 0,
+    M: rows,
+    K: inF,
+    N: outF,
+    batch: 1,
+    bias: bias ? contiguousData(bias) : undefined,
+  });
   return fromData(out, [...x.shape.slice(0, -1), outF]);
 }
 

@@ -21,6 +21,8 @@ export interface GemmJob {
   K: number;
   N: number;
   batch: number;
+  /** [N], added to every row of Y (a layer's bias), if given. */
+  bias?: Float32Array;
 }
 
 export interface Kernels {
@@ -28,7 +30,7 @@ export interface Kernels {
   readonly threads: number;
   /** Which code runs the products, for benchmarks to print: "JavaScript loops", "WebAssembly SIMD128 + …". */
   readonly description: string;
-  /** Returns Y, [batch, M, N], as a new array. */
+  /** Returns Y (+ bias), [batch, M, N], as a new array. */
   gemm(job: GemmJob): Float32Array;
   /** Softmax of each row of n floats of x (rows of −∞ give zeros), as a new array. */
   softmax(x: Float32Array, n: number): Float32Array;

@@ -20,6 +20,8 @@ export const jsKernels: Kernels = {
       else if (job.kind === "nn") gemmNN(x, job.w, w0, job.ldw, out, M, K, N);
       else gemmNN(transposed(x, K, M), job.w, w0, job.ldw, out, M, K, N); // tn: X is given as [K, M]
     }
+    const { bias } = job;
+    if (bias) for (let r = 0; r < batch * M; r++) for (let n = 0; n < N; n++) y[r * N + n] += bias[n];
     return y;
   },
   softmax: softmaxRows,

@@ -237,10 +237,12 @@ class WasmKernels implements Kernels {
     const yAt = align(xAt + x.length * 4, 64);
     const partialsAt = align(yAt + yBytes, 64);
     const panelsAt = align(partialsAt + (splitK ? (parallel - 1) * yBytes : 0), 64);
-    const wAt = align(panelsAt + (kind === "nt" ? 0 : parallel * arena.exports.panel_bytes(K)), 64);
+    const biasAt = align(panelsAt + (kind === "nt" ? 0 : parallel * arena.exports.panel_bytes(K)), 64);
+    const wAt = align(biasAt + (job.bias ? N * 4 : 0), 64);
     arena.ensure(wAt + (home ? 0 : wExtent * 4));
     const heap = arena.view();
     heap.set(x, xAt / 4);
+    if (job.bias) heap.set(job.bias, biasAt / 4);
     if (!home) heap.set(w.subarray(job.wOffset, job.wOffset + wExtent), wAt / 4);
     const wAddress = home ? w.byteOffset + job.wOffset * 4 : wAt;
     this.writeJob(arena, [
@@ -256,6 +258,7 @@ class WasmKernels implements Kernels {
       job.wBatchStride * 4,
       partialsAt,
       panelsAt,
+      job.bias ? biasAt : 0,
     ]);
     this.runJob(arena, parallel);
     if (splitK) arena.exports.sum_partials(parallel);
@@ -270,7 +273,7 @@ class WasmKernels implements Kernels {
     arena.ensure(at + x.length * 4);
     const heap = arena.view();
     heap.set(x, at / 4);
-    this.writeJob(arena, [KIND_CODE.softmax, at, 0, at, x.length / n, 0, n, 0, 1, 0, 0, 0]);
+    this.writeJob(arena, [KIND_CODE.softmax, at, 0, at, x.length / n, 0, n, 0, 1, 0, 0, 0, 0]);
     this.runJob(arena, this.helpers.length > 0 ? this.threads : 1);
     return copyOut(heap, at, x.length);
   }
@@ -311,9 +314,9 @@ class WasmKernels implements Kernels {
     return this.arenas.find((a) => a.buffers.has(array.buffer));
   }
 
-  /** Writes a job's twelve words at address 0 (the layout in assembly/gemm.ts). */
+  /** Writes a job's thirteen words at address 0 (the layout in assembly/gemm.ts). */
   private writeJob(arena: Arena, words: number[]): void {
-    new Uint32Array(arena.memory.buffer, 0, 12).set(words);
+    new Uint32Array(arena.memory.buffer, 0, 13).set(words);
   }
 
   /** Runs the job written in `arena` on `parallel` threads (the caller's included). */

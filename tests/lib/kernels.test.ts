@@ -54,9 +54,13 @@ function jobs(M: number, K: number, N: number, batch: number): GemmJob[] {
   const ldw = N + 5;
   const nt = random(pad + batch * N * K);
   const nn = random(pad + batch * K * ldw);
+  const bias = random(N);
   return [
     { kind: "nt", x, w: nt, wOffset: pad, ldw: K, wBatchStride: N * K, M, K, N, batch },
     { kind: "nn", x, w: nn, wOffset: pad, ldw, wBatchStride: K * ldw, M, K, N, batch },
+    // with a bias on every row (F.linear's), including the split-K path's
+    { kind: "nt", x, w: nt, wOffset: pad, ldw: K, wBatchStride: N * K, M, K, N, batch, bias },
+    { kind: "nn", x, w: nn, wOffset: pad, ldw, wBatchStride: K * ldw, M, K, N, batch, bias },
     // the same numbers as X's transpose: x read as [batch, K, M]
     { kind: "tn", x, w: nn, wOffset: pad, ldw, wBatchStride: K * ldw, M, K, N, batch },
   ];
@@ -87,8 +91,9 @@ describe("WebAssembly kernels", () => {
         for (const job of jobs(M, K, N, batch)) {
           const expected = jsKernels.gemm(job);
           const got = wasm.gemm(job);
-          expect(got.length, `${job.kind} ${M}×${K}×${N}×${batch}`).toBe(expected.length);
-          expect(relativeError(got, expected), `${job.kind} ${M}×${K}×${N}×${batch}`).toBeLessThan(1e-5);
+          const what = `${job.kind} ${M}×${K}×${N}×${batch}${job.bias ? " + bias" : ""}`;
+          expect(got.length, what).toBe(expected.length);
+          expect(relativeError(got, expected), what).toBeLessThan(1e-5);
         }
       }
     });
@@ -159,6 +164,7 @@ describe("WebAssembly kernels", () => {
     const x = randn([2, 7, 12], rng);
     const w = randn([12, 10], rng); // [in, out]
     const linearWeight = randn([9, 12], rng); // [out, in]
+    const [bias10, bias9] = [randn([10], rng), randn([9], rng)];
     const q = randn([2, 3, 5, 4], rng);
     const k = randn([2, 3, 6, 4], rng);
     const dout = randn([37, 13], rng);
@@ -173,6 +179,8 @@ describe("WebAssembly kernels", () => {
     const run = () => [
       F.linear(x, F.transpose(w, 0, 1)),
       F.linear(x, linearWeight),
+      F.linear(x, F.transpose(w, 0, 1), bias10),
+      F.linear(x.hi(1, 1, 12), linearWeight, bias9), // one row: decoding's path
       F.matmul(q, F.transpose(k, -2, -1)),
       F.matmul(F.matmul(q, F.transpose(k, -2, -1)), k),
       // transposed left operands (a weight's gradient doutᵀ·x), batched, and of a non-contiguous slice

@@ -17,7 +17,7 @@
 // A fourth is not a product: the row-wise softmax of X, on every core too (training's
 // 50,257-way softmax is as much work as a product).
 
-// The job, at address 0 (twelve 32-bit words): what kind of product, where its operands are, its
+// The job, at address 0 (thirteen 32-bit words): what kind of product, where its operands are, its
 // sizes, and for a batch of products (attention's heads) how far apart their operands start.
 const KIND = 0; //      0: Y = X·Wᵀ (gemm_nt)   1: Y = X·W (gemm_nn)   2: Y = Xᵀ·W (gemm_nn, X [K, M])   3: softmax
 const X = 4; //         address of X, [batch, M, K] ([batch, K, M] for kind 2; [M, N] rows for softmax)
@@ -31,6 +31,7 @@ const BATCH = 32;
 const WSTRIDE = 36; //  bytes from one batch's W to the next
 const PARTIALS = 40; // scratch for threads 1 … threads − 1's partial sums (a split-K matrix-vector product)
 const PANELS = 44; //   scratch for each thread's packed block of W (gemm_nn), panel_bytes(K) apart
+const BIAS = 48; //     address of a bias [N] added to every row of Y, or 0 for none
 
 /** Thread t of `threads` computes its share: whole products of a batch when there are enough, else a range of columns. */
 export function run(t: i32, threads: i32): void {
@@ -70,8 +71,27 @@ export function run(t: i32, threads: i32): void {
   const panel = <usize>load<u32>(PANELS) + <usize>t * <usize>panel_bytes(K);
   // Bytes from X[m, k] to X[m + 1, k] and to X[m, k + 1]: a row-major X, or a transposed one.
   const xm: usize = kind == TN ? 4 : <usize>K << 2, xk: usize = kind == TN ? <usize>M << 2 : 4;
+  const bias = <usize>load<u32>(BIAS);
   for (let b = b0; b < b1; b++) {
-    gemm(kind, x + <usize>b * xStride, w + <usize>b * wStride, y + <usize>b * yStride, M, K, N, ldw, n0, n1, xm, xk, panel);
+    const yb = y + <usize>b * yStride;
+    gemm(kind, x + <usize>b * xStride, w + <usize>b * wStride, yb, M, K, N, ldw, n0, n1, xm, xk, panel);
+    if (bias) add_bias(yb, bias, M, N, n0, n1);
+  }
+}
+
+/** Y[m, n] += bias[n] for every row m and n in [n0, n1), while this thread's share of Y is in its cache. */
+function add_bias(y: usize, bias: usize, M: i32, N: i32, n0: i32, n1: i32): void {
+  const n4 = n0 + ((n1 - n0) & ~3);
+  for (let m = 0; m < M; m++) {
+    const row = y + (<usize>m * N << 2);
+    for (let n = n0; n < n4; n += 4) {
+      const o = <usize>n << 2;
+      v128.store(row + o, f32x4.add(v128.load(row + o), v128.load(bias + o)));
+    }
+    for (let n = n4; n < n1; n++) {
+      const o = <usize>n << 2;
+      store<f32>(row + o, load<f32>(row + o) + load<f32>(bias + o));
+    }
   }
 }
 
@@ -83,14 +103,16 @@ export function splitsK(kind: i32, M: i32, batch: i32, threads: i32): bool {
   return kind == 1 && M < 4 && batch == 1 && threads > 1;
 }
 
-/** Adds threads 1 … threads − 1's partial sums into Y, after a split-K run. */
+/** Adds threads 1 … threads − 1's partial sums (and the bias) into Y, after a split-K run. */
 export function sum_partials(threads: i32): void {
-  const count = load<i32>(M_) * load<i32>(N_);
-  const y = <usize>load<u32>(Y), partials = <usize>load<u32>(PARTIALS);
+  const M = load<i32>(M_), N = load<i32>(N_);
+  const count = M * N;
+  const y = <usize>load<u32>(Y), partials = <usize>load<u32>(PARTIALS), bias = <usize>load<u32>(BIAS);
   for (let t = 1; t < threads; t++) {
     const p = partials + (<usize>(t - 1) * count << 2);
     for (let i = 0; i < count; i++) store<f32>(y + (<usize>i << 2), load<f32>(y + (<usize>i << 2)) + load<f32>(p + (<usize>i << 2)));
   }
+  if (bias) add_bias(y, bias, M, N, 0, N);
 }
 
 /** Bytes of W one column block may span: small enough to stay in a core's L2 cache. */
