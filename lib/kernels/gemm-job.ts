@@ -10,12 +10,15 @@ export interface GemmJob {
   kind: "nt" | "nn" | "tn";
   /** [batch, M, K], contiguous ([batch, K, M] for tn). */
   x: Float32Array;
-  /** The array holding W, and where batch 0's matrix starts in it (in floats). */
-  w: Float32Array;
+  /**
+   * The array holding W, and where batch 0's matrix starts in it (in numbers). A Uint16Array holds
+   * bfloat16 numbers (the top half of each float32; nt and nn only), widened as they are read.
+   */
+  w: Float32Array | Uint16Array;
   wOffset: number;
-  /** Floats between one row of W and the next (nn and tn: nt's rows are K apart). */
+  /** Numbers between one row of W and the next (nn and tn: nt's rows are K apart). */
   ldw: number;
-  /** Floats between the W of one batch and the next. */
+  /** Numbers between the W of one batch and the next. */
   wBatchStride: number;
   M: number;
   K: number;

@@ -221,9 +221,11 @@ class WasmKernels implements Kernels {
 
   gemm(job: GemmJob): Float32Array {
     const { kind, x, w, M, K, N, batch } = job;
+    const bf16 = w instanceof Uint16Array;
+    const size = w.BYTES_PER_ELEMENT;
     const wRows = kind === "nt" ? N : K;
     const wRowStride = kind === "nt" ? K : job.ldw;
-    // Floats of W the product reads, from wOffset on.
+    // Numbers of W the product reads, from wOffset on.
     const wExtent = (batch - 1) * job.wBatchStride + (wRows - 1) * wRowStride + (kind === "nt" ? K : N);
     const home = this.arenaOf(w);
     const arena = home ?? this.arenas[0];
@@ -237,14 +239,16 @@ class WasmKernels implements Kernels {
     const yAt = align(xAt + x.length * 4, 64);
     const partialsAt = align(yAt + yBytes, 64);
     const panelsAt = align(partialsAt + (splitK ? (parallel - 1) * yBytes : 0), 64);
-    const biasAt = align(panelsAt + (kind === "nt" ? 0 : parallel * arena.exports.panel_bytes(K)), 64);
+    const packs = kind !== "nt" || bf16;
+    const biasAt = align(panelsAt + (packs ? parallel * arena.exports.panel_bytes(K) : 0), 64);
     const wAt = align(biasAt + (job.bias ? N * 4 : 0), 64);
-    arena.ensure(wAt + (home ? 0 : wExtent * 4));
+    arena.ensure(wAt + (home ? 0 : wExtent * size));
     const heap = arena.view();
     heap.set(x, xAt / 4);
     if (job.bias) heap.set(job.bias, biasAt / 4);
-    if (!home) heap.set(w.subarray(job.wOffset, job.wOffset + wExtent), wAt / 4);
-    const wAddress = home ? w.byteOffset + job.wOffset * 4 : wAt;
+    if (!home)
+      new Uint8Array(heap.buffer).set(new Uint8Array(w.buffer, w.byteOffset + job.wOffset * size, wExtent * size), wAt);
+    const wAddress = home ? w.byteOffset + job.wOffset * size : wAt;
     this.writeJob(arena, [
       kindCode,
       xAt,
@@ -255,10 +259,11 @@ class WasmKernels implements Kernels {
       N,
       job.ldw,
       batch,
-      job.wBatchStride * 4,
+      job.wBatchStride * size,
       partialsAt,
       panelsAt,
       job.bias ? biasAt : 0,
+      bf16 ? 1 : 0,
     ]);
     this.runJob(arena, parallel);
     if (splitK) arena.exports.sum_partials(parallel);
@@ -273,7 +278,7 @@ class WasmKernels implements Kernels {
     arena.ensure(at + x.length * 4);
     const heap = arena.view();
     heap.set(x, at / 4);
-    this.writeJob(arena, [KIND_CODE.softmax, at, 0, at, x.length / n, 0, n, 0, 1, 0, 0, 0, 0]);
+    this.writeJob(arena, [KIND_CODE.softmax, at, 0, at, x.length / n, 0, n, 0, 1, 0, 0, 0, 0, 0]);
     this.runJob(arena, this.helpers.length > 0 ? this.threads : 1);
     return copyOut(heap, at, x.length);
   }
@@ -310,13 +315,13 @@ class WasmKernels implements Kernels {
   }
 
   /** The arena that holds `array`'s memory, if any. */
-  private arenaOf(array: Float32Array | Uint8Array): Arena | undefined {
+  private arenaOf(array: Float32Array | Uint16Array): Arena | undefined {
     return this.arenas.find((a) => a.buffers.has(array.buffer));
   }
 
-  /** Writes a job's thirteen words at address 0 (the layout in assembly/gemm.ts). */
+  /** Writes a job's fourteen words at address 0 (the layout in assembly/gemm.ts). */
   private writeJob(arena: Arena, words: number[]): void {
-    new Uint32Array(arena.memory.buffer, 0, 13).set(words);
+    new Uint32Array(arena.memory.buffer, 0, 14).set(words);
   }
 
   /** Runs the job written in `arena` on `parallel` threads (the caller's included). */

@@ -13,20 +13,10 @@ import { Random, randn } from "../../lib/random.ts";
 import { parseSafetensors, planSegments, readSafetensors, SafetensorsError } from "../../lib/safetensors.ts";
 import { toNested, type Tensor } from "../../lib/tensor.ts";
 import { root } from "../tools/run-tool.ts";
+import { relativeError } from "./relative-error.ts";
 
 const rng = new Random(7);
 const random = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
-
-/** Largest |a − b| relative to the largest |b|. */
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let worst = 0;
-  let scale = 1e-30;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return worst / scale;
-}
 
 // Odd sizes: not multiples of 4, of 8 or of the tiles, single rows and columns, batches.
 const SHAPES: [number, number, number, number][] = [
@@ -48,6 +38,10 @@ const SHAPES: [number, number, number, number][] = [
   [8, 40, 1100, 1], // several packed column blocks per thread, with a tail of 4 columns
 ];
 
+/** The top 16 bits of each float32: bfloat16 numbers, as a Uint16Array. */
+const topHalves = (f: Float32Array) =>
+  Uint16Array.from(new Uint32Array(f.buffer, f.byteOffset, f.length), (b) => b >>> 16);
+
 function jobs(M: number, K: number, N: number, batch: number): GemmJob[] {
   const x = random(batch * M * K);
   const pad = 3; // W starts 3 floats into its array, and nn rows are 5 floats longer than N
@@ -61,6 +55,9 @@ function jobs(M: number, K: number, N: number, batch: number): GemmJob[] {
     // with a bias on every row (F.linear's), including the split-K path's
     { kind: "nt", x, w: nt, wOffset: pad, ldw: K, wBatchStride: N * K, M, K, N, batch, bias },
     { kind: "nn", x, w: nn, wOffset: pad, ldw, wBatchStride: K * ldw, M, K, N, batch, bias },
+    // bfloat16 weights (the same numbers' top halves), both layouts
+    { kind: "nt", x, w: topHalves(nt), wOffset: pad, ldw: K, wBatchStride: N * K, M, K, N, batch, bias },
+    { kind: "nn", x, w: topHalves(nn), wOffset: pad, ldw, wBatchStride: K * ldw, M, K, N, batch },
     // the same numbers as X's transpose: x read as [batch, K, M]
     { kind: "tn", x, w: nn, wOffset: pad, ldw, wBatchStride: K * ldw, M, K, N, batch },
   ];
@@ -91,7 +88,7 @@ describe("WebAssembly kernels", () => {
         for (const job of jobs(M, K, N, batch)) {
           const expected = jsKernels.gemm(job);
           const got = wasm.gemm(job);
-          const what = `${job.kind} ${M}×${K}×${N}×${batch}${job.bias ? " + bias" : ""}`;
+          const what = `${job.kind} ${M}×${K}×${N}×${batch}${job.bias ? " + bias" : ""}${job.w instanceof Uint16Array ? " bf16" : ""}`;
           expect(got.length, what).toBe(expected.length);
           expect(relativeError(got, expected), what).toBeLessThan(1e-5);
         }
@@ -240,6 +237,11 @@ describe("weight placement across memories", () => {
     ]);
     expect(planSegments(entries, 600).map((s) => s.names)).toEqual([["a"], ["b", "c"], ["d"]]);
     expect(planSegments(entries, 1e9).map((s) => s.names)).toEqual([["a", "b", "c", "d"]]);
+    // bytes of no listed tensor (one read another way) are never read into a block
+    expect(planSegments([entries[0], entries[2], entries[3]], 1e9)).toEqual([
+      { begin: 0, end: 400, names: ["a"] },
+      { begin: 900, end: 1600, names: ["c", "d"] },
+    ]);
   });
 
   it("refuses a tensor larger than one memory, naming it", () => {

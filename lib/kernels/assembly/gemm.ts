@@ -12,12 +12,16 @@
 // ("nn": Y = X·W). Each kernel keeps a small tile of outputs in SIMD registers while it walks K,
 // so every weight value loaded from memory is used for four rows of X.
 //
+// W may also hold bfloat16 numbers (WTYPE), half the bytes of float32: decoding reads every weight
+// once per token, so it runs up to twice as fast. Each bfloat16 is widened to float32 in registers
+// (widen_lo/widen_hi) and the arithmetic is float32's.
+//
 // A third kind reads X transposed ("tn": Y = Xᵀ·W, X stored [K, M]): the gradient of a weight,
 // doutᵀ·x, without first copying doutᵀ into rows. It is gemm_nn with X's two strides swapped.
 // A fourth is not a product: the row-wise softmax of X, on every core too (training's
 // 50,257-way softmax is as much work as a product).
 
-// The job, at address 0 (thirteen 32-bit words): what kind of product, where its operands are, its
+// The job, at address 0 (fourteen 32-bit words): what kind of product, where its operands are, its
 // sizes, and for a batch of products (attention's heads) how far apart their operands start.
 const KIND = 0; //      0: Y = X·Wᵀ (gemm_nt)   1: Y = X·W (gemm_nn)   2: Y = Xᵀ·W (gemm_nn, X [K, M])   3: softmax
 const X = 4; //         address of X, [batch, M, K] ([batch, K, M] for kind 2; [M, N] rows for softmax)
@@ -32,6 +36,7 @@ const WSTRIDE = 36; //  bytes from one batch's W to the next
 const PARTIALS = 40; // scratch for threads 1 … threads − 1's partial sums (a split-K matrix-vector product)
 const PANELS = 44; //   scratch for each thread's packed block of W (gemm_nn), panel_bytes(K) apart
 const BIAS = 48; //     address of a bias [N] added to every row of Y, or 0 for none
+const WTYPE = 52; //    W's numbers: 0 float32, 1 bfloat16 (2 bytes each, the top half of a float32)
 
 /** Thread t of `threads` computes its share: whole products of a batch when there are enough, else a range of columns. */
 export function run(t: i32, threads: i32): void {
@@ -49,10 +54,15 @@ export function run(t: i32, threads: i32): void {
     // Decoding through a [K, N] weight: each thread streams a contiguous band of W's rows (memory
     // reads fastest front to back) into its own partial sums; sum_partials adds them up.
     const k0 = <i32>((<i64>K * t) / threads), k1 = <i32>((<i64>K * (t + 1)) / threads);
-    const rowW = <usize>load<i32>(LDW) << 2;
+    const rowW = <usize>load<i32>(LDW) << (load<i32>(WTYPE) != 0 ? 1 : 2);
     const out = t == 0 ? <usize>load<u32>(Y) : <usize>load<u32>(PARTIALS) + (<usize>(t - 1) * M * N << 2);
+    const bf16 = load<i32>(WTYPE) != 0;
     const x = <usize>load<u32>(X) + (<usize>k0 << 2), w = <usize>load<u32>(W) + <usize>k0 * rowW;
-    for (let m = 0; m < M; m++) gemv_nn(x + (<usize>m * K << 2), 4, w, out + (<usize>m * N << 2), k1 - k0, rowW, 0, N);
+    for (let m = 0; m < M; m++) {
+      const xr = x + (<usize>m * K << 2), yr = out + (<usize>m * N << 2);
+      if (bf16) gemv_nn_bf16(xr, 4, w, yr, k1 - k0, rowW, 0, N);
+      else gemv_nn(xr, 4, w, yr, k1 - k0, rowW, 0, N);
+    }
     return;
   }
   let b0 = 0, b1 = batch, n0 = 0, n1 = N;
@@ -72,9 +82,10 @@ export function run(t: i32, threads: i32): void {
   // Bytes from X[m, k] to X[m + 1, k] and to X[m, k + 1]: a row-major X, or a transposed one.
   const xm: usize = kind == TN ? 4 : <usize>K << 2, xk: usize = kind == TN ? <usize>M << 2 : 4;
   const bias = <usize>load<u32>(BIAS);
+  const bf16 = load<i32>(WTYPE) != 0;
   for (let b = b0; b < b1; b++) {
     const yb = y + <usize>b * yStride;
-    gemm(kind, x + <usize>b * xStride, w + <usize>b * wStride, yb, M, K, N, ldw, n0, n1, xm, xk, panel);
+    gemm(kind, x + <usize>b * xStride, w + <usize>b * wStride, yb, M, K, N, ldw, n0, n1, xm, xk, panel, bf16);
     if (bias) add_bias(yb, bias, M, N, n0, n1);
   }
 }
@@ -131,26 +142,30 @@ export function panel_bytes(K: i32): i32 {
 /**
  * One product, columns n0 … n1 − 1. Rows go four at a time through column blocks whose slice
  * of W fits in the cache, so W comes from memory once rather than once per four rows; the last
- * M mod 4 rows (all of them when decoding) stream W whole, front to back.
+ * M mod 4 rows (all of them when decoding) stream W whole, front to back. ldw counts W's numbers
+ * (float32 or bfloat16).
  */
 function gemm(
   kind: i32, x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, ldw: i32, n0: i32, n1: i32, xm: usize, xk: usize,
-  panel: usize,
+  panel: usize, bf16: bool,
 ): void {
   const M4 = M & ~3;
   if (M4 > 0) {
     const nb = block_columns(K);
     for (let b = n0; b < n1; b += nb) {
       const e = min(b + nb, n1);
-      if (kind == 0) gemm_nt(x, w, y, M4, K, N, b, e);
-      else gemm_nn(x, w, y, M4, K, N, ldw, b, e, xm, xk, panel);
+      if (kind == 0 && !bf16) gemm_nt(x, w, y, M4, K, N, b, e);
+      else gemm_packed(kind, x, w, y, M4, K, N, ldw, b, e, xm, xk, panel, bf16);
     }
   }
   const rowY = <usize>N << 2;
+  const rowW = <usize>ldw << (bf16 ? 1 : 2);
   for (let m = M4; m < M; m++) {
     const xr = x + <usize>m * xm, yr = y + <usize>m * rowY;
-    if (kind == 0) gemm_nt(xr, w, yr, 1, K, N, n0, n1);
-    else gemv_nn(xr, xk, w, yr, K, <usize>ldw << 2, n0, n1);
+    if (kind == 0 && bf16) gemv_nt_bf16(xr, w, yr, K, n0, n1);
+    else if (kind == 0) gemm_nt(xr, w, yr, 1, K, N, n0, n1);
+    else if (bf16) gemv_nn_bf16(xr, xk, w, yr, K, rowW, n0, n1);
+    else gemv_nn(xr, xk, w, yr, K, rowW, n0, n1);
   }
 }
 
@@ -223,22 +238,26 @@ function gemm_nt(x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, n0: i32, 
 }
 
 /**
- * Y[m, n] = Σₖ X[m, k]·W[k, n] for n in [n0, n1), M a multiple of 4. X[m, k] is at
- * x + m·xm + k·xk bytes (X is [M, K], or [K, M] read transposed), Y is [M, N], and row k of W
- * starts ldw floats after row k − 1 (ldw = N for a plain [K, N] matrix).
+ * Y[m, n] = Σₖ X[m, k]·W[k, n] (kind nn or tn) or Σₖ X[m, k]·W[n, k] (nt, bfloat16 W only) for n
+ * in [n0, n1), M a multiple of 4. X[m, k] is at x + m·xm + k·xk bytes (X is [M, K], or [K, M] read
+ * transposed), Y is [M, N], and row k of a [K, N] W starts ldw numbers after row k − 1.
  *
- * Read in place, W's rows are far apart (a Conv1D weight's are 12 KB), so walking down one column
- * block touches a new page at every k. So the block is first copied into `panel` as strips of 8
- * columns, each strip's K rows one after another (pack_nn); the tiles then read it front to back.
+ * Read in place, a [K, N] W's rows are far apart (a Conv1D weight's are 12 KB), so walking down one
+ * column block touches a new page at every k. So the block is first copied into `panel` as strips
+ * of 8 columns in float32, each strip's K rows one after another; the tiles then read it front to
+ * back. A bfloat16 W is widened on the way into the panel.
  */
-function gemm_nn(
-  x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, ldw: i32, n0: i32, n1: i32, xm: usize, xk: usize, panel: usize,
+function gemm_packed(
+  kind: i32, x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, ldw: i32, n0: i32, n1: i32, xm: usize, xk: usize,
+  panel: usize, bf16: bool,
 ): void {
   const rowY = <usize>N << 2;
-  const rowW = <usize>ldw << 2;
+  const rowW = <usize>ldw << (bf16 ? 1 : 2);
   const n8 = n0 + ((n1 - n0) & ~7);
   const strip = <usize>K << 5;
-  pack_nn(w, rowW, K, n0, n8, panel);
+  if (kind == 0) pack_nt_bf16(w, K, n0, n8, panel);
+  else if (bf16) pack_nn_bf16(w, rowW, K, n0, n8, panel);
+  else pack_nn(w, rowW, K, n0, n8, panel);
   for (let n = n0; n < n8; n += 8) {
     const p = panel + <usize>((n - n0) >> 3) * strip;
     for (let m = 0; m < M; m += 4) {
@@ -275,7 +294,12 @@ function gemm_nn(
       v128.store(o + 3 * rowY, a30); v128.store(o + 3 * rowY, a31, 16);
     }
   }
-  for (let m = 0; m < M; m++) axpyRows(x + <usize>m * xm, xk, w, y + <usize>m * rowY, K, rowW, n8, n1);
+  for (let m = 0; m < M; m++) {
+    const xr = x + <usize>m * xm, yr = y + <usize>m * rowY;
+    if (kind == 0) gemv_nt_bf16(xr, w, yr, K, n8, n1);
+    else if (bf16) axpyRows_bf16(xr, xk, w, yr, K, rowW, n8, n1);
+    else axpyRows(xr, xk, w, yr, K, rowW, n8, n1);
+  }
 }
 
 /** Copies W's columns n0 … n8 − 1 (a multiple of 8 of them) into `panel`: strip s is K rows of 8 floats, K·32 bytes from strip s − 1. */
@@ -291,6 +315,36 @@ function pack_nn(w: usize, rowW: usize, K: i32, n0: i32, n8: i32, panel: usize):
       p += strip;
     }
     wk += rowW;
+  }
+}
+
+/** pack_nn for a bfloat16 W (rowW bytes between rows), widening each number to float32. */
+function pack_nn_bf16(w: usize, rowW: usize, K: i32, n0: i32, n8: i32, panel: usize): void {
+  const strips = <usize>(n8 - n0) >> 3;
+  const strip = <usize>K << 5;
+  let wk = w + (<usize>n0 << 1);
+  for (let k = 0; k < K; k++) {
+    let p = panel + (<usize>k << 5);
+    for (let s: usize = 0; s < strips; s++) {
+      const v = v128.load(wk + (s << 4));
+      v128.store(p, widen_lo(v));
+      v128.store(p, widen_hi(v), 16);
+      p += strip;
+    }
+    wk += rowW;
+  }
+}
+
+/** The panel of pack_nn from a bfloat16 W stored [N, K] (the head's layout): strip s holds rows n0 + 8s … of W as columns. */
+function pack_nt_bf16(w: usize, K: i32, n0: i32, n8: i32, panel: usize): void {
+  const rowW = <usize>K << 1;
+  for (let n = n0; n < n8; n++) {
+    const row = w + <usize>n * rowW;
+    let p = panel + <usize>((n - n0) >> 3) * (<usize>K << 5) + (<usize>((n - n0) & 7) << 2);
+    for (let k = 0; k < K; k++) {
+      store<f32>(p, bf16_at(row + (<usize>k << 1)));
+      p += 32;
+    }
   }
 }
 
@@ -318,6 +372,33 @@ function gemv_nn(x: usize, xk: usize, w: usize, y: usize, K: i32, rowW: usize, n
   axpyRows(x, xk, w, y, K, rowW, n16, n1);
 }
 
+/** gemv_nn for a bfloat16 W (rowW bytes between rows): 16 columns, two loads, widened in registers. */
+function gemv_nn_bf16(x: usize, xk: usize, w: usize, y: usize, K: i32, rowW: usize, n0: i32, n1: i32): void {
+  const n16 = n0 + ((n1 - n0) & ~15);
+  const yb = y + (<usize>n0 << 2);
+  const bytes = <usize>(n16 - n0) << 2;
+  memory.fill(yb, 0, bytes);
+  let wk = w + (<usize>n0 << 1);
+  for (let k = 0; k < K; k++) {
+    const r = v128.load32_splat(x + <usize>k * xk);
+    for (let o: usize = 0; o < bytes; o += 64) {
+      const a = v128.load(wk + (o >> 1)), b = v128.load(wk + (o >> 1), 16);
+      v128.store(yb + o, madd(r, widen_lo(a), v128.load(yb + o)));
+      v128.store(yb + o, madd(r, widen_hi(a), v128.load(yb + o, 16)), 16);
+      v128.store(yb + o, madd(r, widen_lo(b), v128.load(yb + o, 32)), 32);
+      v128.store(yb + o, madd(r, widen_hi(b), v128.load(yb + o, 48)), 48);
+    }
+    wk += rowW;
+  }
+  axpyRows_bf16(x, xk, w, y, K, rowW, n16, n1);
+}
+
+/** Y[n] = Σₖ X[k]·W[n, k] for n in [n0, n1), W bfloat16 [N, K]: the head when decoding, one row of W after another. */
+function gemv_nt_bf16(x: usize, w: usize, y: usize, K: i32, n0: i32, n1: i32): void {
+  const rowW = <usize>K << 1;
+  for (let n = n0; n < n1; n++) store<f32>(y + (<usize>n << 2), dot_bf16(x, w + <usize>n * rowW, K));
+}
+
 /** Y[n] = Σₖ X[k]·W[k, n] for n in [n0, n1) (X[k] at x + k·xk), one scalar column at a time (the tails of gemm_nn). */
 function axpyRows(x: usize, xk: usize, w: usize, y: usize, K: i32, rowW: usize, n0: i32, n1: i32): void {
   for (let n = n0; n < n1; n++) {
@@ -331,6 +412,37 @@ function axpyRows(x: usize, xk: usize, w: usize, y: usize, K: i32, rowW: usize, 
     }
     store<f32>(y + (<usize>n << 2), s);
   }
+}
+
+/** axpyRows for a bfloat16 W (rowW bytes between rows). */
+function axpyRows_bf16(x: usize, xk: usize, w: usize, y: usize, K: i32, rowW: usize, n0: i32, n1: i32): void {
+  for (let n = n0; n < n1; n++) {
+    let s: f32 = 0;
+    let wk = w + (<usize>n << 1);
+    let xq = x;
+    for (let k = 0; k < K; k++) {
+      s += load<f32>(xq) * bf16_at(wk);
+      wk += rowW;
+      xq += xk;
+    }
+    store<f32>(y + (<usize>n << 2), s);
+  }
+}
+
+/** Σₖ a[k]·b[k] over K numbers, a float32 and b bfloat16: 16 at a time, b widened in registers. */
+function dot_bf16(a: usize, b: usize, K: i32): f32 {
+  const K16 = K & ~15;
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  for (let k: usize = 0; k < <usize>K16; k += 16) {
+    const u = v128.load(b + (k << 1)), v = v128.load(b + (k << 1), 16);
+    c0 = madd(v128.load(a + (k << 2)), widen_lo(u), c0);
+    c1 = madd(v128.load(a + (k << 2), 16), widen_hi(u), c1);
+    c2 = madd(v128.load(a + (k << 2), 32), widen_lo(v), c2);
+    c3 = madd(v128.load(a + (k << 2), 48), widen_hi(v), c3);
+  }
+  let s = hsum(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)));
+  for (let j = K16; j < K; j++) s += load<f32>(a + (<usize>j << 2)) * bf16_at(b + (<usize>j << 1));
+  return s;
 }
 
 /** Σₖ a[k]·b[k] over K floats, with four independent sums so the additions overlap. */
@@ -417,6 +529,27 @@ function expv(x: v128): v128 {
 function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/** The first four bfloat16 numbers of v as float32: each 16 bits become the top half of a 32-bit lane. */
+// @ts-ignore: decorator
+@inline
+function widen_lo(v: v128): v128 {
+  return v128.shuffle<i16>(i32x4.splat(0), v, 0, 8, 1, 9, 2, 10, 3, 11);
+}
+
+/** The last four bfloat16 numbers of v as float32. */
+// @ts-ignore: decorator
+@inline
+function widen_hi(v: v128): v128 {
+  return v128.shuffle<i16>(i32x4.splat(0), v, 4, 12, 5, 13, 6, 14, 7, 15);
+}
+
+/** The bfloat16 number at p, as float32. */
+// @ts-ignore: decorator
+@inline
+function bf16_at(p: usize): f32 {
+  return reinterpret<f32>(<u32>load<u16>(p) << 16);
 }
 
 // @ts-ignore: decorator
