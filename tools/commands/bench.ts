@@ -5,6 +5,8 @@
 //     memory, prefill time at T = 16, 64, 256, and decoding speed with and without the KV cache;
 //   - with --dtype bf16 (or a checkpoint stored in bfloat16): the matrices held in bfloat16, and how far
 //     that moves the logits and greedy tokens from the float32 model's;
+//   - with --compare-ort: onnxruntime-node on the same checkpoint (tools/bench/ort.ts), taking turns
+//     with ours, and the ratios;
 //   - with --compare-torch: the same measurements of PyTorch (Debian's /usr/bin/python3 with
 //     python3-torch) on the same checkpoint and thread count, in this same run, and the ratios;
 //   - with --train: tokens/s of npm run train's step instead (tools/bench/train.ts), at its default
@@ -25,6 +27,7 @@ import * as F from "../../lib/functional.ts";
 import { Random, randn } from "../../lib/random.ts";
 import { fromData, intTensor, type Tensor } from "../../lib/tensor.ts";
 import { generate } from "../../solutions/solution_14.ts";
+import { loadOrt } from "../bench/ort.ts";
 import { TRAIN_SHAPES, trainFigures } from "../bench/train.ts";
 import { loadPretrained } from "../../solutions/solution_15.ts";
 import { forwardWithCache, generateWithCache, type KVCache } from "../../solutions/solution_16.ts";
@@ -43,6 +46,10 @@ const { values, threads, backend } = parseCommand(
         help: "how to hold the matrices: as the checkpoint stores them, or bf16 (rounded at load), or f32",
       },
       "compare-torch": { type: "boolean", help: "time PyTorch on the same checkpoint in the same run" },
+      "compare-ort": {
+        type: "boolean",
+        help: "time onnxruntime-node on the same checkpoint, taking turns with ours (installs it and exports the checkpoint to ONNX on first use)",
+      },
       "decode-tokens": { type: "string", default: "32", value: "N", help: "tokens to decode" },
       prefill: { type: "string", default: "16,64,256", value: "T,T,…", help: "prompt lengths to time" },
       train: {
@@ -59,7 +66,7 @@ const { values, threads, backend } = parseCommand(
         type: "string",
         default: "3",
         value: "N",
-        help: "with --train: rounds per shape, ours then PyTorch's in each",
+        help: "rounds taking turns: with --train per shape, ours then PyTorch's; with --compare-ort, onnxruntime's then ours",
       },
     },
   },
@@ -226,7 +233,7 @@ console.log(
 const peak = process.resourceUsage().maxRSS * 1024;
 console.log(`memory  peak RSS ${mib(peak)} = ${(peak / fileBytes).toFixed(2)}× the checkpoint file`);
 // With bfloat16 matrices, the same checkpoint in float32 too (after the memory figure): how far
-// bfloat16 moves the logits.
+// bfloat16 moves the logits, and with --compare-ort a third contender in the turns.
 const float32 = inBf16 > 0 ? loadFloat32() : undefined;
 if (float32) compareWithFloat32(float32);
 
@@ -255,6 +262,7 @@ function compareWithFloat32(reference: typeof model): void {
 
 kernelFigures();
 if (values["compare-torch"]) compareTorch({ loadS, prefillMs, decodeTokensPerS });
+if (values["compare-ort"]) await compareOrt();
 
 /** One line of a comparison: our figure, the peer's, and how many times the peer's time ours takes (or its speed ours runs at). */
 function row(what: string, a: number, b: number, unit: string, lowerIsBetter: boolean, peer: string): void {
@@ -265,6 +273,80 @@ function row(what: string, a: number, b: number, unit: string, lowerIsBetter: bo
   console.log(
     `  ${what.padEnd(26)} ours ${a.toFixed(digits).padStart(8)} ${unit.padEnd(9)} ${peer} ${b.toFixed(digits).padStart(8)} ${unit.padEnd(9)} ${verdict}`,
   );
+}
+
+/**
+ * onnxruntime-node on the same checkpoint (tools/bench/ort.ts), taking turns with ours round by
+ * round so a change in the machine's load falls on both; with bfloat16 matrices our float32 twin
+ * takes its turn too.
+ */
+async function compareOrt(): Promise<void> {
+  const ort = await loadOrt(dir, threads, model.config);
+  const ortPrefill = async (T: number) => {
+    const start = performance.now();
+    await ort.step(promptIds(T), null);
+    return performance.now() - start;
+  };
+  const ortDecode = async () => {
+    let { logits, cache } = await ort.step(DECODE_PROMPT, null);
+    const start = performance.now();
+    for (let i = 0; i < decodeTokens; i++) ({ logits, cache } = await ort.step([argmaxOf(logits)], cache));
+    return (1000 * decodeTokens) / (performance.now() - start);
+  };
+  const rounds = Number(values.rounds);
+  const ours = float32 ? [model, float32] : [model];
+  const times = { ort: new Map<string, number[]>(), ours: ours.map(() => new Map<string, number[]>()) };
+  const record = (into: Map<string, number[]>, what: string, value: number): void => {
+    into.set(what, [...(into.get(what) ?? []), value]);
+  };
+  for (const T of prefillLengths) await ortPrefill(T); // warm up
+  await ortDecode();
+  for (let r = 0; r < rounds; r++) {
+    for (const T of prefillLengths) {
+      const ms: number[] = [];
+      for (let i = 0; i < 3; i++) ms.push(await ortPrefill(T));
+      record(times.ort, `prefill T=${T}`, median(ms));
+      for (const [i, m] of ours.entries())
+        record(
+          times.ours[i],
+          `prefill T=${T}`,
+          medianMs(() => prefillOnce(m, T), 3),
+        );
+    }
+    record(times.ort, "decode", await ortDecode());
+    for (const [i, m] of ours.entries()) record(times.ours[i], "decode", decodeWithCache(m));
+  }
+  console.log(
+    `\nonnxruntime-node ${ort.version} (float32), ${threads} thread(s), same checkpoint, taking turns with ours (${rounds} rounds, medians):`,
+  );
+  row("load (ONNX session)", loadS, ort.loadS, "s", true, "ORT");
+  ours.forEach((m, i) => {
+    const label = bf16Bits(m.lm_head.weight) ? "bfloat16 matrices" : "float32";
+    console.log(`  ours with ${label}:`);
+    for (const T of prefillLengths)
+      row(
+        `prefill T=${T}`,
+        median(times.ours[i].get(`prefill T=${T}`)!),
+        median(times.ort.get(`prefill T=${T}`)!),
+        "ms",
+        true,
+        "ORT",
+      );
+    row(
+      "decode with the KV cache",
+      median(times.ours[i].get("decode")!),
+      median(times.ort.get("decode")!),
+      "tokens/s",
+      false,
+      "ORT",
+    );
+  });
+}
+
+function argmaxOf(logits: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+  return best;
 }
 
 function compareTorch(ours: Figures): void {
