@@ -9,8 +9,11 @@
 //
 // Threads. Each helper thread (worker.mjs) has an instance of the module for every arena.
 // A product is published by writing the job into the arena and bumping a counter in a small
-// shared control block; the threads, spinning or asleep in Atomics.wait, wake, compute their
-// share and count themselves done. No message per product: a decoded token needs ~50 of them.
+// shared control block; the threads, spinning or asleep in Atomics.wait, wake and take its
+// shares ("chunks", CHUNKS_PER_THREAD per thread) one at a time from a shared counter until none
+// is left. No message per product: a decoded token needs ~50 of them. Taking shares rather than
+// being given one matters on a busy machine: when the system has not scheduled a helper, the
+// calling thread does the shares itself instead of waiting for it.
 //
 // Builds. assembly/gemm.ts is compiled twice: gemm.wasm with SIMD128 alone, and gemm-relaxed.wasm
 // whose products use relaxed SIMD's fused multiply-add (one rounding instead of two). The second
@@ -40,12 +43,18 @@ const SOFTMAX_MIN_SIZE = 1 << 14;
 /** The job's kind word (see assembly/gemm.ts). */
 const KIND_CODE = { nt: 0, nn: 1, tn: 2, softmax: 3 } as const;
 
-// Slots of the shared control block (the same numbers as in worker.mjs).
+// Slots of the shared control block (the same numbers as in worker.mjs): Int32 slots, and the
+// claim word, a BigInt64 slot: the job's generation × 2³² + the next chunk to take.
 const GENERATION = 0;
 const DONE = 1;
 const ARENA = 2;
+const COMPLETED = 3;
+const CHUNKS = 4;
+const CLAIM = 4;
 const ATTACH = -1;
 const SPIN = 200_000;
+/** Shares per thread: small enough that a thread the system pauses holds up little of a product. */
+const CHUNKS_PER_THREAD = 4;
 
 interface KernelExports {
   run(thread: number, threads: number): void;
@@ -175,7 +184,8 @@ class WasmKernels implements Kernels {
   private readonly threadedMinWork: number;
   private readonly softmaxMinSize: number;
   private readonly module: WebAssembly.Module;
-  private readonly control = new Int32Array(new SharedArrayBuffer(16));
+  private readonly control = new Int32Array(new SharedArrayBuffer(40));
+  private readonly claim = new BigInt64Array(this.control.buffer);
   private readonly arenas: Arena[] = [];
   private readonly helpers: { worker: Worker; port: MessagePort }[] = [];
 
@@ -200,7 +210,7 @@ class WasmKernels implements Kernels {
     for (let t = 1; t < threads; t++) {
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(new URL("./worker.mjs", import.meta.url), {
-        workerData: { module: this.module, control: this.control.buffer, port: port2, thread: t, threads },
+        workerData: { module: this.module, control: this.control.buffer, port: port2 },
         transferList: [port2],
       });
       worker.unref(); // helpers never keep the process alive
@@ -230,7 +240,7 @@ class WasmKernels implements Kernels {
     const home = this.arenaOf(w);
     const arena = home ?? this.arenas[0];
     const kindCode = KIND_CODE[kind];
-    const parallel = this.helpers.length > 0 && batch * M * K * N >= this.threadedMinWork ? this.threads : 1;
+    const parallel = this.helpers.length > 0 && batch * M * K * N >= this.threadedMinWork ? this.chunks : 1;
     const splitK = parallel > 1 && arena.exports.splitsK(kindCode, M, batch, parallel) !== 0;
     // Scratch above the arena's tensors: x, y, the split-K partial sums, each thread's panel for
     // packing W (nn and tn), and W unless it lives here.
@@ -279,7 +289,7 @@ class WasmKernels implements Kernels {
     const heap = arena.view();
     heap.set(x, at / 4);
     this.writeJob(arena, [KIND_CODE.softmax, at, 0, at, x.length / n, 0, n, 0, 1, 0, 0, 0, 0, 0]);
-    this.runJob(arena, this.helpers.length > 0 ? this.threads : 1);
+    this.runJob(arena, this.helpers.length > 0 ? this.chunks : 1);
     return copyOut(heap, at, x.length);
   }
 
@@ -288,18 +298,31 @@ class WasmKernels implements Kernels {
     this.helpers.length = 0;
   }
 
-  /** Runs `arena`'s current job (or an attach) on every thread and returns when all are done. */
-  private publish(arenaIndex: number, runOwnShare: () => void): void {
+  /** Shares of a product when the helpers take part. */
+  private get chunks(): number {
+    return this.threads * CHUNKS_PER_THREAD;
+  }
+
+  /** Publishes a new job (its chunks, or an attach) to the helpers and returns its generation. */
+  private publish(arenaIndex: number, chunks: number): void {
     const { control } = this;
+    const generation = Atomics.load(control, GENERATION) + 1;
+    // The claim word first: a helper still taking chunks of the last job now finds none.
+    Atomics.store(this.claim, CLAIM, BigInt(generation) << 32n);
     Atomics.store(control, ARENA, arenaIndex);
+    Atomics.store(control, CHUNKS, chunks);
+    Atomics.store(control, COMPLETED, 0);
     Atomics.store(control, DONE, 0);
-    Atomics.add(control, GENERATION, 1);
+    Atomics.store(control, GENERATION, generation);
     Atomics.notify(control, GENERATION);
-    runOwnShare();
-    const want = this.helpers.length;
+  }
+
+  /** Waits, spinning and then sleeping, until control[slot] reaches `want`. */
+  private await(slot: number, want: number): void {
+    const { control } = this;
     let spins = 0;
-    for (let done = Atomics.load(control, DONE); done < want; done = Atomics.load(control, DONE)) {
-      if (++spins > SPIN) Atomics.wait(control, DONE, done, 1);
+    for (let now = Atomics.load(control, slot); now < want; now = Atomics.load(control, slot)) {
+      if (++spins > SPIN) Atomics.wait(control, slot, now, 1);
     }
   }
 
@@ -309,7 +332,8 @@ class WasmKernels implements Kernels {
     this.arenas.push(arena);
     if (this.helpers.length) {
       for (const { port } of this.helpers) port.postMessage(memory);
-      this.publish(ATTACH, () => {});
+      this.publish(ATTACH, 0); // every helper must instantiate the module for it
+      this.await(DONE, this.helpers.length);
     }
     return arena;
   }
@@ -324,9 +348,18 @@ class WasmKernels implements Kernels {
     new Uint32Array(arena.memory.buffer, 0, 14).set(words);
   }
 
-  /** Runs the job written in `arena` on `parallel` threads (the caller's included). */
-  private runJob(arena: Arena, parallel: number): void {
-    if (parallel > 1) this.publish(arena.index, () => arena.exports.run(0, parallel));
-    else arena.exports.run(0, 1);
+  /** Runs the job written in `arena` in `chunks` shares, taken by whichever threads are running. */
+  private runJob(arena: Arena, chunks: number): void {
+    if (chunks === 1) {
+      arena.exports.run(0, 1);
+      return;
+    }
+    this.publish(arena.index, chunks);
+    for (let c = Number(Atomics.add(this.claim, CLAIM, 1n) & 0xffffffffn); c < chunks; ) {
+      arena.exports.run(c, chunks);
+      Atomics.add(this.control, COMPLETED, 1);
+      c = Number(Atomics.add(this.claim, CLAIM, 1n) & 0xffffffffn);
+    }
+    this.await(COMPLETED, chunks);
   }
 }

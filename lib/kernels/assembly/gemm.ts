@@ -2,9 +2,10 @@
 // into ../gemm.wasm; a test rebuilds it and checks that the bytes are identical.
 //
 // Every pointer is a byte offset into the shared memory the module imports; every matrix is
-// row-major float32. The caller writes a job (below) at address 0 and every thread calls
-// run(t, threads): each computes its own share of the output, so no two threads write the
-// same number and none waits for another until the whole product is done.
+// row-major float32 (or bfloat16, below). The caller writes a job (below) at address 0, cuts it
+// into `threads` shares, and the threads call run(t, threads) for shares t they take: each
+// computes its own part of the output, so no two write the same number and none waits for
+// another until the whole product is done.
 //
 // Why two kernels: a weight stored [out, in] (PyTorch's Linear) makes each output a dot product
 // of two contiguous rows ("nt": Y = X·Wᵀ); a weight stored [in, out] (Hugging Face's Conv1D, or
@@ -38,7 +39,10 @@ const PANELS = 44; //   scratch for each thread's packed block of W (gemm_nn), p
 const BIAS = 48; //     address of a bias [N] added to every row of Y, or 0 for none
 const WTYPE = 52; //    W's numbers: 0 float32, 1 bfloat16 (2 bytes each, the top half of a float32)
 
-/** Thread t of `threads` computes its share: whole products of a batch when there are enough, else a range of columns. */
+/**
+ * Share t of `threads` (the job is cut into that many; wasm.ts hands them to whichever thread is
+ * free): whole products of a batch when there are enough, else a range of columns.
+ */
 export function run(t: i32, threads: i32): void {
   const kind = load<i32>(KIND);
   const M = load<i32>(M_), K = load<i32>(K_), N = load<i32>(N_);
@@ -119,9 +123,11 @@ export function sum_partials(threads: i32): void {
   const M = load<i32>(M_), N = load<i32>(N_);
   const count = M * N;
   const y = <usize>load<u32>(Y), partials = <usize>load<u32>(PARTIALS), bias = <usize>load<u32>(BIAS);
+  const bytes = <usize>count << 2, bytes4 = <usize>(count & ~3) << 2;
   for (let t = 1; t < threads; t++) {
-    const p = partials + (<usize>(t - 1) * count << 2);
-    for (let i = 0; i < count; i++) store<f32>(y + (<usize>i << 2), load<f32>(y + (<usize>i << 2)) + load<f32>(p + (<usize>i << 2)));
+    const p = partials + <usize>(t - 1) * bytes;
+    for (let o: usize = 0; o < bytes4; o += 16) v128.store(y + o, f32x4.add(v128.load(y + o), v128.load(p + o)));
+    for (let o = bytes4; o < bytes; o += 4) store<f32>(y + o, load<f32>(y + o) + load<f32>(p + o));
   }
   if (bias) add_bias(y, bias, M, N, 0, N);
 }
