@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { kernels } from "./kernels/index.ts";
-import { readSafetensors, type SafetensorsFile } from "./safetensors.ts";
+import { readSafetensors, type SafetensorsFile, type TensorInfo } from "./safetensors.ts";
 
 export class CheckpointError extends Error {
   override name = "CheckpointError";
@@ -13,6 +13,34 @@ export class CheckpointError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * How a checkpoint's matrices (its 2-D float tensors) are held in memory: "auto" keeps the ones
+ * stored in bfloat16 as bfloat16 (lib/bf16.ts), "bf16" also rounds float32 ones to bfloat16 as
+ * they are read (half the memory, and decoding reads half the bytes), "f32" widens every one to
+ * float32 (as training wants). Vectors (biases, layer norms) are float32 in every case.
+ */
+export type WeightDtype = "auto" | "bf16" | "f32";
+export const WEIGHT_DTYPES: readonly WeightDtype[] = ["auto", "bf16", "f32"];
+
+let weightDtype: WeightDtype = fromEnv(process.env.GPT2_DTYPE);
+
+function fromEnv(value: string | undefined): WeightDtype {
+  if (value === undefined || value === "") return "auto";
+  if (!(WEIGHT_DTYPES as readonly string[]).includes(value))
+    throw new RangeError(`GPT2_DTYPE must be ${WEIGHT_DTYPES.join(", ")} or unset, got ${value}`);
+  return value as WeightDtype;
+}
+
+/** Chooses how checkpoints read from now on hold their matrices (the CLIs' --dtype). */
+export function useWeightDtype(dtype: WeightDtype): void {
+  weightDtype = dtype;
+}
+
+function heldAsBf16({ dtype, shape }: TensorInfo): boolean {
+  if (shape.length !== 2) return false;
+  return weightDtype === "bf16" || (weightDtype === "auto" && dtype === "BF16");
 }
 
 export interface CheckpointFiles {
@@ -42,7 +70,9 @@ export function readCheckpoint(dir: string): CheckpointFiles {
   try {
     // Straight into the kernels' memory, in blocks each memory can hold.
     const memory = kernels();
-    weights = readSafetensors(weightsPath, (bytes) => memory.allocate(bytes), memory.allocationLimit);
+    weights = readSafetensors(weightsPath, (bytes) => memory.allocate(bytes), memory.allocationLimit, {
+      bf16: heldAsBf16,
+    });
   } catch (error) {
     throw new CheckpointError(`${weightsPath}: ${(error as Error).message}`);
   }

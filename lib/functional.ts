@@ -14,6 +14,7 @@ import {
   type Shape,
   type Tensor,
 } from "./tensor.ts";
+import { bf16Bits, bf16Transposed, widenInto } from "./bf16.ts";
 import { kernels } from "./kernels/index.ts";
 import { uninitialized } from "./memory.ts";
 
@@ -273,16 +274,25 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   }
   const X = contiguousData(x);
   const rows = X.length / inF;
-  // A Conv1D weight is a transposed view of an [in, out] array: read its rows as they are.
+  // A Conv1D weight is a transposed view of an [in, out] array: read its rows as they are. A
+  // bfloat16 weight (lib/bf16.ts) is read as bfloat16 in either layout.
+  const bits = bf16Bits(weight);
   const conv1d = weight.stride[0] === 1 && outF > 1;
   const job = conv1d
-    ? { kind: "nn" as const, w: weight.data, wOffset: weight.offset, ldw: weight.stride[1] }
-    : { kind: "nt" as const, w: contiguousData(weight), wOffset: 0, ldw: inF };
-  const out = kernels().gemm({ ...job, x: X, wBatchStride: 0, M: rows, K: inF, N: outF, batch: 1 });
-  if (bias) {
-    const B = contiguousData(bias);
-    for (let r = 0; r < rows; r++) for (let o = 0; o < outF; o++) out[r * outF + o] += B[o];
-  }
+    ? { kind: "nn" as const, w: bits ?? weight.data, wOffset: weight.offset, ldw: weight.stride[1] }
+    : bits && weight.stride[0] === inF && weight.stride[1] === 1
+      ? { kind: "nt" as const, w: bits, wOffset: weight.offset, ldw: inF }
+      : { kind: "nt" as const, w: contiguousData(weight), wOffset: 0, ldw: inF };
+  const out = kernels().gemm({
+    ...job,
+    x: X,
+    wBatchStride: 0,
+    M: rows,
+    K: inF,
+    N: outF,
+    batch: 1,
+    bias: bias ? contiguousData(bias) : undefined,
+  });
   return fromData(out, [...x.shape.slice(0, -1), outF]);
 }
 
@@ -309,7 +319,15 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
       `permute: axes ${fmtShape(axes)} are not a permutation of the ${rank} axes of ${fmtShape(x.shape)}`,
     );
   }
-  return x.transpose(...axes.map((a) => normAxis(a, rank, "permute")));
+  return reordered(
+    x,
+    axes.map((a) => normAxis(a, rank, "permute")),
+  );
+}
+
+/** A view of `x` with its axes in the order `axes` (a bfloat16 weight's stays bfloat16). */
+function reordered(x: Tensor, axes: readonly number[]): Tensor {
+  return bf16Transposed(x, axes) ?? x.transpose(...axes);
 }
 
 /** Swaps two axes (a zero-copy view): transpose(x, -2, -1) turns [..., n, m] into [..., m, n]. */
@@ -319,7 +337,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const a = normAxis(dim0, rank, "transpose");
   const b = normAxis(dim1, rank, "transpose");
   [axes[a], axes[b]] = [axes[b], axes[a]];
-  return x.transpose(...axes);
+  return reordered(x, axes);
 }
 
 /** Cuts `x` along `axis` into pieces of the given sizes (or `sizes` equal pieces if a number). Views, no copies. */
@@ -382,7 +400,9 @@ export function embedding(table: Tensor, ids: IntTensor): Tensor {
   if (table.shape.length !== 2)
     throw new ShapeError(`embedding: table must be [rows, dim], got ${fmtShape(table.shape)}`);
   const [n, d] = table.shape;
-  const T = contiguousData(table);
+  // A row-major bfloat16 table is read in place, a row at a time; any other is made float32 first.
+  const bits = table.stride[0] === d && table.stride[1] === 1 ? bf16Bits(table) : undefined;
+  const T = bits ? undefined : contiguousData(table);
   const out = uninitialized(ids.size * d);
   let i = 0;
   forEachIndex(ids.shape, [ids.stride], [ids.offset], ([p]) => {
@@ -390,7 +410,8 @@ export function embedding(table: Tensor, ids: IntTensor): Tensor {
     if (!Number.isInteger(id) || id < 0 || id >= n) {
       throw new RangeError(`embedding: id ${id} is out of range for a table of ${n} rows (valid ids: 0…${n - 1})`);
     }
-    out.set(T.subarray(id * d, (id + 1) * d), i * d);
+    if (T) out.set(T.subarray(id * d, (id + 1) * d), i * d);
+    else widenInto(bits!, table.offset + id * d, d, out, i * d);
     i++;
   });
   return fromData(out, [...ids.shape, d]);

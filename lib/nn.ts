@@ -1,6 +1,7 @@
 // Modules: objects that own parameters and sub-modules, like PyTorch's nn.Module.
 // Parameters are found by looking at a module's own fields, so the field names become the
 // dotted paths of the state dict — the same paths as Hugging Face's checkpoint keys.
+import { storage } from "./bf16.ts";
 import { linear } from "./functional.ts";
 import { defaultRandom, randn, type Random } from "./random.ts";
 import { fmtShape, isTensor, zeros, type Tensor } from "./tensor.ts";
@@ -50,11 +51,11 @@ export abstract class Module {
 
   /** Number of trainable numbers, counting shared (tied) arrays once. */
   numParameters(): number {
-    const buffers = new Set<Float32Array>();
+    const buffers = new Set<object>();
     let count = 0;
     for (const t of this.parameters()) {
-      if (buffers.has(t.data)) continue;
-      buffers.add(t.data);
+      if (buffers.has(storage(t))) continue;
+      buffers.add(storage(t));
       count += t.size;
     }
     return count;

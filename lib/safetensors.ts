@@ -6,6 +6,7 @@
 // gives a SafetensorsError instead of a crash, a hang or a huge allocation.
 import { closeSync, fstatSync, openSync, readSync, renameSync, writeFileSync } from "node:fs";
 import ndarray from "ndarray";
+import { bf16Tensor, toBf16 } from "./bf16.ts";
 import { contiguousData, fmtShape, numel, type IntTensor, type Tensor } from "./tensor.ts";
 
 export class SafetensorsError extends Error {
@@ -178,6 +179,7 @@ export interface Segment {
 /**
  * Groups tensors, in file order, into runs of at most `limit` bytes each, so that a file larger
  * than one block of memory (gpt2-xl is 6.2 GB; a wasm32 memory holds 4 GiB) still loads whole.
+ * A run never spans bytes that belong to no tensor listed (those read another way, or padding).
  */
 export function planSegments(
   entries: readonly { name: string; begin: number; end: number }[],
@@ -188,7 +190,7 @@ export function planSegments(
     if (e.end - e.begin > limit)
       fail(`tensor "${e.name}" is ${e.end - e.begin} bytes, more than one block of memory holds (${limit} bytes)`);
     const last = segments[segments.length - 1];
-    if (last && e.end - last.begin <= limit) {
+    if (last && e.begin === last.end && e.end - last.begin <= limit) {
       last.end = e.end;
       last.names.push(e.name);
     } else segments.push({ begin: e.begin, end: e.end, names: [e.name] });
@@ -208,6 +210,24 @@ function readFully(fd: number, target: Uint8Array, position: number): void {
   }
 }
 
+/** A tensor as the header describes it, for choosing how to hold it. */
+export interface TensorInfo {
+  name: string;
+  dtype: string;
+  shape: readonly number[];
+}
+
+export interface ReadOptions {
+  /**
+   * The tensors to hold in bfloat16 (lib/bf16.ts): a BF16 tensor's bytes are kept as they are, a
+   * F32 one is rounded as it is read. Others are float32 (BF16 widened) or int32, as always.
+   */
+  bf16?: (tensor: TensorInfo) => boolean;
+}
+
+/** Floats read at a time when rounding a F32 tensor to bfloat16 (so the float32 copy never exists whole). */
+const ROUND_CHUNK = 1 << 20;
+
 /**
  * Reads a safetensors file from disk straight into memory from `allocate` (the kernels' memory,
  * so weights are read once and never copied), one allocation per segment of at most `limit` bytes.
@@ -216,6 +236,7 @@ export function readSafetensors(
   file: string,
   allocate: (bytes: number) => Uint8Array,
   limit = Number.MAX_SAFE_INTEGER,
+  { bf16 = () => false }: ReadOptions = {},
 ): SafetensorsFile {
   const fd = openSync(file, "r");
   try {
@@ -228,18 +249,49 @@ export function readSafetensors(
     const { entries, metadata } = parseHeader(headerBytes, fileBytes - dataStart);
     const byName = new Map(entries.map((e) => [e.name, e]));
     const tensors: Record<string, Tensor | IntTensor> = {};
-    for (const segment of planSegments(entries, limit)) {
+    const keep = new Set(
+      entries.filter((e) => (e.dtype === "BF16" || e.dtype === "F32") && bf16(e)).map((e) => e.name),
+    );
+    const rounded = entries.filter((e) => keep.has(e.name) && e.dtype === "F32");
+    for (const segment of planSegments(
+      entries.filter((e) => !rounded.includes(e)),
+      limit,
+    )) {
       const bytes = allocate(segment.end - segment.begin);
       readFully(fd, bytes, dataStart + segment.begin);
       for (const name of segment.names) {
         const e = byName.get(name)!;
-        tensors[name] = toTensor(e, bytes.subarray(e.begin - segment.begin, e.end - segment.begin));
+        const own = bytes.subarray(e.begin - segment.begin, e.end - segment.begin);
+        tensors[name] = keep.has(name) ? bf16Tensor(halves(own, allocate), e.shape) : toTensor(e, own);
       }
     }
+    for (const e of rounded) tensors[e.name] = bf16Tensor(readRounded(fd, dataStart + e.begin, e, allocate), e.shape);
     return { tensors, metadata };
   } finally {
     closeSync(fd);
   }
+}
+
+/** BF16 bytes as a Uint16Array: a view where they are 2-byte aligned, else a copy in `allocate`'s memory. */
+function halves(bytes: Uint8Array, allocate: (bytes: number) => Uint8Array): Uint16Array {
+  if (bytes.byteOffset % 2 === 0) return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+  const copy = allocate(bytes.byteLength);
+  copy.set(bytes);
+  return new Uint16Array(copy.buffer, copy.byteOffset, bytes.byteLength / 2);
+}
+
+/** A F32 tensor at `position` of `fd`, rounded to bfloat16 into `allocate`'s memory a chunk at a time. */
+function readRounded(fd: number, position: number, e: Entry, allocate: (bytes: number) => Uint8Array): Uint16Array {
+  const count = numel(e.shape);
+  const bytes = allocate(count * 2);
+  const out = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+  const chunk = new Float32Array(Math.min(count, ROUND_CHUNK));
+  for (let done = 0; done < count; done += chunk.length) {
+    const n = Math.min(chunk.length, count - done);
+    readFully(fd, new Uint8Array(chunk.buffer, 0, n * 4), position + done * 4);
+    toBf16(chunk.subarray(0, n), out.subarray(done, done + n));
+  }
+  return out;
 }
 
 /**
@@ -271,22 +323,14 @@ export function writeSafetensors(
   let at = 8 + json.length;
   for (const name of names) {
     const data = contiguousData(tensors[name]); // a transposed view is written in its own (row-major) order
-    const bytes = dtype === "F32" ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : toBfloat16(data);
+    const bytes =
+      dtype === "F32"
+        ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+        : new Uint8Array(toBf16(data).buffer);
     out.set(bytes, at);
     at += bytes.byteLength;
   }
   const partial = `${file}.partial`;
   writeFileSync(partial, out);
   renameSync(partial, file);
-}
-
-/** float32 → bfloat16 (the top 16 bits), rounded to the nearest, ties to even; little-endian bytes. */
-function toBfloat16(data: Float32Array): Uint8Array {
-  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
-  const out = new Uint16Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const b = bits[i];
-    out[i] = Number.isNaN(data[i]) ? 0x7fc0 : (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
-  }
-  return new Uint8Array(out.buffer);
 }

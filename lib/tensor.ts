@@ -1,6 +1,7 @@
 // Tensors are plain `ndarray`s: a flat typed array plus shape, strides and offset.
 // Float tensors hold float32 (as PyTorch and GPT-2 do); token ids live in Int32Array.
 import ndarray, { type NdArray } from "ndarray";
+import { isBf16 } from "./bf16.ts";
 import { uninitialized, zeroed } from "./memory.ts";
 
 export type Tensor = NdArray<Float32Array>;
@@ -34,10 +35,11 @@ function checkShape(shape: Shape, op: string): void {
 
 export function isTensor(value: unknown): value is Tensor {
   return (
-    typeof value === "object" &&
-    value !== null &&
-    (value as Tensor).data instanceof Float32Array &&
-    Array.isArray((value as Tensor).shape)
+    isBf16(value) || // asked first: its .data would make a float32 copy
+    (typeof value === "object" &&
+      value !== null &&
+      (value as Tensor).data instanceof Float32Array &&
+      Array.isArray((value as Tensor).shape))
   );
 }
 

@@ -10,23 +10,30 @@ export interface GemmJob {
   kind: "nt" | "nn" | "tn";
   /** [batch, M, K], contiguous ([batch, K, M] for tn). */
   x: Float32Array;
-  /** The array holding W, and where batch 0's matrix starts in it (in floats). */
-  w: Float32Array;
+  /**
+   * The array holding W, and where batch 0's matrix starts in it (in numbers). A Uint16Array holds
+   * bfloat16 numbers (the top half of each float32; nt and nn only), widened as they are read.
+   */
+  w: Float32Array | Uint16Array;
   wOffset: number;
-  /** Floats between one row of W and the next (nn and tn: nt's rows are K apart). */
+  /** Numbers between one row of W and the next (nn and tn: nt's rows are K apart). */
   ldw: number;
-  /** Floats between the W of one batch and the next. */
+  /** Numbers between the W of one batch and the next. */
   wBatchStride: number;
   M: number;
   K: number;
   N: number;
   batch: number;
+  /** [N], added to every row of Y (a layer's bias), if given. */
+  bias?: Float32Array;
 }
 
 export interface Kernels {
   readonly name: "wasm" | "js";
   readonly threads: number;
-  /** Returns Y, [batch, M, N], as a new array. */
+  /** Which code runs the products, for benchmarks to print: "JavaScript loops", "WebAssembly SIMD128 + …". */
+  readonly description: string;
+  /** Returns Y (+ bias), [batch, M, N], as a new array. */
   gemm(job: GemmJob): Float32Array;
   /** Softmax of each row of n floats of x (rows of −∞ give zeros), as a new array. */
   softmax(x: Float32Array, n: number): Float32Array;

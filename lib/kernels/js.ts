@@ -5,20 +5,24 @@ import type { Kernels } from "./gemm-job.ts";
 export const jsKernels: Kernels = {
   name: "js",
   threads: 1,
+  description: "JavaScript loops, 1 thread",
   allocate: (bytes) => new Uint8Array(bytes),
   allocationLimit: 2 ** 31 - 1, // a typed array's length stays below 2³¹ on every Node this course runs on
   close: () => {},
   gemm(job) {
     const { M, K, N, batch } = job;
     const y = new Float32Array(batch * M * N);
+    const w = job.w instanceof Uint16Array ? widenBf16(job.w) : job.w;
     for (let b = 0; b < batch; b++) {
       const x = job.x.subarray(b * M * K, (b + 1) * M * K);
       const out = y.subarray(b * M * N, (b + 1) * M * N);
       const w0 = job.wOffset + b * job.wBatchStride;
-      if (job.kind === "nt") gemmNT(x, job.w, w0, out, M, K, N);
-      else if (job.kind === "nn") gemmNN(x, job.w, w0, job.ldw, out, M, K, N);
-      else gemmNN(transposed(x, K, M), job.w, w0, job.ldw, out, M, K, N); // tn: X is given as [K, M]
+      if (job.kind === "nt") gemmNT(x, w, w0, out, M, K, N);
+      else if (job.kind === "nn") gemmNN(x, w, w0, job.ldw, out, M, K, N);
+      else gemmNN(transposed(x, K, M), w, w0, job.ldw, out, M, K, N); // tn: X is given as [K, M]
     }
+    const { bias } = job;
+    if (bias) for (let r = 0; r < batch * M; r++) for (let n = 0; n < N; n++) y[r * N + n] += bias[n];
     return y;
   },
   softmax: softmaxRows,
@@ -37,6 +41,13 @@ export function softmaxRows(src: Float32Array, n: number): Float32Array {
     for (let i = 0; i < n; i++) out[start + i] /= s;
   }
   return out;
+}
+
+/** bfloat16 numbers as float32: each 16 bits become the top half of a 32-bit float. */
+function widenBf16(bits: Uint16Array): Float32Array {
+  const out = new Uint32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = bits[i] << 16;
+  return new Float32Array(out.buffer);
 }
 
 /** A [rows, cols] row-major matrix's transpose, [cols, rows] row-major. */

@@ -9,10 +9,18 @@
 //
 // Threads. Each helper thread (worker.mjs) has an instance of the module for every arena.
 // A product is published by writing the job into the arena and bumping a counter in a small
-// shared control block; the threads, spinning or asleep in Atomics.wait, wake, compute their
-// share and count themselves done. No message per product: a decoded token needs ~50 of them.
+// shared control block; the threads, spinning or asleep in Atomics.wait, wake and take its
+// shares ("chunks", CHUNKS_PER_THREAD per thread) one at a time from a shared counter until none
+// is left. No message per product: a decoded token needs ~50 of them. Taking shares rather than
+// being given one matters on a busy machine: when the system has not scheduled a helper, the
+// calling thread does the shares itself instead of waiting for it.
+//
+// Builds. assembly/gemm.ts is compiled twice: gemm.wasm with SIMD128 alone, and gemm-relaxed.wasm
+// whose products use relaxed SIMD's fused multiply-add (one rounding instead of two). The second
+// runs where the runtime validates it (hasRelaxedSimd); GPT2_SIMD=plain chooses the first.
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { setFlagsFromString } from "node:v8";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import type { GemmJob, Kernels } from "./gemm-job.ts";
 import { softmaxRows } from "./js.ts";
@@ -35,17 +43,24 @@ const SOFTMAX_MIN_SIZE = 1 << 14;
 /** The job's kind word (see assembly/gemm.ts). */
 const KIND_CODE = { nt: 0, nn: 1, tn: 2, softmax: 3 } as const;
 
-// Slots of the shared control block (the same numbers as in worker.mjs).
+// Slots of the shared control block (the same numbers as in worker.mjs): Int32 slots, and the
+// claim word, a BigInt64 slot: the job's generation × 2³² + the next chunk to take.
 const GENERATION = 0;
 const DONE = 1;
 const ARENA = 2;
+const COMPLETED = 3;
+const CHUNKS = 4;
+const CLAIM = 4;
 const ATTACH = -1;
 const SPIN = 200_000;
+/** Shares per thread: small enough that a thread the system pauses holds up little of a product. */
+const CHUNKS_PER_THREAD = 4;
 
 interface KernelExports {
   run(thread: number, threads: number): void;
   splitsK(kind: number, M: number, batch: number, threads: number): number;
   sum_partials(threads: number): void;
+  panel_bytes(K: number): number;
 }
 
 class Arena {
@@ -99,10 +114,45 @@ function copyOut(heap: Float32Array, at: number, length: number): Float32Array {
   return out;
 }
 
-let compiled: WebAssembly.Module | undefined;
-function kernelModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(readFileSync(new URL("./gemm.wasm", import.meta.url)));
-  return compiled;
+/** The two builds of assembly/gemm.ts: plain SIMD128, and with relaxed SIMD's fused multiply-add. */
+export type SimdBuild = "plain" | "relaxed";
+
+const compiled = new Map<SimdBuild, WebAssembly.Module>();
+function kernelModule(build: SimdBuild): WebAssembly.Module {
+  let module = compiled.get(build);
+  if (!module) {
+    module = new WebAssembly.Module(kernelBytes(build));
+    compiled.set(build, module);
+  }
+  return module;
+}
+
+function kernelBytes(build: SimdBuild): Buffer<ArrayBuffer> {
+  return readFileSync(new URL(build === "relaxed" ? "./gemm-relaxed.wasm" : "./gemm.wasm", import.meta.url));
+}
+
+let relaxedValid: boolean | undefined;
+/**
+ * True when this runtime runs relaxed SIMD. Node 20's V8 has it behind a flag, which must be set
+ * before the module is compiled; later Nodes have it on, and a runtime without it fails validation.
+ */
+export function hasRelaxedSimd(): boolean {
+  if (relaxedValid === undefined) {
+    try {
+      setFlagsFromString("--experimental-wasm-relaxed-simd");
+    } catch {
+      // a runtime without V8's flags: validation below decides
+    }
+    relaxedValid = WebAssembly.validate(kernelBytes("relaxed"));
+  }
+  return relaxedValid;
+}
+
+/** The build to use unless told otherwise: GPT2_SIMD=plain|relaxed, else relaxed where the runtime has it. */
+export function defaultSimd(): SimdBuild {
+  const fromEnv = process.env.GPT2_SIMD;
+  if (fromEnv === "plain" || fromEnv === "relaxed") return fromEnv;
+  return hasRelaxedSimd() ? "relaxed" : "plain";
 }
 
 /** The threads to use unless told otherwise: GPT2_THREADS, else every core. */
@@ -118,6 +168,8 @@ export interface WasmOptions {
   threadedMinWork?: number;
   /** Softmaxes of fewer numbers run in JavaScript (tests use 0). */
   softmaxMinSize?: number;
+  /** Which build of the kernels (default: defaultSimd()). */
+  simd?: SimdBuild;
 }
 
 /** Starts the wasm kernels with `threads` threads in all (the caller's plus threads − 1 helpers). */
@@ -128,10 +180,12 @@ export function createWasmKernels(threads: number, options: WasmOptions = {}): K
 class WasmKernels implements Kernels {
   readonly name = "wasm";
   readonly allocationLimit: number;
+  readonly description: string;
   private readonly threadedMinWork: number;
   private readonly softmaxMinSize: number;
-  private readonly module = kernelModule();
-  private readonly control = new Int32Array(new SharedArrayBuffer(16));
+  private readonly module: WebAssembly.Module;
+  private readonly control = new Int32Array(new SharedArrayBuffer(40));
+  private readonly claim = new BigInt64Array(this.control.buffer);
   private readonly arenas: Arena[] = [];
   private readonly helpers: { worker: Worker; port: MessagePort }[] = [];
 
@@ -141,15 +195,22 @@ class WasmKernels implements Kernels {
       arenaLimit = ARENA_LIMIT,
       threadedMinWork = THREADED_MIN_WORK,
       softmaxMinSize = SOFTMAX_MIN_SIZE,
+      simd = defaultSimd(),
     }: WasmOptions = {},
   ) {
+    if (simd === "relaxed" && !hasRelaxedSimd())
+      throw new Error(
+        "wasm kernels: this runtime has no relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)",
+      );
+    this.module = kernelModule(simd);
+    this.description = `WebAssembly SIMD128${simd === "relaxed" ? " + relaxed-SIMD FMA" : " (no FMA)"}, ${threads} thread(s)`;
     this.allocationLimit = arenaLimit;
     this.threadedMinWork = threadedMinWork;
     this.softmaxMinSize = softmaxMinSize;
     for (let t = 1; t < threads; t++) {
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(new URL("./worker.mjs", import.meta.url), {
-        workerData: { module: this.module, control: this.control.buffer, port: port2, thread: t, threads },
+        workerData: { module: this.module, control: this.control.buffer, port: port2 },
         transferList: [port2],
       });
       worker.unref(); // helpers never keep the process alive
@@ -170,27 +231,50 @@ class WasmKernels implements Kernels {
 
   gemm(job: GemmJob): Float32Array {
     const { kind, x, w, M, K, N, batch } = job;
+    const bf16 = w instanceof Uint16Array;
+    const size = w.BYTES_PER_ELEMENT;
     const wRows = kind === "nt" ? N : K;
     const wRowStride = kind === "nt" ? K : job.ldw;
-    // Floats of W the product reads, from wOffset on.
+    // Numbers of W the product reads, from wOffset on.
     const wExtent = (batch - 1) * job.wBatchStride + (wRows - 1) * wRowStride + (kind === "nt" ? K : N);
     const home = this.arenaOf(w);
     const arena = home ?? this.arenas[0];
     const kindCode = KIND_CODE[kind];
-    const parallel = this.helpers.length > 0 && batch * M * K * N >= this.threadedMinWork ? this.threads : 1;
+    const parallel = this.helpers.length > 0 && batch * M * K * N >= this.threadedMinWork ? this.chunks : 1;
     const splitK = parallel > 1 && arena.exports.splitsK(kindCode, M, batch, parallel) !== 0;
-    // Scratch above the arena's tensors: x, y, the split-K partial sums, and W unless it lives here.
+    // Scratch above the arena's tensors: x, y, the split-K partial sums, each thread's panel for
+    // packing W (nn and tn), and W unless it lives here.
     const yBytes = batch * M * N * 4;
     const xAt = align(arena.top, 64);
     const yAt = align(xAt + x.length * 4, 64);
     const partialsAt = align(yAt + yBytes, 64);
-    const wAt = align(partialsAt + (splitK ? (parallel - 1) * yBytes : 0), 64);
-    arena.ensure(wAt + (home ? 0 : wExtent * 4));
+    const panelsAt = align(partialsAt + (splitK ? (parallel - 1) * yBytes : 0), 64);
+    const packs = kind !== "nt" || bf16;
+    const biasAt = align(panelsAt + (packs ? parallel * arena.exports.panel_bytes(K) : 0), 64);
+    const wAt = align(biasAt + (job.bias ? N * 4 : 0), 64);
+    arena.ensure(wAt + (home ? 0 : wExtent * size));
     const heap = arena.view();
     heap.set(x, xAt / 4);
-    if (!home) heap.set(w.subarray(job.wOffset, job.wOffset + wExtent), wAt / 4);
-    const wAddress = home ? w.byteOffset + job.wOffset * 4 : wAt;
-    this.writeJob(arena, [kindCode, xAt, wAddress, yAt, M, K, N, job.ldw, batch, job.wBatchStride * 4, partialsAt]);
+    if (job.bias) heap.set(job.bias, biasAt / 4);
+    if (!home)
+      new Uint8Array(heap.buffer).set(new Uint8Array(w.buffer, w.byteOffset + job.wOffset * size, wExtent * size), wAt);
+    const wAddress = home ? w.byteOffset + job.wOffset * size : wAt;
+    this.writeJob(arena, [
+      kindCode,
+      xAt,
+      wAddress,
+      yAt,
+      M,
+      K,
+      N,
+      job.ldw,
+      batch,
+      job.wBatchStride * size,
+      partialsAt,
+      panelsAt,
+      job.bias ? biasAt : 0,
+      bf16 ? 1 : 0,
+    ]);
     this.runJob(arena, parallel);
     if (splitK) arena.exports.sum_partials(parallel);
     return copyOut(heap, yAt, batch * M * N);
@@ -204,8 +288,8 @@ class WasmKernels implements Kernels {
     arena.ensure(at + x.length * 4);
     const heap = arena.view();
     heap.set(x, at / 4);
-    this.writeJob(arena, [KIND_CODE.softmax, at, 0, at, x.length / n, 0, n, 0, 1, 0, 0]);
-    this.runJob(arena, this.helpers.length > 0 ? this.threads : 1);
+    this.writeJob(arena, [KIND_CODE.softmax, at, 0, at, x.length / n, 0, n, 0, 1, 0, 0, 0, 0, 0]);
+    this.runJob(arena, this.helpers.length > 0 ? this.chunks : 1);
     return copyOut(heap, at, x.length);
   }
 
@@ -214,18 +298,31 @@ class WasmKernels implements Kernels {
     this.helpers.length = 0;
   }
 
-  /** Runs `arena`'s current job (or an attach) on every thread and returns when all are done. */
-  private publish(arenaIndex: number, runOwnShare: () => void): void {
+  /** Shares of a product when the helpers take part. */
+  private get chunks(): number {
+    return this.threads * CHUNKS_PER_THREAD;
+  }
+
+  /** Publishes a new job (its chunks, or an attach) to the helpers and returns its generation. */
+  private publish(arenaIndex: number, chunks: number): void {
     const { control } = this;
+    const generation = Atomics.load(control, GENERATION) + 1;
+    // The claim word first: a helper still taking chunks of the last job now finds none.
+    Atomics.store(this.claim, CLAIM, BigInt(generation) << 32n);
     Atomics.store(control, ARENA, arenaIndex);
+    Atomics.store(control, CHUNKS, chunks);
+    Atomics.store(control, COMPLETED, 0);
     Atomics.store(control, DONE, 0);
-    Atomics.add(control, GENERATION, 1);
+    Atomics.store(control, GENERATION, generation);
     Atomics.notify(control, GENERATION);
-    runOwnShare();
-    const want = this.helpers.length;
+  }
+
+  /** Waits, spinning and then sleeping, until control[slot] reaches `want`. */
+  private await(slot: number, want: number): void {
+    const { control } = this;
     let spins = 0;
-    for (let done = Atomics.load(control, DONE); done < want; done = Atomics.load(control, DONE)) {
-      if (++spins > SPIN) Atomics.wait(control, DONE, done, 1);
+    for (let now = Atomics.load(control, slot); now < want; now = Atomics.load(control, slot)) {
+      if (++spins > SPIN) Atomics.wait(control, slot, now, 1);
     }
   }
 
@@ -235,24 +332,34 @@ class WasmKernels implements Kernels {
     this.arenas.push(arena);
     if (this.helpers.length) {
       for (const { port } of this.helpers) port.postMessage(memory);
-      this.publish(ATTACH, () => {});
+      this.publish(ATTACH, 0); // every helper must instantiate the module for it
+      this.await(DONE, this.helpers.length);
     }
     return arena;
   }
 
   /** The arena that holds `array`'s memory, if any. */
-  private arenaOf(array: Float32Array | Uint8Array): Arena | undefined {
+  private arenaOf(array: Float32Array | Uint16Array): Arena | undefined {
     return this.arenas.find((a) => a.buffers.has(array.buffer));
   }
 
-  /** Writes a job's eleven words at address 0 (the layout in assembly/gemm.ts). */
+  /** Writes a job's fourteen words at address 0 (the layout in assembly/gemm.ts). */
   private writeJob(arena: Arena, words: number[]): void {
-    new Uint32Array(arena.memory.buffer, 0, 11).set(words);
+    new Uint32Array(arena.memory.buffer, 0, 14).set(words);
   }
 
-  /** Runs the job written in `arena` on `parallel` threads (the caller's included). */
-  private runJob(arena: Arena, parallel: number): void {
-    if (parallel > 1) this.publish(arena.index, () => arena.exports.run(0, parallel));
-    else arena.exports.run(0, 1);
+  /** Runs the job written in `arena` in `chunks` shares, taken by whichever threads are running. */
+  private runJob(arena: Arena, chunks: number): void {
+    if (chunks === 1) {
+      arena.exports.run(0, 1);
+      return;
+    }
+    this.publish(arena.index, chunks);
+    for (let c = Number(Atomics.add(this.claim, CLAIM, 1n) & 0xffffffffn); c < chunks; ) {
+      arena.exports.run(c, chunks);
+      Atomics.add(this.control, COMPLETED, 1);
+      c = Number(Atomics.add(this.claim, CLAIM, 1n) & 0xffffffffn);
+    }
+    this.await(COMPLETED, chunks);
   }
 }

@@ -8,25 +8,15 @@ import { afterAll, describe, expect, it } from "vitest";
 import * as F from "../../lib/functional.ts";
 import { useKernels, type GemmJob, type Kernels } from "../../lib/kernels/index.ts";
 import { jsKernels } from "../../lib/kernels/js.ts";
-import { createWasmKernels } from "../../lib/kernels/wasm.ts";
+import { createWasmKernels, hasRelaxedSimd } from "../../lib/kernels/wasm.ts";
 import { Random, randn } from "../../lib/random.ts";
 import { parseSafetensors, planSegments, readSafetensors, SafetensorsError } from "../../lib/safetensors.ts";
 import { toNested, type Tensor } from "../../lib/tensor.ts";
 import { root } from "../tools/run-tool.ts";
+import { relativeError } from "./relative-error.ts";
 
 const rng = new Random(7);
 const random = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
-
-/** Largest |a − b| relative to the largest |b|. */
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let worst = 0;
-  let scale = 1e-30;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return worst / scale;
-}
 
 // Odd sizes: not multiples of 4, of 8 or of the tiles, single rows and columns, batches.
 const SHAPES: [number, number, number, number][] = [
@@ -44,7 +34,13 @@ const SHAPES: [number, number, number, number][] = [
   [2, 700, 64, 1], // a long K with two rows: the split-K path for nn
   [6, 20, 6200, 1], // a wide output, shared out in blocks of columns
   [5, 9, 6200, 2], // the same, for a batch smaller than the threads
+  [12, 3072, 30, 1], // a long K: column blocks of 8, packed strips of 3,072 rows
+  [8, 40, 1100, 1], // several packed column blocks per thread, with a tail of 4 columns
 ];
+
+/** The top 16 bits of each float32: bfloat16 numbers, as a Uint16Array. */
+const topHalves = (f: Float32Array) =>
+  Uint16Array.from(new Uint32Array(f.buffer, f.byteOffset, f.length), (b) => b >>> 16);
 
 function jobs(M: number, K: number, N: number, batch: number): GemmJob[] {
   const x = random(batch * M * K);
@@ -52,9 +48,16 @@ function jobs(M: number, K: number, N: number, batch: number): GemmJob[] {
   const ldw = N + 5;
   const nt = random(pad + batch * N * K);
   const nn = random(pad + batch * K * ldw);
+  const bias = random(N);
   return [
     { kind: "nt", x, w: nt, wOffset: pad, ldw: K, wBatchStride: N * K, M, K, N, batch },
     { kind: "nn", x, w: nn, wOffset: pad, ldw, wBatchStride: K * ldw, M, K, N, batch },
+    // with a bias on every row (F.linear's), including the split-K path's
+    { kind: "nt", x, w: nt, wOffset: pad, ldw: K, wBatchStride: N * K, M, K, N, batch, bias },
+    { kind: "nn", x, w: nn, wOffset: pad, ldw, wBatchStride: K * ldw, M, K, N, batch, bias },
+    // bfloat16 weights (the same numbers' top halves), both layouts
+    { kind: "nt", x, w: topHalves(nt), wOffset: pad, ldw: K, wBatchStride: N * K, M, K, N, batch, bias },
+    { kind: "nn", x, w: topHalves(nn), wOffset: pad, ldw, wBatchStride: K * ldw, M, K, N, batch },
     // the same numbers as X's transpose: x read as [batch, K, M]
     { kind: "tn", x, w: nn, wOffset: pad, ldw, wBatchStride: K * ldw, M, K, N, batch },
   ];
@@ -66,16 +69,28 @@ afterAll(() => {
 });
 
 describe("WebAssembly kernels", () => {
-  for (const threads of [1, 2, 3]) {
-    it(`agree with the JavaScript loops on odd shapes and strided weights (${threads} thread${threads > 1 ? "s" : ""})`, () => {
-      const wasm = createWasmKernels(threads, { threadedMinWork: 0 });
+  it("run relaxed SIMD's fused multiply-add where the runtime has it (Node 20 behind a flag it sets)", () => {
+    expect(hasRelaxedSimd()).toBe(true);
+    expect(createWasmKernels(1, { simd: "relaxed" }).description).toMatch(/relaxed-SIMD FMA/);
+  });
+
+  for (const [threads, simd] of [
+    [1, "plain"],
+    [2, "plain"],
+    [3, "plain"],
+    [1, "relaxed"],
+    [2, "relaxed"],
+  ] as const) {
+    it(`agree with the JavaScript loops on odd shapes and strided weights (${threads} thread${threads > 1 ? "s" : ""}, ${simd} SIMD)`, () => {
+      const wasm = createWasmKernels(threads, { threadedMinWork: 0, simd });
       pools.push(wasm);
       for (const [M, K, N, batch] of SHAPES) {
         for (const job of jobs(M, K, N, batch)) {
           const expected = jsKernels.gemm(job);
           const got = wasm.gemm(job);
-          expect(got.length, `${job.kind} ${M}×${K}×${N}×${batch}`).toBe(expected.length);
-          expect(relativeError(got, expected), `${job.kind} ${M}×${K}×${N}×${batch}`).toBeLessThan(1e-5);
+          const what = `${job.kind} ${M}×${K}×${N}×${batch}${job.bias ? " + bias" : ""}${job.w instanceof Uint16Array ? " bf16" : ""}`;
+          expect(got.length, what).toBe(expected.length);
+          expect(relativeError(got, expected), what).toBeLessThan(1e-5);
         }
       }
     });
@@ -146,6 +161,7 @@ describe("WebAssembly kernels", () => {
     const x = randn([2, 7, 12], rng);
     const w = randn([12, 10], rng); // [in, out]
     const linearWeight = randn([9, 12], rng); // [out, in]
+    const [bias10, bias9] = [randn([10], rng), randn([9], rng)];
     const q = randn([2, 3, 5, 4], rng);
     const k = randn([2, 3, 6, 4], rng);
     const dout = randn([37, 13], rng);
@@ -160,6 +176,8 @@ describe("WebAssembly kernels", () => {
     const run = () => [
       F.linear(x, F.transpose(w, 0, 1)),
       F.linear(x, linearWeight),
+      F.linear(x, F.transpose(w, 0, 1), bias10),
+      F.linear(x.hi(1, 1, 12), linearWeight, bias9), // one row: decoding's path
       F.matmul(q, F.transpose(k, -2, -1)),
       F.matmul(F.matmul(q, F.transpose(k, -2, -1)), k),
       // transposed left operands (a weight's gradient doutᵀ·x), batched, and of a non-contiguous slice
@@ -177,21 +195,30 @@ describe("WebAssembly kernels", () => {
     for (const [i, g] of got.entries()) expect(relativeError(g.data, (expected[i] as Tensor).data)).toBeLessThan(1e-5);
   });
 
-  it("are built from their source: npm run kernels:build reproduces lib/kernels/gemm.wasm byte for byte", () => {
-    const out = path.join(mkdtempSync(path.join(tmpdir(), "kernels-")), "gemm.wasm");
+  it("are built from their source: npm run kernels:build reproduces both .wasm files byte for byte", () => {
+    const out = mkdtempSync(path.join(tmpdir(), "kernels-"));
     const script = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts["kernels:build"] as string;
-    const args = script
-      .split(/\s+/)
-      .slice(1)
-      .map((a) => (a === "lib/kernels/gemm.wasm" ? out : a));
-    execFileSync(process.execPath, [path.join(root, "node_modules/assemblyscript/bin/asc.js"), ...args], {
-      cwd: root,
-      stdio: "pipe",
-    });
-    expect(
-      readFileSync(out).equals(readFileSync(path.join(root, "lib/kernels/gemm.wasm"))),
-      "run npm run kernels:build and commit lib/kernels/gemm.wasm",
-    ).toBe(true);
+    const builds = script.split("&&").map((command) => command.trim().split(/\s+/).slice(1));
+    expect(builds.map((args) => args[args.indexOf("--outFile") + 1])).toEqual([
+      "lib/kernels/gemm.wasm",
+      "lib/kernels/gemm-relaxed.wasm",
+    ]);
+    for (const args of builds) {
+      const committed = args[args.indexOf("--outFile") + 1];
+      const rebuilt = path.join(out, path.basename(committed));
+      execFileSync(
+        process.execPath,
+        [
+          path.join(root, "node_modules/assemblyscript/bin/asc.js"),
+          ...args.map((a) => (a === committed ? rebuilt : a)),
+        ],
+        { cwd: root, stdio: "pipe" },
+      );
+      expect(
+        readFileSync(rebuilt).equals(readFileSync(path.join(root, committed))),
+        `run npm run kernels:build and commit ${committed}`,
+      ).toBe(true);
+    }
   });
 });
 
@@ -210,6 +237,11 @@ describe("weight placement across memories", () => {
     ]);
     expect(planSegments(entries, 600).map((s) => s.names)).toEqual([["a"], ["b", "c"], ["d"]]);
     expect(planSegments(entries, 1e9).map((s) => s.names)).toEqual([["a", "b", "c", "d"]]);
+    // bytes of no listed tensor (one read another way) are never read into a block
+    expect(planSegments([entries[0], entries[2], entries[3]], 1e9)).toEqual([
+      { begin: 0, end: 400, names: ["a"] },
+      { begin: 900, end: 1600, names: ["c", "d"] },
+    ]);
   });
 
   it("refuses a tensor larger than one memory, naming it", () => {

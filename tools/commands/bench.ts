@@ -1,8 +1,12 @@
-// `npm run bench [-- --model DIR] [--threads N] [--compare-torch] [--kernels js] [--train]`: speed and memory.
+// `npm run bench [-- --model DIR] [--threads N] [--dtype bf16] [--compare-torch] [--kernels js] [--train]`: speed and memory.
 //   - the kernels: GFLOP/s of a [64, 768] × [768 → 3072] product in both weight layouts, and
 //     GB/s of the decode-time head, [1, 768] × [768 → 50257];
 //   - with a checkpoint (models/gpt2 by default, or any Hugging Face GPT-2 folder): load time,
 //     memory, prefill time at T = 16, 64, 256, and decoding speed with and without the KV cache;
+//   - with --dtype bf16 (or a checkpoint stored in bfloat16): the matrices held in bfloat16, and how far
+//     that moves the logits and greedy tokens from the float32 model's;
+//   - with --compare-ort: onnxruntime-node on the same checkpoint (tools/bench/ort.ts), taking turns
+//     with ours, and the ratios;
 //   - with --compare-torch: the same measurements of PyTorch (Debian's /usr/bin/python3 with
 //     python3-torch) on the same checkpoint and thread count, in this same run, and the ratios;
 //   - with --train: tokens/s of npm run train's step instead (tools/bench/train.ts), at its default
@@ -15,15 +19,18 @@ import { cpus } from "node:os";
 import path from "node:path";
 import { resolveModelDir } from "../hub/models.ts";
 import { UsageError, parseCommand } from "../cli/options.ts";
+import { useWeightDtype, WEIGHT_DTYPES, type WeightDtype } from "../../lib/checkpoint.ts";
+import { bf16Bits } from "../../lib/bf16.ts";
 import { kernels, useKernels, type Kernels } from "../../lib/kernels/index.ts";
 import { createWasmKernels, defaultThreads } from "../../lib/kernels/wasm.ts";
 import * as F from "../../lib/functional.ts";
 import { Random, randn } from "../../lib/random.ts";
 import { fromData, intTensor, type Tensor } from "../../lib/tensor.ts";
 import { generate } from "../../solutions/solution_14.ts";
+import { loadOrt } from "../bench/ort.ts";
 import { TRAIN_SHAPES, trainFigures } from "../bench/train.ts";
 import { loadPretrained } from "../../solutions/solution_15.ts";
-import { forwardWithCache, type KVCache } from "../../solutions/solution_16.ts";
+import { forwardWithCache, generateWithCache, type KVCache } from "../../solutions/solution_16.ts";
 
 const { values, threads, backend } = parseCommand(
   {
@@ -32,7 +39,17 @@ const { values, threads, backend } = parseCommand(
       model: { type: "string", default: "gpt2", value: "NAME|DIR", help: "the checkpoint to time" },
       threads: { type: "string", value: "N", help: "threads for the products (default: every core)" },
       kernels: { type: "string", default: "wasm", value: "wasm|js", help: "which kernels" },
+      dtype: {
+        type: "string",
+        default: "auto",
+        value: WEIGHT_DTYPES.join("|"),
+        help: "how to hold the matrices: as the checkpoint stores them, or bf16 (rounded at load), or f32",
+      },
       "compare-torch": { type: "boolean", help: "time PyTorch on the same checkpoint in the same run" },
+      "compare-ort": {
+        type: "boolean",
+        help: "time onnxruntime-node on the same checkpoint, taking turns with ours (installs it and exports the checkpoint to ONNX on first use)",
+      },
       "decode-tokens": { type: "string", default: "32", value: "N", help: "tokens to decode" },
       prefill: { type: "string", default: "16,64,256", value: "T,T,…", help: "prompt lengths to time" },
       train: {
@@ -49,7 +66,7 @@ const { values, threads, backend } = parseCommand(
         type: "string",
         default: "3",
         value: "N",
-        help: "with --train: rounds per shape, ours then PyTorch's in each",
+        help: "rounds taking turns: with --train per shape, ours then PyTorch's; with --compare-ort, onnxruntime's then ours",
       },
     },
   },
@@ -66,6 +83,8 @@ const { values, threads, backend } = parseCommand(
     const unknown = shapes.find((s) => !(s in TRAIN_SHAPES));
     if (unknown !== undefined)
       throw new UsageError(`--train-shapes takes ${Object.keys(TRAIN_SHAPES).join(" and/or ")}, got ${unknown}`);
+    if (!(WEIGHT_DTYPES as readonly string[]).includes(values.dtype))
+      throw new UsageError(`--dtype must be ${WEIGHT_DTYPES.join(", ")}, got ${values.dtype}`);
     const rounds = Number(values.rounds);
     if (!Number.isInteger(rounds) || rounds < 1 || rounds > 100)
       throw new UsageError(`--rounds must be a whole number from 1 to 100, got ${values.rounds}`);
@@ -73,6 +92,7 @@ const { values, threads, backend } = parseCommand(
   },
 );
 useKernels(backend, threads);
+useWeightDtype(values.dtype as WeightDtype);
 const decodeTokens = Number(values["decode-tokens"]);
 const prefillLengths = values.prefill.split(",").map(Number);
 
@@ -100,7 +120,7 @@ function placed(shape: number[], rng: Random): Tensor {
   return fromData(data, shape);
 }
 
-console.log(`CPU: ${cpus()[0]?.model ?? "unknown"} · ${kernels().name} kernels · ${kernels().threads} thread(s)`);
+console.log(`CPU: ${cpus()[0]?.model ?? "unknown"} · products on ${kernels().description}`);
 if (values.train) {
   await trainFigures(values["train-shapes"].split(","), threads, Number(values.rounds), values["compare-torch"]);
   process.exit(0);
@@ -169,31 +189,39 @@ const loadStart = performance.now();
 const model = loadPretrained(dir);
 const loadS = (performance.now() - loadStart) / 1000;
 const fileBytes = statSync(path.join(dir, "model.safetensors")).size;
-console.log(`model   ${dir}: ${model.numParameters().toLocaleString("en-US")} parameters, file ${mib(fileBytes)}`);
+const matrices = model.parameters().filter((t) => t.shape.length === 2);
+const inBf16 = matrices.filter((t) => bf16Bits(t)).length;
+console.log(
+  `model   ${dir}: ${model.numParameters().toLocaleString("en-US")} parameters, file ${mib(fileBytes)}, ${inBf16} of ${matrices.length} matrices held in bfloat16 (--dtype ${values.dtype})`,
+);
 console.log(`load    ${loadS.toFixed(2)} s, RSS ${mib(before)} → ${mib(process.memoryUsage().rss)}`);
 
 const vocab = model.config.vocab_size;
+/** The bench's prompt of T tokens. */
+const promptIds = (T: number) => Array.from({ length: T }, (_, i) => (i * 97) % vocab);
+const DECODE_PROMPT = [464, 3290, 318, 257];
+const prefillOnce = (m: typeof model, T: number) =>
+  forwardWithCache(m, intTensor([promptIds(T)]), null, { lastOnly: true });
 const prefillMs: Record<string, number> = {};
 for (const T of prefillLengths) {
-  const ids = intTensor([Array.from({ length: T }, (_, i) => (i * 97) % vocab)]);
-  prefillMs[T] = medianMs(() => forwardWithCache(model, ids, null, { lastOnly: true }), 5);
+  prefillMs[T] = medianMs(() => prefillOnce(model, T), 5);
   console.log(
     `prefill T=${T}: ${prefillMs[T].toFixed(0)} ms (the prompt through every block, logits at its last position)`,
   );
 }
 
 /** Greedy decoding with the cache after a 4-token prompt: tokens per second, not counting the prompt. */
-function decodeWithCache(): number {
-  let { logits, cache } = forwardWithCache(model, intTensor([[464, 3290, 318, 257]]), null, { lastOnly: true });
+function decodeWithCache(m: typeof model): number {
+  let { logits, cache } = forwardWithCache(m, intTensor([DECODE_PROMPT]), null, { lastOnly: true });
   const start = performance.now();
   for (let i = 0; i < decodeTokens; i++) {
     const next = F.argmax(F.reshape(logits, [vocab])).data[0];
-    ({ logits, cache } = forwardWithCache(model, intTensor([[next]]), cache as KVCache, { lastOnly: true }));
+    ({ logits, cache } = forwardWithCache(m, intTensor([[next]]), cache as KVCache, { lastOnly: true }));
   }
   return (1000 * decodeTokens) / (performance.now() - start);
 }
-decodeWithCache();
-const decodeTokensPerS = median([decodeWithCache(), decodeWithCache(), decodeWithCache()]);
+decodeWithCache(model);
+const decodeTokensPerS = median([decodeWithCache(model), decodeWithCache(model), decodeWithCache(model)]);
 console.log(
   `decode  with the KV cache: ${decodeTokensPerS.toFixed(1)} tokens/s (greedy, ${decodeTokens} tokens after a 4-token prompt)`,
 );
@@ -204,9 +232,122 @@ console.log(
 );
 const peak = process.resourceUsage().maxRSS * 1024;
 console.log(`memory  peak RSS ${mib(peak)} = ${(peak / fileBytes).toFixed(2)}× the checkpoint file`);
+// With bfloat16 matrices, the same checkpoint in float32 too (after the memory figure): how far
+// bfloat16 moves the logits, and with --compare-ort a third contender in the turns.
+const float32 = inBf16 > 0 ? loadFloat32() : undefined;
+if (float32) compareWithFloat32(float32);
+
+function loadFloat32(): typeof model {
+  useWeightDtype("f32");
+  return loadPretrained(dir);
+}
+
+function compareWithFloat32(reference: typeof model): void {
+  const ids = intTensor([promptIds(64)]);
+  const ours = forwardWithCache(model, ids, null).logits.data;
+  const theirs = forwardWithCache(reference, ids, null).logits.data;
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < ours.length; i++) {
+    worst = Math.max(worst, Math.abs(ours[i] - theirs[i]));
+    scale = Math.max(scale, Math.abs(theirs[i]));
+  }
+  const greedy = (m: typeof model) =>
+    generateWithCache(m, DECODE_PROMPT, { maxNewTokens: decodeTokens, temperature: 0 });
+  const same = greedy(model).join() === greedy(reference).join();
+  console.log(
+    `bf16    logits at 64 positions vs float32: max |difference| ${worst.toExponential(2)} (${((100 * worst) / scale).toFixed(2)}% of the largest |logit|); greedy ${decodeTokens} tokens ${same ? "equal" : "DIFFER"}`,
+  );
+}
 
 kernelFigures();
 if (values["compare-torch"]) compareTorch({ loadS, prefillMs, decodeTokensPerS });
+if (values["compare-ort"]) await compareOrt();
+
+/** One line of a comparison: our figure, the peer's, and how many times the peer's time ours takes (or its speed ours runs at). */
+function row(what: string, a: number, b: number, unit: string, lowerIsBetter: boolean, peer: string): void {
+  const digits = unit === "s" ? 2 : 1;
+  const verdict = lowerIsBetter
+    ? `ours takes ${(a / b).toFixed(2)}× ${peer}'s time`
+    : `ours runs at ${(a / b).toFixed(2)}× ${peer}'s speed`;
+  console.log(
+    `  ${what.padEnd(26)} ours ${a.toFixed(digits).padStart(8)} ${unit.padEnd(9)} ${peer} ${b.toFixed(digits).padStart(8)} ${unit.padEnd(9)} ${verdict}`,
+  );
+}
+
+/**
+ * onnxruntime-node on the same checkpoint (tools/bench/ort.ts), taking turns with ours round by
+ * round so a change in the machine's load falls on both; with bfloat16 matrices our float32 twin
+ * takes its turn too.
+ */
+async function compareOrt(): Promise<void> {
+  const ort = await loadOrt(dir, threads, model.config);
+  const ortPrefill = async (T: number) => {
+    const start = performance.now();
+    await ort.step(promptIds(T), null);
+    return performance.now() - start;
+  };
+  const ortDecode = async () => {
+    let { logits, cache } = await ort.step(DECODE_PROMPT, null);
+    const start = performance.now();
+    for (let i = 0; i < decodeTokens; i++) ({ logits, cache } = await ort.step([argmaxOf(logits)], cache));
+    return (1000 * decodeTokens) / (performance.now() - start);
+  };
+  const rounds = Number(values.rounds);
+  const ours = float32 ? [model, float32] : [model];
+  const times = { ort: new Map<string, number[]>(), ours: ours.map(() => new Map<string, number[]>()) };
+  const record = (into: Map<string, number[]>, what: string, value: number): void => {
+    into.set(what, [...(into.get(what) ?? []), value]);
+  };
+  for (const T of prefillLengths) await ortPrefill(T); // warm up
+  await ortDecode();
+  for (let r = 0; r < rounds; r++) {
+    for (const T of prefillLengths) {
+      const ms: number[] = [];
+      for (let i = 0; i < 3; i++) ms.push(await ortPrefill(T));
+      record(times.ort, `prefill T=${T}`, median(ms));
+      for (const [i, m] of ours.entries())
+        record(
+          times.ours[i],
+          `prefill T=${T}`,
+          medianMs(() => prefillOnce(m, T), 3),
+        );
+    }
+    record(times.ort, "decode", await ortDecode());
+    for (const [i, m] of ours.entries()) record(times.ours[i], "decode", decodeWithCache(m));
+  }
+  console.log(
+    `\nonnxruntime-node ${ort.version} (float32), ${threads} thread(s), same checkpoint, taking turns with ours (${rounds} rounds, medians):`,
+  );
+  row("load (ONNX session)", loadS, ort.loadS, "s", true, "ORT");
+  ours.forEach((m, i) => {
+    const label = bf16Bits(m.lm_head.weight) ? "bfloat16 matrices" : "float32";
+    console.log(`  ours with ${label}:`);
+    for (const T of prefillLengths)
+      row(
+        `prefill T=${T}`,
+        median(times.ours[i].get(`prefill T=${T}`)!),
+        median(times.ort.get(`prefill T=${T}`)!),
+        "ms",
+        true,
+        "ORT",
+      );
+    row(
+      "decode with the KV cache",
+      median(times.ours[i].get("decode")!),
+      median(times.ort.get("decode")!),
+      "tokens/s",
+      false,
+      "ORT",
+    );
+  });
+}
+
+function argmaxOf(logits: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+  return best;
+}
 
 function compareTorch(ours: Figures): void {
   const python = "/usr/bin/python3";
@@ -244,15 +385,10 @@ function compareTorch(ours: Figures): void {
     );
     return;
   }
-  const row = (what: string, a: number, b: number, unit: string, lowerIsBetter: boolean) => {
-    const ratio = lowerIsBetter ? a / b : b / a;
-    console.log(
-      `  ${what.padEnd(26)} ours ${a.toFixed(unit === "s" ? 2 : 1).padStart(8)} ${unit.padEnd(9)} PyTorch ${b.toFixed(unit === "s" ? 2 : 1).padStart(8)} ${unit.padEnd(9)} ours takes ${ratio.toFixed(2)}× PyTorch's time`,
-    );
-  };
-  row("load", ours.loadS, theirs.loadS, "s", true);
-  for (const T of prefillLengths) row(`prefill T=${T}`, ours.prefillMs[T], theirs.prefillMs[String(T)], "ms", true);
-  row("decode with the KV cache", ours.decodeTokensPerS, theirs.decodeTokensPerS, "tokens/s", false);
+  row("load", ours.loadS, theirs.loadS, "s", true, "PyTorch");
+  for (const T of prefillLengths)
+    row(`prefill T=${T}`, ours.prefillMs[T], theirs.prefillMs[String(T)], "ms", true, "PyTorch");
+  row("decode with the KV cache", ours.decodeTokensPerS, theirs.decodeTokensPerS, "tokens/s", false, "PyTorch");
   console.log(
     `  NumPy (its BLAS) decoding with a KV cache: ${numpyDecode.toFixed(1)} tokens/s; ours ${ours.decodeTokensPerS.toFixed(1)} = ${(ours.decodeTokensPerS / numpyDecode).toFixed(2)}× NumPy's speed`,
   );

@@ -7,7 +7,7 @@
 // steps, and at the end, the run is saved (tools/train/run-folder.ts), and running the command again
 // continues from there. Ctrl-C finishes the current step, saves, and stops.
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { CheckpointError } from "../../lib/checkpoint.ts";
+import { CheckpointError, useWeightDtype } from "../../lib/checkpoint.ts";
 import { useKernels } from "../../lib/kernels/index.ts";
 import { Random } from "../../lib/random.ts";
 import { UsageError, chosenChain, numberOption, parseCommand } from "../cli/options.ts";
@@ -272,6 +272,7 @@ async function main(argv: string[]): Promise<number> {
   runOnChain(chain);
   exitOnUnfinishedStep("npm run train");
   if (chain === "mine" && !(await refuseFailingSteps(vocab === undefined ? "22" : "24"))) return 1;
+  useWeightDtype("f32"); // training writes every weight: float32 from the start, not bfloat16 widened on first write
   if (threads !== undefined) {
     try {
       useKernels("wasm", threads);

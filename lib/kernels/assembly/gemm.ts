@@ -2,9 +2,10 @@
 // into ../gemm.wasm; a test rebuilds it and checks that the bytes are identical.
 //
 // Every pointer is a byte offset into the shared memory the module imports; every matrix is
-// row-major float32. The caller writes a job (below) at address 0 and every thread calls
-// run(t, threads): each computes its own share of the output, so no two threads write the
-// same number and none waits for another until the whole product is done.
+// row-major float32 (or bfloat16, below). The caller writes a job (below) at address 0, cuts it
+// into `threads` shares, and the threads call run(t, threads) for shares t they take: each
+// computes its own part of the output, so no two write the same number and none waits for
+// another until the whole product is done.
 //
 // Why two kernels: a weight stored [out, in] (PyTorch's Linear) makes each output a dot product
 // of two contiguous rows ("nt": Y = X·Wᵀ); a weight stored [in, out] (Hugging Face's Conv1D, or
@@ -12,12 +13,16 @@
 // ("nn": Y = X·W). Each kernel keeps a small tile of outputs in SIMD registers while it walks K,
 // so every weight value loaded from memory is used for four rows of X.
 //
+// W may also hold bfloat16 numbers (WTYPE), half the bytes of float32: decoding reads every weight
+// once per token, so it runs up to twice as fast. Each bfloat16 is widened to float32 in registers
+// (widen_lo/widen_hi) and the arithmetic is float32's.
+//
 // A third kind reads X transposed ("tn": Y = Xᵀ·W, X stored [K, M]): the gradient of a weight,
 // doutᵀ·x, without first copying doutᵀ into rows. It is gemm_nn with X's two strides swapped.
 // A fourth is not a product: the row-wise softmax of X, on every core too (training's
 // 50,257-way softmax is as much work as a product).
 
-// The job, at address 0 (eleven 32-bit words): what kind of product, where its operands are, its
+// The job, at address 0 (fourteen 32-bit words): what kind of product, where its operands are, its
 // sizes, and for a batch of products (attention's heads) how far apart their operands start.
 const KIND = 0; //      0: Y = X·Wᵀ (gemm_nt)   1: Y = X·W (gemm_nn)   2: Y = Xᵀ·W (gemm_nn, X [K, M])   3: softmax
 const X = 4; //         address of X, [batch, M, K] ([batch, K, M] for kind 2; [M, N] rows for softmax)
@@ -30,8 +35,14 @@ const LDW = 28; //      floats from one row of W to the next (gemm_nn)
 const BATCH = 32;
 const WSTRIDE = 36; //  bytes from one batch's W to the next
 const PARTIALS = 40; // scratch for threads 1 … threads − 1's partial sums (a split-K matrix-vector product)
+const PANELS = 44; //   scratch for each thread's packed block of W (gemm_nn), panel_bytes(K) apart
+const BIAS = 48; //     address of a bias [N] added to every row of Y, or 0 for none
+const WTYPE = 52; //    W's numbers: 0 float32, 1 bfloat16 (2 bytes each, the top half of a float32)
 
-/** Thread t of `threads` computes its share: whole products of a batch when there are enough, else a range of columns. */
+/**
+ * Share t of `threads` (the job is cut into that many; wasm.ts hands them to whichever thread is
+ * free): whole products of a batch when there are enough, else a range of columns.
+ */
 export function run(t: i32, threads: i32): void {
   const kind = load<i32>(KIND);
   const M = load<i32>(M_), K = load<i32>(K_), N = load<i32>(N_);
@@ -47,10 +58,15 @@ export function run(t: i32, threads: i32): void {
     // Decoding through a [K, N] weight: each thread streams a contiguous band of W's rows (memory
     // reads fastest front to back) into its own partial sums; sum_partials adds them up.
     const k0 = <i32>((<i64>K * t) / threads), k1 = <i32>((<i64>K * (t + 1)) / threads);
-    const rowW = <usize>load<i32>(LDW) << 2;
+    const rowW = <usize>load<i32>(LDW) << (load<i32>(WTYPE) != 0 ? 1 : 2);
     const out = t == 0 ? <usize>load<u32>(Y) : <usize>load<u32>(PARTIALS) + (<usize>(t - 1) * M * N << 2);
+    const bf16 = load<i32>(WTYPE) != 0;
     const x = <usize>load<u32>(X) + (<usize>k0 << 2), w = <usize>load<u32>(W) + <usize>k0 * rowW;
-    for (let m = 0; m < M; m++) gemv_nn(x + (<usize>m * K << 2), 4, w, out + (<usize>m * N << 2), k1 - k0, rowW, 0, N);
+    for (let m = 0; m < M; m++) {
+      const xr = x + (<usize>m * K << 2), yr = out + (<usize>m * N << 2);
+      if (bf16) gemv_nn_bf16(xr, 4, w, yr, k1 - k0, rowW, 0, N);
+      else gemv_nn(xr, 4, w, yr, k1 - k0, rowW, 0, N);
+    }
     return;
   }
   let b0 = 0, b1 = batch, n0 = 0, n1 = N;
@@ -66,10 +82,31 @@ export function run(t: i32, threads: i32): void {
   const ldw = load<i32>(LDW);
   const wStride = <usize>load<u32>(WSTRIDE);
   const xStride = <usize>M * K << 2, yStride = <usize>M * N << 2;
+  const panel = <usize>load<u32>(PANELS) + <usize>t * <usize>panel_bytes(K);
   // Bytes from X[m, k] to X[m + 1, k] and to X[m, k + 1]: a row-major X, or a transposed one.
   const xm: usize = kind == TN ? 4 : <usize>K << 2, xk: usize = kind == TN ? <usize>M << 2 : 4;
+  const bias = <usize>load<u32>(BIAS);
+  const bf16 = load<i32>(WTYPE) != 0;
   for (let b = b0; b < b1; b++) {
-    gemm(kind, x + <usize>b * xStride, w + <usize>b * wStride, y + <usize>b * yStride, M, K, N, ldw, n0, n1, xm, xk);
+    const yb = y + <usize>b * yStride;
+    gemm(kind, x + <usize>b * xStride, w + <usize>b * wStride, yb, M, K, N, ldw, n0, n1, xm, xk, panel, bf16);
+    if (bias) add_bias(yb, bias, M, N, n0, n1);
+  }
+}
+
+/** Y[m, n] += bias[n] for every row m and n in [n0, n1), while this thread's share of Y is in its cache. */
+function add_bias(y: usize, bias: usize, M: i32, N: i32, n0: i32, n1: i32): void {
+  const n4 = n0 + ((n1 - n0) & ~3);
+  for (let m = 0; m < M; m++) {
+    const row = y + (<usize>m * N << 2);
+    for (let n = n0; n < n4; n += 4) {
+      const o = <usize>n << 2;
+      v128.store(row + o, f32x4.add(v128.load(row + o), v128.load(bias + o)));
+    }
+    for (let n = n4; n < n1; n++) {
+      const o = <usize>n << 2;
+      store<f32>(row + o, load<f32>(row + o) + load<f32>(bias + o));
+    }
   }
 }
 
@@ -81,40 +118,60 @@ export function splitsK(kind: i32, M: i32, batch: i32, threads: i32): bool {
   return kind == 1 && M < 4 && batch == 1 && threads > 1;
 }
 
-/** Adds threads 1 … threads − 1's partial sums into Y, after a split-K run. */
+/** Adds threads 1 … threads − 1's partial sums (and the bias) into Y, after a split-K run. */
 export function sum_partials(threads: i32): void {
-  const count = load<i32>(M_) * load<i32>(N_);
-  const y = <usize>load<u32>(Y), partials = <usize>load<u32>(PARTIALS);
+  const M = load<i32>(M_), N = load<i32>(N_);
+  const count = M * N;
+  const y = <usize>load<u32>(Y), partials = <usize>load<u32>(PARTIALS), bias = <usize>load<u32>(BIAS);
+  const bytes = <usize>count << 2, bytes4 = <usize>(count & ~3) << 2;
   for (let t = 1; t < threads; t++) {
-    const p = partials + (<usize>(t - 1) * count << 2);
-    for (let i = 0; i < count; i++) store<f32>(y + (<usize>i << 2), load<f32>(y + (<usize>i << 2)) + load<f32>(p + (<usize>i << 2)));
+    const p = partials + <usize>(t - 1) * bytes;
+    for (let o: usize = 0; o < bytes4; o += 16) v128.store(y + o, f32x4.add(v128.load(y + o), v128.load(p + o)));
+    for (let o = bytes4; o < bytes; o += 4) store<f32>(y + o, load<f32>(y + o) + load<f32>(p + o));
   }
+  if (bias) add_bias(y, bias, M, N, 0, N);
 }
 
 /** Bytes of W one column block may span: small enough to stay in a core's L2 cache. */
 const BLOCK_BYTES = 128 * 1024;
 
+/** Columns of one block of a [K, N] weight: a multiple of 8 (whole SIMD tiles), at least 8. */
+function block_columns(K: i32): i32 {
+  return max(8, (BLOCK_BYTES / (K << 2)) & ~7);
+}
+
+/** Bytes of scratch each thread needs to pack one column block of W (gemm_nn). */
+export function panel_bytes(K: i32): i32 {
+  return (K * block_columns(K)) << 2;
+}
+
 /**
  * One product, columns n0 … n1 − 1. Rows go four at a time through column blocks whose slice
  * of W fits in the cache, so W comes from memory once rather than once per four rows; the last
- * M mod 4 rows (all of them when decoding) stream W whole, front to back.
+ * M mod 4 rows (all of them when decoding) stream W whole, front to back. ldw counts W's numbers
+ * (float32 or bfloat16).
  */
 function gemm(
   kind: i32, x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, ldw: i32, n0: i32, n1: i32, xm: usize, xk: usize,
+  panel: usize, bf16: bool,
 ): void {
   const M4 = M & ~3;
   if (M4 > 0) {
-    const nb = max(8, (BLOCK_BYTES / (K << 2)) & ~7);
+    const nb = block_columns(K);
     for (let b = n0; b < n1; b += nb) {
       const e = min(b + nb, n1);
-      if (kind == 0) gemm_nt(x, w, y, M4, K, N, b, e);
-      else gemm_nn(x, w, y, M4, K, N, ldw, b, e, xm, xk);
+      if (kind == 0 && !bf16) gemm_nt(x, w, y, M4, K, N, b, e);
+      else gemm_packed(kind, x, w, y, M4, K, N, ldw, b, e, xm, xk, panel, bf16);
     }
   }
-  if (M4 < M) {
-    const xr = x + <usize>M4 * xm, yr = y + (<usize>M4 * N << 2);
-    if (kind == 0) gemm_nt(xr, w, yr, M - M4, K, N, n0, n1);
-    else gemm_nn(xr, w, yr, M - M4, K, N, ldw, n0, n1, xm, xk);
+  const rowY = <usize>N << 2;
+  const rowW = <usize>ldw << (bf16 ? 1 : 2);
+  for (let m = M4; m < M; m++) {
+    const xr = x + <usize>m * xm, yr = y + <usize>m * rowY;
+    if (kind == 0 && bf16) gemv_nt_bf16(xr, w, yr, K, n0, n1);
+    else if (kind == 0) gemm_nt(xr, w, yr, 1, K, N, n0, n1);
+    else if (bf16) gemv_nn_bf16(xr, xk, w, yr, K, rowW, n0, n1);
+    else gemv_nn(xr, xk, w, yr, K, rowW, n0, n1);
   }
 }
 
@@ -143,17 +200,17 @@ function gemm_nt(x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, n0: i32, 
         const b0 = v128.load(w0 + k);
         const b1 = v128.load(w1 + k);
         const r0 = v128.load(x0 + k);
-        a00 = f32x4.add(a00, f32x4.mul(r0, b0));
-        a01 = f32x4.add(a01, f32x4.mul(r0, b1));
+        a00 = madd(r0, b0, a00);
+        a01 = madd(r0, b1, a01);
         const r1 = v128.load(x1 + k);
-        a10 = f32x4.add(a10, f32x4.mul(r1, b0));
-        a11 = f32x4.add(a11, f32x4.mul(r1, b1));
+        a10 = madd(r1, b0, a10);
+        a11 = madd(r1, b1, a11);
         const r2 = v128.load(x2 + k);
-        a20 = f32x4.add(a20, f32x4.mul(r2, b0));
-        a21 = f32x4.add(a21, f32x4.mul(r2, b1));
+        a20 = madd(r2, b0, a20);
+        a21 = madd(r2, b1, a21);
         const r3 = v128.load(x3 + k);
-        a30 = f32x4.add(a30, f32x4.mul(r3, b0));
-        a31 = f32x4.add(a31, f32x4.mul(r3, b1));
+        a30 = madd(r3, b0, a30);
+        a31 = madd(r3, b1, a31);
       }
       let s00 = hsum(a00), s01 = hsum(a01), s10 = hsum(a10), s11 = hsum(a11);
       let s20 = hsum(a20), s21 = hsum(a21), s30 = hsum(a30), s31 = hsum(a31);
@@ -187,55 +244,114 @@ function gemm_nt(x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, n0: i32, 
 }
 
 /**
- * Y[m, n] = Σₖ X[m, k]·W[k, n] for n in [n0, n1). X[m, k] is at x + m·xm + k·xk bytes (X is
- * [M, K], or [K, M] read transposed), Y is [M, N], and row k of W starts ldw floats after row
- * k − 1 (ldw = N for a plain [K, N] matrix).
+ * Y[m, n] = Σₖ X[m, k]·W[k, n] (kind nn or tn) or Σₖ X[m, k]·W[n, k] (nt, bfloat16 W only) for n
+ * in [n0, n1), M a multiple of 4. X[m, k] is at x + m·xm + k·xk bytes (X is [M, K], or [K, M] read
+ * transposed), Y is [M, N], and row k of a [K, N] W starts ldw numbers after row k − 1.
+ *
+ * Read in place, a [K, N] W's rows are far apart (a Conv1D weight's are 12 KB), so walking down one
+ * column block touches a new page at every k. So the block is first copied into `panel` as strips
+ * of 8 columns in float32, each strip's K rows one after another; the tiles then read it front to
+ * back. A bfloat16 W is widened on the way into the panel.
  */
-function gemm_nn(
-  x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, ldw: i32, n0: i32, n1: i32, xm: usize, xk: usize,
+function gemm_packed(
+  kind: i32, x: usize, w: usize, y: usize, M: i32, K: i32, N: i32, ldw: i32, n0: i32, n1: i32, xm: usize, xk: usize,
+  panel: usize, bf16: bool,
 ): void {
   const rowY = <usize>N << 2;
-  const rowW = <usize>ldw << 2;
+  const rowW = <usize>ldw << (bf16 ? 1 : 2);
   const n8 = n0 + ((n1 - n0) & ~7);
-  let m = 0;
-  for (; m + 4 <= M; m += 4) {
-    const x0 = x + <usize>m * xm;
-    const y0 = y + <usize>m * rowY;
-    for (let n = n0; n < n8; n += 8) {
-      // A 4 × 8 tile: each weight row segment (two vectors) is used by four rows of X.
+  const strip = <usize>K << 5;
+  if (kind == 0) pack_nt_bf16(w, K, n0, n8, panel);
+  else if (bf16) pack_nn_bf16(w, rowW, K, n0, n8, panel);
+  else pack_nn(w, rowW, K, n0, n8, panel);
+  for (let n = n0; n < n8; n += 8) {
+    const p = panel + <usize>((n - n0) >> 3) * strip;
+    for (let m = 0; m < M; m += 4) {
+      // A 4 × 8 tile: each strip row (two vectors) is used by four rows of X.
+      const x0 = x + <usize>m * xm;
       let a00 = f32x4.splat(0), a01 = f32x4.splat(0);
       let a10 = f32x4.splat(0), a11 = f32x4.splat(0);
       let a20 = f32x4.splat(0), a21 = f32x4.splat(0);
       let a30 = f32x4.splat(0), a31 = f32x4.splat(0);
-      let wk = w + (<usize>n << 2);
+      let pk = p;
       let xq = x0;
       for (let k = 0; k < K; k++) {
-        const b0 = v128.load(wk);
-        const b1 = v128.load(wk, 16);
-        wk += rowW;
-        const r0 = f32x4.splat(load<f32>(xq));
-        a00 = f32x4.add(a00, f32x4.mul(r0, b0));
-        a01 = f32x4.add(a01, f32x4.mul(r0, b1));
-        const r1 = f32x4.splat(load<f32>(xq + xm));
-        a10 = f32x4.add(a10, f32x4.mul(r1, b0));
-        a11 = f32x4.add(a11, f32x4.mul(r1, b1));
-        const r2 = f32x4.splat(load<f32>(xq + 2 * xm));
-        a20 = f32x4.add(a20, f32x4.mul(r2, b0));
-        a21 = f32x4.add(a21, f32x4.mul(r2, b1));
-        const r3 = f32x4.splat(load<f32>(xq + 3 * xm));
+        const b0 = v128.load(pk);
+        const b1 = v128.load(pk, 16);
+        pk += 32;
+        const r0 = v128.load32_splat(xq);
+        a00 = madd(r0, b0, a00);
+        a01 = madd(r0, b1, a01);
+        const r1 = v128.load32_splat(xq + xm);
+        a10 = madd(r1, b0, a10);
+        a11 = madd(r1, b1, a11);
+        const r2 = v128.load32_splat(xq + 2 * xm);
+        a20 = madd(r2, b0, a20);
+        a21 = madd(r2, b1, a21);
+        const r3 = v128.load32_splat(xq + 3 * xm);
         xq += xk;
-        a30 = f32x4.add(a30, f32x4.mul(r3, b0));
-        a31 = f32x4.add(a31, f32x4.mul(r3, b1));
+        a30 = madd(r3, b0, a30);
+        a31 = madd(r3, b1, a31);
       }
-      const o = y0 + (<usize>n << 2);
+      const o = y + <usize>m * rowY + (<usize>n << 2);
       v128.store(o, a00); v128.store(o, a01, 16);
       v128.store(o + rowY, a10); v128.store(o + rowY, a11, 16);
       v128.store(o + 2 * rowY, a20); v128.store(o + 2 * rowY, a21, 16);
       v128.store(o + 3 * rowY, a30); v128.store(o + 3 * rowY, a31, 16);
     }
-    for (let r = 0; r < 4; r++) axpyRows(x0 + <usize>r * xm, xk, w, y0 + <usize>r * rowY, K, rowW, n8, n1);
   }
-  for (; m < M; m++) gemv_nn(x + <usize>m * xm, xk, w, y + <usize>m * rowY, K, rowW, n0, n1);
+  for (let m = 0; m < M; m++) {
+    const xr = x + <usize>m * xm, yr = y + <usize>m * rowY;
+    if (kind == 0) gemv_nt_bf16(xr, w, yr, K, n8, n1);
+    else if (bf16) axpyRows_bf16(xr, xk, w, yr, K, rowW, n8, n1);
+    else axpyRows(xr, xk, w, yr, K, rowW, n8, n1);
+  }
+}
+
+/** Copies W's columns n0 … n8 − 1 (a multiple of 8 of them) into `panel`: strip s is K rows of 8 floats, K·32 bytes from strip s − 1. */
+function pack_nn(w: usize, rowW: usize, K: i32, n0: i32, n8: i32, panel: usize): void {
+  const strips = <usize>(n8 - n0) >> 3;
+  const strip = <usize>K << 5;
+  let wk = w + (<usize>n0 << 2);
+  for (let k = 0; k < K; k++) {
+    let p = panel + (<usize>k << 5);
+    for (let s: usize = 0; s < strips; s++) {
+      v128.store(p, v128.load(wk + (s << 5)));
+      v128.store(p, v128.load(wk + (s << 5), 16), 16);
+      p += strip;
+    }
+    wk += rowW;
+  }
+}
+
+/** pack_nn for a bfloat16 W (rowW bytes between rows), widening each number to float32. */
+function pack_nn_bf16(w: usize, rowW: usize, K: i32, n0: i32, n8: i32, panel: usize): void {
+  const strips = <usize>(n8 - n0) >> 3;
+  const strip = <usize>K << 5;
+  let wk = w + (<usize>n0 << 1);
+  for (let k = 0; k < K; k++) {
+    let p = panel + (<usize>k << 5);
+    for (let s: usize = 0; s < strips; s++) {
+      const v = v128.load(wk + (s << 4));
+      v128.store(p, widen_lo(v));
+      v128.store(p, widen_hi(v), 16);
+      p += strip;
+    }
+    wk += rowW;
+  }
+}
+
+/** The panel of pack_nn from a bfloat16 W stored [N, K] (the head's layout): strip s holds rows n0 + 8s … of W as columns. */
+function pack_nt_bf16(w: usize, K: i32, n0: i32, n8: i32, panel: usize): void {
+  const rowW = <usize>K << 1;
+  for (let n = n0; n < n8; n++) {
+    const row = w + <usize>n * rowW;
+    let p = panel + <usize>((n - n0) >> 3) * (<usize>K << 5) + (<usize>((n - n0) & 7) << 2);
+    for (let k = 0; k < K; k++) {
+      store<f32>(p, bf16_at(row + (<usize>k << 1)));
+      p += 32;
+    }
+  }
 }
 
 /**
@@ -252,14 +368,41 @@ function gemv_nn(x: usize, xk: usize, w: usize, y: usize, K: i32, rowW: usize, n
   for (let k = 0; k < K; k++) {
     const r = f32x4.splat(load<f32>(x + <usize>k * xk));
     for (let o: usize = 0; o < bytes; o += 64) {
-      v128.store(yb + o, f32x4.add(v128.load(yb + o), f32x4.mul(r, v128.load(wk + o))));
-      v128.store(yb + o, f32x4.add(v128.load(yb + o, 16), f32x4.mul(r, v128.load(wk + o, 16))), 16);
-      v128.store(yb + o, f32x4.add(v128.load(yb + o, 32), f32x4.mul(r, v128.load(wk + o, 32))), 32);
-      v128.store(yb + o, f32x4.add(v128.load(yb + o, 48), f32x4.mul(r, v128.load(wk + o, 48))), 48);
+      v128.store(yb + o, madd(r, v128.load(wk + o), v128.load(yb + o)));
+      v128.store(yb + o, madd(r, v128.load(wk + o, 16), v128.load(yb + o, 16)), 16);
+      v128.store(yb + o, madd(r, v128.load(wk + o, 32), v128.load(yb + o, 32)), 32);
+      v128.store(yb + o, madd(r, v128.load(wk + o, 48), v128.load(yb + o, 48)), 48);
     }
     wk += rowW;
   }
   axpyRows(x, xk, w, y, K, rowW, n16, n1);
+}
+
+/** gemv_nn for a bfloat16 W (rowW bytes between rows): 16 columns, two loads, widened in registers. */
+function gemv_nn_bf16(x: usize, xk: usize, w: usize, y: usize, K: i32, rowW: usize, n0: i32, n1: i32): void {
+  const n16 = n0 + ((n1 - n0) & ~15);
+  const yb = y + (<usize>n0 << 2);
+  const bytes = <usize>(n16 - n0) << 2;
+  memory.fill(yb, 0, bytes);
+  let wk = w + (<usize>n0 << 1);
+  for (let k = 0; k < K; k++) {
+    const r = v128.load32_splat(x + <usize>k * xk);
+    for (let o: usize = 0; o < bytes; o += 64) {
+      const a = v128.load(wk + (o >> 1)), b = v128.load(wk + (o >> 1), 16);
+      v128.store(yb + o, madd(r, widen_lo(a), v128.load(yb + o)));
+      v128.store(yb + o, madd(r, widen_hi(a), v128.load(yb + o, 16)), 16);
+      v128.store(yb + o, madd(r, widen_lo(b), v128.load(yb + o, 32)), 32);
+      v128.store(yb + o, madd(r, widen_hi(b), v128.load(yb + o, 48)), 48);
+    }
+    wk += rowW;
+  }
+  axpyRows_bf16(x, xk, w, y, K, rowW, n16, n1);
+}
+
+/** Y[n] = Σₖ X[k]·W[n, k] for n in [n0, n1), W bfloat16 [N, K]: the head when decoding, one row of W after another. */
+function gemv_nt_bf16(x: usize, w: usize, y: usize, K: i32, n0: i32, n1: i32): void {
+  const rowW = <usize>K << 1;
+  for (let n = n0; n < n1; n++) store<f32>(y + (<usize>n << 2), dot_bf16(x, w + <usize>n * rowW, K));
 }
 
 /** Y[n] = Σₖ X[k]·W[k, n] for n in [n0, n1) (X[k] at x + k·xk), one scalar column at a time (the tails of gemm_nn). */
@@ -277,6 +420,37 @@ function axpyRows(x: usize, xk: usize, w: usize, y: usize, K: i32, rowW: usize, 
   }
 }
 
+/** axpyRows for a bfloat16 W (rowW bytes between rows). */
+function axpyRows_bf16(x: usize, xk: usize, w: usize, y: usize, K: i32, rowW: usize, n0: i32, n1: i32): void {
+  for (let n = n0; n < n1; n++) {
+    let s: f32 = 0;
+    let wk = w + (<usize>n << 1);
+    let xq = x;
+    for (let k = 0; k < K; k++) {
+      s += load<f32>(xq) * bf16_at(wk);
+      wk += rowW;
+      xq += xk;
+    }
+    store<f32>(y + (<usize>n << 2), s);
+  }
+}
+
+/** Σₖ a[k]·b[k] over K numbers, a float32 and b bfloat16: 16 at a time, b widened in registers. */
+function dot_bf16(a: usize, b: usize, K: i32): f32 {
+  const K16 = K & ~15;
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  for (let k: usize = 0; k < <usize>K16; k += 16) {
+    const u = v128.load(b + (k << 1)), v = v128.load(b + (k << 1), 16);
+    c0 = madd(v128.load(a + (k << 2)), widen_lo(u), c0);
+    c1 = madd(v128.load(a + (k << 2), 16), widen_hi(u), c1);
+    c2 = madd(v128.load(a + (k << 2), 32), widen_lo(v), c2);
+    c3 = madd(v128.load(a + (k << 2), 48), widen_hi(v), c3);
+  }
+  let s = hsum(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)));
+  for (let j = K16; j < K; j++) s += load<f32>(a + (<usize>j << 2)) * bf16_at(b + (<usize>j << 1));
+  return s;
+}
+
 /** Σₖ a[k]·b[k] over K floats, with four independent sums so the additions overlap. */
 function dot(a: usize, b: usize, K: i32): f32 {
   const K16 = K & ~15;
@@ -284,12 +458,12 @@ function dot(a: usize, b: usize, K: i32): f32 {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   let k: usize = 0;
   for (; k < <usize>K16 << 2; k += 64) {
-    c0 = f32x4.add(c0, f32x4.mul(v128.load(a + k), v128.load(b + k)));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load(a + k, 16), v128.load(b + k, 16)));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load(a + k, 32), v128.load(b + k, 32)));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load(a + k, 48), v128.load(b + k, 48)));
+    c0 = madd(v128.load(a + k), v128.load(b + k), c0);
+    c1 = madd(v128.load(a + k, 16), v128.load(b + k, 16), c1);
+    c2 = madd(v128.load(a + k, 32), v128.load(b + k, 32), c2);
+    c3 = madd(v128.load(a + k, 48), v128.load(b + k, 48), c3);
   }
-  for (; k < <usize>K4 << 2; k += 16) c0 = f32x4.add(c0, f32x4.mul(v128.load(a + k), v128.load(b + k)));
+  for (; k < <usize>K4 << 2; k += 16) c0 = madd(v128.load(a + k), v128.load(b + k), c0);
   let s = hsum(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)));
   for (let j = K4; j < K; j++) s += load<f32>(a + (<usize>j << 2)) * load<f32>(b + (<usize>j << 2));
   return s;
@@ -350,6 +524,38 @@ function expv(x: v128): v128 {
   const er = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
   const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
   return v128.andnot(f32x4.mul(er, scale), tiny);
+}
+
+/**
+ * a·b + c on four lanes: one fused multiply-add where the build has relaxed SIMD (gemm-relaxed.wasm;
+ * rounded once, so results differ from the plain build's in the last bits), else a multiply and an add.
+ */
+// @ts-ignore: decorator
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/** The first four bfloat16 numbers of v as float32: each 16 bits become the top half of a 32-bit lane. */
+// @ts-ignore: decorator
+@inline
+function widen_lo(v: v128): v128 {
+  return v128.shuffle<i16>(i32x4.splat(0), v, 0, 8, 1, 9, 2, 10, 3, 11);
+}
+
+/** The last four bfloat16 numbers of v as float32. */
+// @ts-ignore: decorator
+@inline
+function widen_hi(v: v128): v128 {
+  return v128.shuffle<i16>(i32x4.splat(0), v, 4, 12, 5, 13, 6, 14, 7, 15);
+}
+
+/** The bfloat16 number at p, as float32. */
+// @ts-ignore: decorator
+@inline
+function bf16_at(p: usize): f32 {
+  return reinterpret<f32>(<u32>load<u16>(p) << 16);
 }
 
 // @ts-ignore: decorator
