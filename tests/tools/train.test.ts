@@ -16,7 +16,23 @@ import { STEPS, stepPaths } from "../../tools/curriculum.ts";
 import { RunFolder } from "../../tools/train/run-folder.ts";
 import { root, runTool } from "./run-tool.ts";
 
-const TINY = ["--n-embd", "16", "--n-layer", "1", "--n-head", "2", "--context", "16", "--batch", "4", "--lr", "1e-2"];
+// Moby-Dick alone: the default corpus is ten times larger, and these runs only need some text.
+const TINY = [
+  "--corpus",
+  "moby-dick",
+  "--n-embd",
+  "16",
+  "--n-layer",
+  "1",
+  "--n-head",
+  "2",
+  "--context",
+  "16",
+  "--batch",
+  "4",
+  "--lr",
+  "1e-2",
+];
 const out = path.join(mkdtempSync(path.join(tmpdir(), "train-")), "run");
 
 interface State {
@@ -151,6 +167,8 @@ describe("fine-tuning (--from)", () => {
     const result = await runTool("train", [
       "--from",
       "default-model",
+      "--corpus",
+      "moby-dick",
       "--out",
       run,
       "--steps",
@@ -169,12 +187,30 @@ describe("fine-tuning (--from)", () => {
 
   it("refuses a checkpoint whose vocabulary does not fit its tokenizer, or one not downloaded, in one line", async () => {
     const tiny = path.join(root, "tests", "fixtures", "tiny-gpt2");
-    const small = await runTool("train", ["--from", tiny, "--out", path.join(out, "-tiny"), "--steps", "1"]);
+    const small = await runTool("train", [
+      "--from",
+      tiny,
+      "--corpus",
+      "moby-dick",
+      "--out",
+      path.join(out, "-tiny"),
+      "--steps",
+      "1",
+    ]);
     expect(small.code).toBe(1);
     expect(small.stderr).toMatch(
       /has a vocabulary of 64 tokens, but GPT-2's tokenizer \(it has no vocab\.json and merges\.txt of its own\) has 50,257/,
     );
-    const absent = await runTool("train", ["--from", "gpt2-xl", "--out", path.join(out, "-xl"), "--steps", "1"]);
+    const absent = await runTool("train", [
+      "--from",
+      "gpt2-xl",
+      "--corpus",
+      "moby-dick",
+      "--out",
+      path.join(out, "-xl"),
+      "--steps",
+      "1",
+    ]);
     expect(absent.code).toBe(1);
     expect(absent.stderr).toMatch(/npm run download -- gpt2-xl/);
     for (const r of [small, absent]) expect(r.out).not.toMatch(/\n\s+at /);
@@ -320,7 +356,7 @@ describe("the default model", () => {
     put(path.join(home, TRAINED_MODEL));
     expect(defaultModel(home, shipped)).toMatchObject({
       model: TRAINED_MODEL,
-      note: expect.stringMatching(/npm run train made from Moby-Dick/),
+      note: expect.stringMatching(/the small GPT-2 npm run train made;/),
     });
     put(path.join(home, "models", "gpt2"));
     expect(defaultModel(home, shipped)).toEqual({ model: "gpt2" });
@@ -333,7 +369,7 @@ describe("the default model", () => {
     const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString("utf8"));
     expect(header["transformer.wte.weight"].dtype).toBe("BF16");
     const run = JSON.parse(readFileSync(path.join(SHIPPED_MODEL, "training.json"), "utf8")) as State;
-    expect(run.step).toBe(600);
+    expect(run.step).toBe(2400);
     const held = run.history.filter((h) => h.validation !== undefined).map((h) => h.validation!);
     expect(held.at(-1)!).toBeLessThan(held[0]);
     const { stdout, stderr, code } = await runTool("generate", [

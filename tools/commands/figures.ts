@@ -21,7 +21,7 @@ export function figureModel(preferGpt2: boolean): FigureModel {
     return { model: loadPretrained(gpt2), name: "GPT-2 124M (models/gpt2)", tokenizer: gpt2Tokenizer() };
   return {
     model: loadPretrained(SHIPPED_MODEL),
-    name: "the course's small model (default-model/, trained on Moby-Dick)",
+    name: "the course's small model (default-model/, trained on Moby-Dick and the State of the Union addresses)",
     tokenizer: gpt2Tokenizer(),
   };
 }

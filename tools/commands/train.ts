@@ -1,5 +1,5 @@
-// `npm run train [-- options]`: trains a small GPT-2 on Moby-Dick (or, with --corpus, on more text)
-// with steps 17–22 (the reference, or yours with --chain=mine, once their checks pass), or fine-tunes
+// `npm run train [-- options]`: trains a small GPT-2 on Moby-Dick and the State of the Union
+// addresses to 2009 (or, with --corpus, on Moby-Dick alone) with steps 17–22 (the reference, or yours with --chain=mine, once their checks pass), or fine-tunes
 // one (--from), and writes it where `npm run main` finds it
 // (models/moby-gpt2). A status line shows tokens/s and the loss (a plain line every few seconds
 // when the output is not a terminal); a held-out loss, in nats per token and bits per byte, and a
@@ -36,7 +36,7 @@ const COMMAND = {
     },
     corpus: {
       type: "string",
-      default: "moby-dick",
+      default: "moby-dick+sotu",
       value: CORPORA.join("|"),
       help: "what to train on (tools/train/corpus.ts)",
     },
@@ -45,7 +45,12 @@ const COMMAND = {
       value: "N",
       help: "train a tokenizer of N tokens on the corpus first (step 24), written beside the model; default: GPT-2's 50,257",
     },
-    steps: { type: "string", default: "600", value: "N", help: "training steps in all (600: one pass over the book)" },
+    steps: {
+      type: "string",
+      default: "2400",
+      value: "N",
+      help: "training steps in all (2400 × 8 × 64 tokens: half a pass over the default corpus, as default-model/ was trained)",
+    },
     minutes: { type: "string", default: "15", value: "M", help: "stop (and save) after M minutes; run again to go on" },
     batch: { type: "string", default: "8", value: "B", help: "windows per step" },
     context: { type: "string", default: "64", value: "T", help: "tokens per window" },

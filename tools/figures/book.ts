@@ -1,5 +1,5 @@
 // The book's figures, each computed by the course's own code from a real model: the small model
-// the course ships (default-model/, trained on Moby-Dick) unless GPT-2 itself is downloaded
+// the course ships (default-model/) unless GPT-2 itself is downloaded
 // (models/gpt2). The caption under each picture says which. `npm run figures` writes them to
 // book/src/figures/ (from the shipped model, so they reproduce anywhere; a test checks they are
 // current) and `npm run book:build` draws them again into the built book with the best model there is.

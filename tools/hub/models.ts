@@ -31,7 +31,7 @@ export function downloadHint(model: string): string {
 /** Where `npm run train` puts the model it trains, and where the CLIs look when GPT-2 is not downloaded. */
 export const TRAINED_MODEL = path.join(MODELS_DIR, "moby-gpt2");
 
-/** The small GPT-2 that ships with the course: trained on Moby-Dick by `npm run train`, in bfloat16 (see its README). */
+/** The small GPT-2 that ships with the course: trained by `npm run train` on its default corpus, in bfloat16 (see its README). */
 export const SHIPPED_MODEL = fileURLToPath(new URL("../../default-model", import.meta.url));
 
 /**
@@ -44,12 +44,12 @@ export function defaultModel(root = process.cwd(), shipped = SHIPPED_MODEL): { m
   if (has(TRAINED_MODEL))
     return {
       model: TRAINED_MODEL,
-      note: `(running ${TRAINED_MODEL}, the small GPT-2 npm run train made from Moby-Dick; npm run download -- gpt2 fetches OpenAI's)`,
+      note: `(running ${TRAINED_MODEL}, the small GPT-2 npm run train made; npm run download -- gpt2 fetches OpenAI's)`,
     };
   if (has(shipped))
     return {
       model: shipped,
-      note: "(running default-model/, the small GPT-2 the course ships, trained on Moby-Dick: npm run train makes your own, npm run download -- gpt2 fetches OpenAI's)",
+      note: "(running default-model/, the small GPT-2 the course ships, trained on Moby-Dick and the State of the Union addresses: npm run train makes your own, npm run download -- gpt2 fetches OpenAI's)",
     };
   return { model: "gpt2" };
 }
