@@ -196,16 +196,20 @@ function continuePrompt(args: Args, { model, tokenizer, generate, generateWithCa
  */
 function showTokens(text: string, tokenizer: TextTokenizer): void {
   const ids = tokenizer.encode(text, { allowSpecial: true });
+  // The streaming decoder holds tokens back until their bytes are whole characters (never "" after).
+  const stream = new StreamingDecoder(tokenizer);
   const pieces: string[] = [];
-  let pending: number[] = [];
+  let held = 0;
+  const add = (piece: string) => {
+    if (piece === "") return;
+    pieces.push(held > 1 ? `${piece}⟨${held}⟩` : piece);
+    held = 0;
+  };
   for (const id of ids) {
-    pending.push(id);
-    const piece = tokenizer.decode(pending);
-    if (piece.includes("\uFFFD") && pending.length < 4) continue; // as StreamingDecoder: wait for the rest
-    pieces.push(pending.length > 1 ? `${piece}⟨${pending.length}⟩` : piece);
-    pending = [];
+    held++;
+    add(stream.push(id));
   }
-  if (pending.length) pieces.push(`${tokenizer.decode(pending)}⟨${pending.length}⟩`);
+  add(stream.flush());
   console.log(pieces.join("│"));
   const bytes = Buffer.byteLength(text, "utf8");
   const perToken = ids.length ? `: ${(bytes / ids.length).toFixed(2)} bytes per token` : "";
