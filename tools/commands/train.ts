@@ -1,7 +1,7 @@
 // `npm run train [-- options]`: trains a small GPT-2 on Moby-Dick and the State of the Union
-// addresses to 2009 (or, with --corpus, on Moby-Dick alone) with steps 17–22 (the reference, or yours with --chain=mine, once their checks pass), or fine-tunes
-// one (--from), and writes it where `npm run main` finds it
-// (models/moby-gpt2). A status line shows tokens/s and the loss (a plain line every few seconds
+// addresses to 2009 (or, with --corpus, on Moby-Dick alone) with steps 17–22 (the reference, or
+// yours with --chain=mine, once their checks pass), or fine-tunes one (--from), and writes it
+// where `npm run main` finds it (models/moby-gpt2). A status line shows tokens/s and the loss (a plain line every few seconds
 // when the output is not a terminal); a held-out loss, in nats per token and bits per byte, and a
 // sample come at step 10, every --eval-every steps, and whenever the run stops. Every --save-every
 // steps, and at the end, the run is saved (tools/train/run-folder.ts), and running the command again
@@ -157,13 +157,12 @@ async function refuseFailingSteps(last: "22" | "24"): Promise<boolean> {
 /** The run saved in the folder, continued; or a pretrained model to fine-tune; or a new model. */
 function startOrResume(
   folder: RunFolder,
-  fresh: boolean,
+  saved: State | undefined,
   from: string | undefined,
   options: Options,
   steps: Steps,
   tokens: ModelTokenizer,
 ) {
-  const saved = fresh ? undefined : folder.readState<State>();
   if (saved) {
     // The model's shape comes from the run; how to go on (steps, batch, lr, evaluation) from this command.
     const { nEmbd, nLayer, nHead, context } = saved.options;
@@ -171,7 +170,7 @@ function startOrResume(
     console.log(
       `continuing the run in ${folder.out} from step ${saved.step} (the optimizer's running averages start again)`,
     );
-    return { state: saved, model: steps.loadPretrained(folder.dir) as Model, saved: true };
+    return { state: saved, model: steps.loadPretrained(folder.dir) as Model, resumed: true };
   }
   if (from !== undefined) return fineTune(from, options, steps, tokens);
   const config = new steps.GPT2Config({
@@ -186,7 +185,7 @@ function startOrResume(
     `a new GPT-2: ${options.nLayer} blocks, width ${options.nEmbd}, ${options.nHead} heads, context ${options.context}, ${model.numParameters().toLocaleString("en-US")} parameters`,
   );
   const state: State = { step: 0, options, seconds: 0, history: [], samples: [] };
-  return { state, model, saved: false };
+  return { state, model, resumed: false };
 }
 
 /** A Hugging Face checkpoint as the starting point: its shape, and windows no longer than its context. */
@@ -215,24 +214,24 @@ function fineTune(from: string, options: Options, steps: Steps, tokens: ModelTok
     `fine-tuning ${from}: ${n_layer} blocks, width ${n_embd}, ${n_head} heads, ${model.numParameters().toLocaleString("en-US")} parameters, windows of ${options.context} tokens`,
   );
   const state: State = { step: 0, options, seconds: 0, history: [], samples: [], from };
-  return { state, model, saved: false };
+  return { state, model, resumed: false };
 }
 
 /**
- * The run's tokenizer: a saved run's or a --from model's own (GPT-2's when it has none), or one of
- * --vocab tokens trained on the corpus's training text by step 24, or GPT-2's.
+ * The run's tokenizer, in startOrResume's order: a saved run's or a --from model's own (GPT-2's
+ * when it has none), or one of --vocab tokens trained on the corpus's training text by step 24,
+ * or GPT-2's.
  */
 async function chooseTokenizer(run: {
   folder: RunFolder;
-  fresh: boolean;
+  saved: boolean;
   from?: string;
   vocab?: number;
   corpusName: CorpusName;
   chain: Chain;
 }): Promise<ModelTokenizer> {
   const { folder, from, vocab, chain } = run;
-  if (from !== undefined) return tokenizerFor(resolveModelDir(from), chain);
-  if (!run.fresh && folder.readState() !== undefined) {
+  if (run.saved) {
     const tokens = await tokenizerFor(folder.dir, chain);
     if (vocab !== undefined && tokens.vocabSize !== vocab)
       throw new UsageError(
@@ -240,6 +239,7 @@ async function chooseTokenizer(run: {
       );
     return tokens;
   }
+  if (from !== undefined) return tokenizerFor(resolveModelDir(from), chain);
   if (vocab === undefined) return buildTokenizer(null, chain);
   const { trainBPE } = await import("#chain/step_24");
   const texts = corpusTexts(run.corpusName);
@@ -287,10 +287,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const steps = await loadSteps();
   const folder = new RunFolder(values.out);
-  const tokens = await chooseTokenizer({ folder, fresh: values.fresh, from, vocab, corpusName, chain });
+  const saved = values.fresh ? undefined : folder.readState<State>();
+  const tokens = await chooseTokenizer({ folder, saved: saved !== undefined, from, vocab, corpusName, chain });
   console.log(`(${tokens.description})`);
   const corpus = loadCorpus(corpusName, tokens.tokenizer);
-  const { state, model, saved } = startOrResume(folder, values.fresh, from, options, steps, tokens);
+  const { state, model, resumed } = startOrResume(folder, saved, from, options, steps, tokens);
   console.log(
     `${corpus.name}: ${corpus.train.length.toLocaleString("en-US")} tokens to train on, ${corpus.heldOut.length.toLocaleString("en-US")} held out`,
   );
@@ -302,7 +303,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write("\nstopping after this step (Ctrl-C again to stop at once)…\n");
   });
   const run = { model, steps, corpus, state, folder, tokens };
-  const done = await trainUntil(() => stopping || Date.now() >= stopAt, run, saved);
+  const done = await trainUntil(() => stopping || Date.now() >= stopAt, run, resumed);
   if (values.ship) {
     folder.ship(values.ship);
     console.log(`shipped a bfloat16 copy to ${values.ship}`);
