@@ -10,9 +10,9 @@
 // of that size gets its buffer back, already mapped.
 //
 // The collector runs when V8 sees fit, and V8 does not count recycled memory towards the
-// pressure that makes it run. So when a request for one of the largest sizes finds nothing to
-// recycle while arrays of that size are out, it asks for a collection at once (at most once per
-// synchronous run): 20–30 ms measured during training, against ~300 ms to map 100 MB afresh.
+// pressure that makes it run. So when a request finds nothing to recycle while arrays of its size
+// are out, it asks for a collection at once (at most once per synchronous run, e.g. a training
+// step): 20–30 ms measured during training, against ~300 ms to map 100 MB afresh.
 //
 // The one rule this asks of the framework: a second view of a result's buffer (new
 // Float32Array(t.data.buffer), t.data.subarray(…)) must not outlive the array itself. Code here
@@ -22,8 +22,6 @@ import { runInNewContext } from "node:vm";
 
 /** Smaller arrays are cheap to allocate: 1 MiB. */
 const RECYCLE_MIN = 1 << 18;
-/** Requests at least this large may start a collection: 16 MiB. */
-const COLLECT_MIN = 1 << 22;
 /**
  * Buffers kept for reuse, in bytes at most; beyond it new arrays are plain ones. 512 MiB holds a
  * training step's large arrays at `npm run train`'s shape (three of 103 MB); at GPT-2 124M's,
@@ -58,17 +56,23 @@ export function zeroed(n: number): Float32Array {
 function recycled(n: number): Float32Array | undefined {
   const bytes = n * 4;
   let buffer = free.get(bytes)?.pop();
-  const out = leases.get(bytes);
-  if (!buffer && n >= COLLECT_MIN && out?.size && collectOncePerJob()) {
-    for (const lease of out) {
-      if (lease.array.deref() !== undefined) continue;
-      returned.unregister(lease); // found here: its finalizer must not free it a second time
-      out.delete(lease);
-      buffer = lease.buffer;
-      break;
-    }
-  }
+  if (!buffer && leases.get(bytes)?.size && collectOncePerJob()) buffer = collected(bytes);
   return buffer && track(new Float32Array(buffer));
+}
+
+/**
+ * The buffer of an array of `bytes` that this job's collection found unreachable, before its
+ * finalizer has run (finalizers wait for the job to end, and a training step is one job that asks
+ * for many arrays of a size). Only after the collection: deref() keeps its array alive to the job's end.
+ */
+function collected(bytes: number): ArrayBuffer | undefined {
+  for (const lease of leases.get(bytes) ?? []) {
+    if (lease.array.deref() !== undefined) continue;
+    returned.unregister(lease); // found here: its finalizer must not free it a second time
+    leases.get(bytes)?.delete(lease);
+    return lease.buffer;
+  }
+  return undefined;
 }
 
 /** A new array of n zeros, remembered for reuse if it is large and there is room. */
