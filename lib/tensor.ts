@@ -166,6 +166,19 @@ export function rowStarts(shape: Shape, strides: readonly number[], offset: numb
 export function contiguousData(t: Tensor): Float32Array {
   if (isContiguous(t)) return t.data;
   const out = uninitialized(t.size);
+  moveRows(t, out, "gather");
+  return out;
+}
+
+/** contiguousData's inverse: writes `data`, the elements in row-major order, to t's elements (in place, also in a view). */
+export function writeContiguousData(t: Tensor, data: Float32Array): void {
+  if (data.length !== t.size)
+    throw new ShapeError(`writeContiguousData: ${data.length} numbers for a tensor of ${fmtShape(t.shape)}`);
+  if (data !== t.data) moveRows(t, data, "scatter");
+}
+
+/** Copies between t's elements and `flat`, their row-major order, a row at a time: out of t (gather) or into it (scatter). */
+function moveRows(t: Tensor, flat: Float32Array, direction: "gather" | "scatter"): void {
   const rank = t.shape.length;
   const n = rank ? t.shape[rank - 1] : 1;
   const step = rank ? t.stride[rank - 1] : 0;
@@ -173,9 +186,9 @@ export function contiguousData(t: Tensor): Float32Array {
   const data = t.data;
   for (let r = 0, o = 0; r < starts.length; r++, o += n) {
     const p = starts[r];
-    for (let j = 0; j < n; j++) out[o + j] = data[p + j * step];
+    if (direction === "gather") for (let j = 0; j < n; j++) flat[o + j] = data[p + j * step];
+    else for (let j = 0; j < n; j++) data[p + j * step] = flat[o + j];
   }
-  return out;
 }
 
 /** A deep copy with its own memory. */

@@ -108,7 +108,7 @@ export function backward(model: GPT2LMHeadModel, activations: Activations, dlogi
   // x0 = wte[ids] + wpe[0 … T−1]: each row collects the gradient of every position that read it.
   const { ids } = activations;
   const [B, T] = ids.shape;
-  const dwte = F.add(zeros(transformer.wte.weight.shape), head.dweight); // starts from its use as lm_head: tied
+  const dwte = head.dweight; // tied: starts from its use as lm_head (a fresh result, ours to add to)
   const dwpe = zeros(transformer.wpe.weight.shape);
   for (let b = 0; b < B; b++)
     for (let t = 0; t < T; t++)

@@ -6,7 +6,7 @@
 // Clipping caps a batch's step when its gradient is unusually large; the schedule warms the
 // learning rate up, then lets it decay along a cosine.
 import type { Module } from "../lib/nn.ts";
-import { forEachIndex, isContiguous, type Tensor } from "../lib/tensor.ts";
+import { contiguousData, type Tensor, writeContiguousData } from "../lib/tensor.ts";
 
 export interface AdamWOptions {
   lr: number;
@@ -50,28 +50,23 @@ export class AdamW {
     const [beta1, beta2] = this.betas;
     const correction1 = 1 - beta1 ** this.step; // m and v start at 0: early averages are too small
     const correction2 = 1 - beta2 ** this.step;
+    const eps = this.eps;
     for (const { name, parameter, m, v } of this.slots) {
       const grad = grads[name];
       if (!grad) throw new Error(`AdamW.update: no gradient for ${name}`);
       const decay = decays(parameter) ? lr * this.weightDecay : 0;
-      const p = parameter.data;
-      const g = grad.data;
-      const adam = (i: number, at: number, gat: number) => {
-        m[i] = beta1 * m[i] + (1 - beta1) * g[gat];
-        v[i] = beta2 * v[i] + (1 - beta2) * g[gat] * g[gat];
+      // Element i in row-major order: the tensor's own memory when contiguous, else a copy of a
+      // view's elements (e.g. the transposed Conv1D weights of a loaded checkpoint), written back below.
+      const p = contiguousData(parameter);
+      const g = contiguousData(grad);
+      for (let i = 0; i < p.length; i++) {
+        m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+        v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
         const mhat = m[i] / correction1;
         const vhat = v[i] / correction2;
-        p[at] -= decay * p[at] + (lr * mhat) / (Math.sqrt(vhat) + this.eps);
-      };
-      if (isContiguous(parameter) && isContiguous(grad)) {
-        // the common case, element i at offset + i: a plain loop (millions of numbers per step)
-        for (let i = 0; i < m.length; i++) adam(i, parameter.offset + i, grad.offset + i);
-      } else {
-        let i = 0; // views (e.g. transposed Conv1D weights of a loaded checkpoint): visit in row-major order
-        forEachIndex(parameter.shape, [parameter.stride, grad.stride], [parameter.offset, grad.offset], ([at, gat]) =>
-          adam(i++, at, gat),
-        );
+        p[i] -= decay * p[i] + (lr * mhat) / (Math.sqrt(vhat) + eps);
       }
+      writeContiguousData(parameter, p); // nothing to do when p is the parameter's own memory
     }
   }
 }
@@ -83,11 +78,18 @@ export class AdamW {
 export function clipGradNorm(grads: Record<string, Tensor>, maxNorm: number): number {
   const distinct = [...new Set(Object.values(grads))];
   let sum = 0;
-  for (const g of distinct) forEachIndex(g.shape, [g.stride], [g.offset], ([at]) => (sum += g.data[at] * g.data[at]));
+  for (const g of distinct) {
+    const data = contiguousData(g); // the elements themselves, or a copy of a view's in order
+    for (let i = 0; i < data.length; i++) sum += data[i] * data[i];
+  }
   const norm = Math.sqrt(sum);
   if (norm > maxNorm) {
     const scale = maxNorm / (norm + 1e-6);
-    for (const g of distinct) forEachIndex(g.shape, [g.stride], [g.offset], ([at]) => (g.data[at] *= scale));
+    for (const g of distinct) {
+      const data = contiguousData(g);
+      for (let i = 0; i < data.length; i++) data[i] *= scale;
+      writeContiguousData(g, data);
+    }
   }
   return norm;
 }

@@ -3,7 +3,7 @@
 // Check your work with:  npm run s21
 // Stuck? npm run hint -- 21 gives three hints, each giving more away.
 import type { Module } from "../lib/nn.ts";
-import { forEachIndex, type Tensor } from "../lib/tensor.ts";
+import { contiguousData, forEachIndex, type Tensor, writeContiguousData } from "../lib/tensor.ts";
 import { notImplemented } from "../lib/todo.ts";
 
 export interface AdamWOptions {

@@ -200,11 +200,12 @@ const MISTAKES: Record<string, Mistake[]> = {
   "20": [
     {
       name: "tied head's gradient not added to wte",
-      edits: [["F.add(zeros(transformer.wte.weight.shape), head.dweight)", "zeros(transformer.wte.weight.shape)"]],
+      edits: [["const dwte = head.dweight;", "const dwte = zeros(transformer.wte.weight.shape);"]],
     },
     {
       name: "repeated ids overwrite instead of add",
       edits: [
+        ["const dwte = head.dweight;", "const dwte = F.add(head.dweight, 0); // a copy"],
         [
           "dwte.set(ids.get(b, t), c, dwte.get(ids.get(b, t), c) + g);",
           "dwte.set(ids.get(b, t), c, head.dweight.get(ids.get(b, t), c) + g);",
@@ -256,10 +257,10 @@ const MISTAKES: Record<string, Mistake[]> = {
           "const l2 = decays(parameter) ? this.weightDecay : 0;",
         ],
         [
-          re("m\\[i\\] = beta1 \\* m\\[i\\] \\+ \\(1 - beta1\\) \\* g\\[gat\\];\\n\\s+v\\[i\\] = .*;"),
-          "const gi = g[gat] + l2 * p[at];\n        m[i] = beta1 * m[i] + (1 - beta1) * gi;\n        v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;",
+          re("m\\[i\\] = beta1 \\* m\\[i\\] \\+ \\(1 - beta1\\) \\* g\\[i\\];\\n\\s+v\\[i\\] = .*;"),
+          "const gi = g[i] + l2 * p[i];\n        m[i] = beta1 * m[i] + (1 - beta1) * gi;\n        v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;",
         ],
-        ["p[at] -= decay * p[at] + (lr * mhat)", "p[at] -= (lr * mhat)"],
+        ["p[i] -= decay * p[i] + (lr * mhat)", "p[i] -= (lr * mhat)"],
       ],
     },
     { name: "tied table updated twice", edits: [["if (seen.has(parameter)) continue;", ""]] },
@@ -272,7 +273,7 @@ const MISTAKES: Record<string, Mistake[]> = {
       edits: [
         [
           re("  if \\(norm > maxNorm\\) \\{[\\s\\S]*?\\n  \\}\\n"),
-          "  for (const g of distinct) {\n    let own = 0;\n    forEachIndex(g.shape, [g.stride], [g.offset], ([at]) => (own += g.data[at] * g.data[at]));\n    const scale = Math.min(1, maxNorm / (Math.sqrt(own) + 1e-6));\n    forEachIndex(g.shape, [g.stride], [g.offset], ([at]) => (g.data[at] *= scale));\n  }\n",
+          "  for (const g of distinct) {\n    const data = contiguousData(g);\n    let own = 0;\n    for (let i = 0; i < data.length; i++) own += data[i] * data[i];\n    const scale = Math.min(1, maxNorm / (Math.sqrt(own) + 1e-6));\n    for (let i = 0; i < data.length; i++) data[i] *= scale;\n    writeContiguousData(g, data);\n  }\n",
         ],
       ],
     },
@@ -301,8 +302,10 @@ const MISTAKES: Record<string, Mistake[]> = {
     {
       name: "a fast path for views at an offset that ignores the offset",
       edits: [
-        ["isContiguous(parameter) && isContiguous(grad)", "parameter.stride[parameter.stride.length - 1] === 1"],
-        ["adam(i, parameter.offset + i, grad.offset + i)", "adam(i, i, i)"],
+        [
+          "const p = contiguousData(parameter);",
+          "const p = parameter.stride.at(-1) === 1 ? parameter.data.subarray(0, parameter.size) : contiguousData(parameter);",
+        ],
       ],
       says: /one shared buffer/,
     },

@@ -5,6 +5,7 @@ import {
   arange,
   arangeInt,
   clone,
+  contiguousData,
   fromData,
   full,
   intTensor,
@@ -12,6 +13,7 @@ import {
   ones,
   tensor,
   toNested,
+  writeContiguousData,
   zeros,
 } from "../../lib/tensor.ts";
 import { transpose } from "../../lib/functional.ts";
@@ -60,6 +62,25 @@ describe("tensor creation", () => {
       [1, 3],
       [2, 4],
     ]);
+  });
+
+  it("writeContiguousData puts row-major numbers back where a view's elements live", () => {
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const t = transpose(x, 0, 1); // [[1, 4], [2, 5], [3, 6]]
+    const flat = contiguousData(t);
+    expect([...flat]).toEqual([1, 4, 2, 5, 3, 6]);
+    writeContiguousData(
+      t,
+      flat.map((v) => 10 * v),
+    );
+    expect(toNested(x)).toEqual([
+      [10, 20, 30],
+      [40, 50, 60],
+    ]);
+    expect(() => writeContiguousData(t, new Float32Array(5))).toThrow(ShapeError);
   });
 });
 
