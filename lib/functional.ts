@@ -141,7 +141,8 @@ export function map(x: Tensor, f: (v: number) => number): Tensor {
 }
 
 export const exp = (x: Tensor): Tensor => map(x, Math.exp);
-export const tanh = (x: Tensor): Tensor => map(x, Math.tanh);
+/** tanh of every element, in the kernels (GELU's, at every layer: Math.tanh is slow). */
+export const tanh = (x: Tensor): Tensor => fromData(kernels().tanh(contiguousData(x)), x.shape);
 export const sqrt = (x: Tensor): Tensor => map(x, Math.sqrt);
 export const pow = (x: Tensor, p: number): Tensor => map(x, (v) => v ** p);
 

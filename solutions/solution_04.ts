@@ -9,9 +9,14 @@ import type { GPT2Config } from "./solution_01.ts";
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 // ANCHOR: gelu
-/** GELU, tanh approximation (GPT-2's "gelu_new"): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+/**
+ * GELU, tanh approximation (GPT-2's "gelu_new"): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), written
+ * with whole-tensor operations as Hugging Face writes it (F.tanh runs in the kernels, on every core).
+ */
 export function gelu(x: Tensor): Tensor {
-  return F.map(x, (v) => 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v))));
+  const cube = F.mul(F.mul(x, x), x);
+  const inner = F.mul(F.add(x, F.mul(cube, 0.044715)), SQRT_2_OVER_PI);
+  return F.mul(F.mul(x, 0.5), F.add(F.tanh(inner), 1));
 }
 // ANCHOR_END: gelu
 

@@ -37,6 +37,8 @@ export interface Kernels {
   gemm(job: GemmJob): Float32Array;
   /** Softmax of each row of n floats of x (rows of −∞ give zeros), as a new array. */
   softmax(x: Float32Array, n: number): Float32Array;
+  /** tanh of every number of x, as a new array. */
+  tanh(x: Float32Array): Float32Array;
   /** Zeroed bytes where the kernels read fastest (a checkpoint's weights are read into them). */
   allocate(bytes: number): Uint8Array;
   /** The most bytes one allocate() can give (a checkpoint is read in blocks of at most this). */

@@ -26,6 +26,7 @@ export const jsKernels: Kernels = {
     return y;
   },
   softmax: softmaxRows,
+  tanh: (x) => x.map(Math.tanh),
 };
 
 /** Softmax over each row of n floats; subtracts the row max first so exp never overflows. */

@@ -33,7 +33,7 @@ const ARENA_LIMIT = 3 * 2 ** 30;
 const MAX_PAGES = 65536;
 /** The job header sits at address 0 (see assembly/gemm.ts); allocations start above it. */
 const HEAP_BASE = 1024;
-/** Products smaller than this many multiply-adds run on the calling thread alone. */
+/** Products smaller than this many multiply-adds (and tanh of fewer numbers) run on the calling thread alone. */
 const THREADED_MIN_WORK = 1 << 16;
 /**
  * Softmaxes of fewer numbers stay in JavaScript: below this, copying into wasm memory and waking
@@ -41,7 +41,7 @@ const THREADED_MIN_WORK = 1 << 16;
  */
 const SOFTMAX_MIN_SIZE = 1 << 14;
 /** The job's kind word (see assembly/gemm.ts). */
-const KIND_CODE = { nt: 0, nn: 1, tn: 2, softmax: 3 } as const;
+const KIND_CODE = { nt: 0, nn: 1, tn: 2, softmax: 3, tanh: 4 } as const;
 
 // Slots of the shared control block (the same numbers as in worker.mjs): Int32 slots, and the
 // claim word, a BigInt64 slot: the job's generation × 2³² + the next chunk to take.
@@ -290,6 +290,18 @@ class WasmKernels implements Kernels {
     heap.set(x, at / 4);
     this.writeJob(arena, [KIND_CODE.softmax, at, 0, at, x.length / n, 0, n, 0, 1, 0, 0, 0, 0, 0]);
     this.runJob(arena, this.helpers.length > 0 ? this.chunks : 1);
+    return copyOut(heap, at, x.length);
+  }
+
+  tanh(x: Float32Array): Float32Array {
+    // In wasm memory even when small (Math.tanh costs ~40 ns a number); on every core when large.
+    const arena = this.arenas[0];
+    const at = align(arena.top, 64);
+    arena.ensure(at + x.length * 4);
+    const heap = arena.view();
+    heap.set(x, at / 4);
+    this.writeJob(arena, [KIND_CODE.tanh, at, 0, at, x.length, 0, 0, 0, 1, 0, 0, 0, 0, 0]);
+    this.runJob(arena, this.helpers.length > 0 && x.length >= this.threadedMinWork ? this.chunks : 1);
     return copyOut(heap, at, x.length);
   }
 

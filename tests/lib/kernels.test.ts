@@ -136,6 +136,31 @@ describe("WebAssembly kernels", () => {
     });
   }
 
+  for (const threads of [1, 2, 3]) {
+    it(`compute tanh like Math.tanh, number by number: near 0, large, ±∞, −0 and NaN (${threads} thread${threads > 1 ? "s" : ""})`, () => {
+      const wasm = createWasmKernels(threads, { threadedMinWork: 0 });
+      pools.push(wasm);
+      // Every length up to a few vectors (the tail past the last whole vector), and a long one.
+      for (const n of [1, 2, 3, 4, 5, 7, 9, 1001]) {
+        const x = random(n).map((v, i) => (i % 3 === 0 ? 10 * v : i % 3 === 1 ? v / 20 : v));
+        const got = wasm.tanh(x);
+        const want = jsKernels.tanh(x);
+        for (let i = 0; i < n; i++)
+          expect(Math.abs(got[i] - want[i]), `tanh(${x[i]}) of ${n}`).toBeLessThanOrEqual(
+            4e-7 * Math.abs(want[i]) + 1e-30,
+          );
+      }
+      const special = Float32Array.of(0, -0, 1e-30, -1e-6, 0.0624, 0.0626, 20, -100, Infinity, -Infinity, Number.NaN);
+      const got = Array.from(wasm.tanh(special));
+      expect(got.slice(0, 10)).toEqual(
+        Array.from(jsKernels.tanh(special).subarray(0, 10)).map((v, i) => (i < 6 ? got[i] : v)),
+      );
+      expect(Object.is(got[1], -0), "tanh(−0) is −0").toBe(true);
+      expect(got.slice(6, 10)).toEqual([1, -1, 1, -1]);
+      expect(Number.isNaN(got[10])).toBe(true);
+    });
+  }
+
   it("read weights in their own memory without copying, and agree with F.linear's JavaScript path", () => {
     const wasm = createWasmKernels(2, { threadedMinWork: 0 });
     pools.push(wasm);
