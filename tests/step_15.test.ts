@@ -1,6 +1,5 @@
 // Step 15 · Loading pretrained weights — checks.
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { GPT2Config } from "../solutions/solution_01.ts";
@@ -10,6 +9,7 @@ import { readCheckpoint } from "../lib/checkpoint.ts";
 import { withoutInit } from "../lib/random.ts";
 import { fmtShape, zeros, type Tensor } from "../lib/tensor.ts";
 import { loadFixture } from "./fixtures.ts";
+import { withTempDir } from "./temp-dir.ts";
 import { checksFor, expectClose, expectEqual, expectError, expectTrue, loadStep, values } from "./harness.ts";
 
 type Step = typeof import("../solutions/solution_15.ts");
@@ -210,15 +210,15 @@ check(
     section: "Loading",
     hint: "Build the config with GPT2Config.fromJSON, so its validation runs; shapes that disagree make loadStateDict fail.",
   },
-  async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "gpt2-config-"));
-    copyFileSync(path.join(tinyDir, "model.safetensors"), path.join(dir, "model.safetensors"));
-    const config = JSON.parse(readFileSync(path.join(tinyDir, "config.json"), "utf8"));
-    writeFileSync(path.join(dir, "config.json"), JSON.stringify({ ...config, n_embd: 18, n_head: 4 }));
-    await expectError("config.json with n_embd 18, n_head 4", () => loadPretrained(dir), [/18/]);
-    writeFileSync(path.join(dir, "config.json"), JSON.stringify({ ...config, n_layer: 3 }));
-    await expectError("config.json with n_layer 3 for a 2-layer checkpoint", () => loadPretrained(dir), [/h\.2\./]);
-  },
+  () =>
+    withTempDir("gpt2-config", async (dir) => {
+      copyFileSync(path.join(tinyDir, "model.safetensors"), path.join(dir, "model.safetensors"));
+      const config = JSON.parse(readFileSync(path.join(tinyDir, "config.json"), "utf8"));
+      writeFileSync(path.join(dir, "config.json"), JSON.stringify({ ...config, n_embd: 18, n_head: 4 }));
+      await expectError("config.json with n_embd 18, n_head 4", () => loadPretrained(dir), [/18/]);
+      writeFileSync(path.join(dir, "config.json"), JSON.stringify({ ...config, n_layer: 3 }));
+      await expectError("config.json with n_layer 3 for a 2-layer checkpoint", () => loadPretrained(dir), [/h\.2\./]);
+    }),
 );
 
 check(

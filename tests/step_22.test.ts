@@ -1,6 +1,5 @@
 // Step 22 · The training loop — checks.
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { GPT2Config } from "../solutions/solution_01.ts";
 import { GPT2LMHeadModel } from "../solutions/solution_13.ts";
@@ -20,6 +19,7 @@ import {
   loadStep,
   type Tolerance,
 } from "./harness.ts";
+import { withTempDir } from "./temp-dir.ts";
 
 type Step = typeof import("../solutions/solution_22.ts");
 const { evaluate, randomBatch, saveCheckpoint, trainStep } = await loadStep<Step>("22");
@@ -250,67 +250,67 @@ check(
     section: "Checkpoints",
     hint: 'config.json with GPT-2\'s keys, and model.safetensors with the transformer.… names, Conv1D weights transposed back to [in, out], no lm_head.weight (tied), and metadata { format: "pt", ...metadata }.',
   },
-  () => {
-    const m = model();
-    const dir = mkdtempSync(path.join(tmpdir(), "checkpoint-"));
-    saveCheckpoint(m, dir, { trained_steps: "7" });
-    const written = parseSafetensors(readFileSync(path.join(dir, "model.safetensors"))).tensors;
-    const hf = parseSafetensors(
-      readFileSync(path.join("tests", "fixtures", "tiny-gpt2-prefixed", "model.safetensors")),
-    ).tensors;
-    const layout = (tensors: Record<string, { shape: readonly number[] }>) =>
-      Object.fromEntries(
-        Object.entries(tensors)
-          .filter(([n]) => !/attn\.(masked_)?bias$|^lm_head/.test(n)) // HF's file repeats the tied head; the course writes it once
-          .map(([n, t]) => [n, [...t.shape].join("×")])
-          .sort(([a], [b]) => a.localeCompare(b)),
+  () =>
+    withTempDir("checkpoint", (dir) => {
+      const m = model();
+      saveCheckpoint(m, dir, { trained_steps: "7" });
+      const written = parseSafetensors(readFileSync(path.join(dir, "model.safetensors"))).tensors;
+      const hf = parseSafetensors(
+        readFileSync(path.join("tests", "fixtures", "tiny-gpt2-prefixed", "model.safetensors")),
+      ).tensors;
+      const layout = (tensors: Record<string, { shape: readonly number[] }>) =>
+        Object.fromEntries(
+          Object.entries(tensors)
+            .filter(([n]) => !/attn\.(masked_)?bias$|^lm_head/.test(n)) // HF's file repeats the tied head; the course writes it once
+            .map(([n, t]) => [n, [...t.shape].join("×")])
+            .sort(([a], [b]) => a.localeCompare(b)),
+        );
+      expectEqual(
+        "the tensors written (names and shapes) against a checkpoint saved by Hugging Face",
+        layout(written),
+        layout(hf),
       );
-    expectEqual(
-      "the tensors written (names and shapes) against a checkpoint saved by Hugging Face",
-      layout(written),
-      layout(hf),
-    );
-    const file = parseSafetensors(readFileSync(path.join(dir, "model.safetensors")));
-    expectEqual(
-      "lm_head.weight in the file (it is wte: Hugging Face ties it on loading)",
-      "lm_head.weight" in file.tensors,
-      false,
-    );
-    expectEqual(
-      "the file's metadata format (transformers refuses a file without format: pt)",
-      file.metadata.format,
-      "pt",
-    );
-    expectEqual(
-      'the metadata saveCheckpoint was given ({ trained_steps: "7" }; npm run train records its step there)',
-      file.metadata.trained_steps,
-      "7",
-    );
-    const json = JSON.parse(readFileSync(path.join(dir, "config.json"), "utf8"));
-    const reference = JSON.parse(readFileSync(path.join("tests", "fixtures", "tiny-gpt2", "config.json"), "utf8"));
-    const keys = [
-      "model_type",
-      "architectures",
-      "activation_function",
-      "vocab_size",
-      "n_positions",
-      "n_ctx",
-      "n_embd",
-      "n_layer",
-      "n_head",
-      "n_inner",
-      "layer_norm_epsilon",
-    ];
-    const pick = (o: Record<string, unknown>) => Object.fromEntries(keys.map((k) => [k, o[k]]));
-    expectEqual("config.json, against one Hugging Face wrote", pick(json), pick(reference));
-    expectEqual("config.json's tie_word_embeddings (absent means true)", json.tie_word_embeddings ?? true, true);
-    const ids = intTensor([[3, 17, 42, 8, 0]]);
-    expectClose(
-      "the reloaded model's logits",
-      loadPretrained(dir).forward(ids),
-      m.forward(ids),
-      fx.tolerance,
-      "the saved model's logits",
-    );
-  },
+      const file = parseSafetensors(readFileSync(path.join(dir, "model.safetensors")));
+      expectEqual(
+        "lm_head.weight in the file (it is wte: Hugging Face ties it on loading)",
+        "lm_head.weight" in file.tensors,
+        false,
+      );
+      expectEqual(
+        "the file's metadata format (transformers refuses a file without format: pt)",
+        file.metadata.format,
+        "pt",
+      );
+      expectEqual(
+        'the metadata saveCheckpoint was given ({ trained_steps: "7" }; npm run train records its step there)',
+        file.metadata.trained_steps,
+        "7",
+      );
+      const json = JSON.parse(readFileSync(path.join(dir, "config.json"), "utf8"));
+      const reference = JSON.parse(readFileSync(path.join("tests", "fixtures", "tiny-gpt2", "config.json"), "utf8"));
+      const keys = [
+        "model_type",
+        "architectures",
+        "activation_function",
+        "vocab_size",
+        "n_positions",
+        "n_ctx",
+        "n_embd",
+        "n_layer",
+        "n_head",
+        "n_inner",
+        "layer_norm_epsilon",
+      ];
+      const pick = (o: Record<string, unknown>) => Object.fromEntries(keys.map((k) => [k, o[k]]));
+      expectEqual("config.json, against one Hugging Face wrote", pick(json), pick(reference));
+      expectEqual("config.json's tie_word_embeddings (absent means true)", json.tie_word_embeddings ?? true, true);
+      const ids = intTensor([[3, 17, 42, 8, 0]]);
+      expectClose(
+        "the reloaded model's logits",
+        loadPretrained(dir).forward(ids),
+        m.forward(ids),
+        fx.tolerance,
+        "the saved model's logits",
+      );
+    }),
 );

@@ -1,8 +1,8 @@
 // A copy of the course in a temporary folder whose steps/step_NN.ts is the reference solution
 // with an edit: the learner's classic mistakes, made on purpose, for the checker's own tests.
-import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { tempDir } from "../temp-dir.ts";
 import { stepPaths } from "../../tools/curriculum.ts";
 import { root, runTool } from "../tools/run-tool.ts";
 
@@ -28,9 +28,12 @@ export function applyEdits(text: string, edits: readonly Edit[], nn: string): st
   }, text);
 }
 
-/** A copy of the course (steps/ as untouched skeletons), sharing this checkout's node_modules. */
+/**
+ * A copy of the course (steps/ as untouched skeletons), sharing this checkout's node_modules;
+ * removed when the test that made it finishes.
+ */
 export function plainCourseCopy(): string {
-  const work = mkdtempSync(path.join(tmpdir(), "check-mistake-"));
+  const work = tempDir("check-mistake");
   for (const entry of [
     "lib",
     "steps",

@@ -1,17 +1,7 @@
 // The learner's runner, driven in a throwaway copy of the repository: a temporary "upstream"
 // repo (a git commit of this working tree) and a learner's clone of it, sharing node_modules.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +11,7 @@ import { loadFixture } from "../fixtures.ts";
 import { values } from "../harness.ts";
 import { TMUX, requireProgram } from "../system-programs.ts";
 import { terminal } from "../tools/terminal.ts";
+import { tempDir } from "../temp-dir.ts";
 import { runTool } from "../tools/run-tool.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -28,9 +19,8 @@ const SKIP = new Set(["node_modules", ".git", "build", "test-results", "models",
 const git = (cwd: string, ...args: string[]) =>
   execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, stdio: "pipe" });
 
-/** A learner's clone: its origin/main holds the untouched skeletons. */
-function learnerRepo(): string {
-  const base = mkdtempSync(path.join(tmpdir(), "runner-"));
+/** A learner's clone, made in `base`: its origin/main holds the untouched skeletons. */
+function learnerRepo(base = tempDir("runner")): string {
   const upstream = path.join(base, "upstream");
   cpSync(root, upstream, { recursive: true, filter: (src) => !SKIP.has(path.basename(src)) });
   git(upstream, "init", "-q", "-b", "main");
@@ -83,8 +73,9 @@ class Session {
 }
 
 let repo = "";
+const shared = tempDir("runner"); // made here, as a beforeAll is too late to arrange its removal
 beforeAll(() => {
-  repo = learnerRepo();
+  repo = learnerRepo(shared);
 }, 60_000);
 
 describe("npm run watch", () => {

@@ -1,8 +1,7 @@
 // bfloat16 weights: read as bfloat16 by the products and embeddings without a float32 copy, the
 // same numbers to every other reader, and a checkpoint loaded in bfloat16 gives the float32
 // model's logits within bfloat16's precision.
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bf16Bits, bf16Tensor, isBf16, toBf16 } from "../../lib/bf16.ts";
@@ -14,6 +13,7 @@ import { Random, randn } from "../../lib/random.ts";
 import { parseSafetensors, readSafetensors, writeSafetensors } from "../../lib/safetensors.ts";
 import { fromData, intTensor, isTensor, toNested, type Tensor } from "../../lib/tensor.ts";
 import { loadPretrained } from "../../solutions/solution_15.ts";
+import { tempDir } from "../temp-dir.ts";
 import { root } from "../tools/run-tool.ts";
 import { relativeError } from "./relative-error.ts";
 
@@ -80,7 +80,7 @@ describe("bfloat16 tensors", () => {
   });
 
   it("are read from a checkpoint: BF16 tensors kept, F32 ones rounded as read, vectors float32", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "bf16-"));
+    const dir = tempDir("bf16");
     const w = randn([5, 7], rng);
     const b = randn([7], rng);
     const file = path.join(dir, "f32.safetensors");

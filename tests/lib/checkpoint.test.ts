@@ -1,21 +1,21 @@
 // A checkpoint folder that would make loading allocate without bound, or compute NaN, is refused
 // while it is read, with one line naming what is wrong.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CheckpointError, readCheckpoint } from "../../lib/checkpoint.ts";
 import { useKernels } from "../../lib/kernels/index.ts";
 import { parseSafetensors, writeSafetensors } from "../../lib/safetensors.ts";
 import type { Tensor } from "../../lib/tensor.ts";
+import { tempDir } from "../temp-dir.ts";
 import { root, runTool } from "../tools/run-tool.ts";
 
 const tiny = path.join(root, "tests", "fixtures", "tiny-gpt2");
 
 /** A copy of the tiny checkpoint, with its config.json and tensors passed through `change`. */
 function copy(changeConfig: (c: Record<string, unknown>) => void, changeTensors = (_: Record<string, Tensor>) => {}) {
-  const dir = mkdtempSync(path.join(tmpdir(), "checkpoint-"));
+  const dir = tempDir("checkpoint");
   const config = JSON.parse(readFileSync(path.join(tiny, "config.json"), "utf8"));
   changeConfig(config);
   writeFileSync(path.join(dir, "config.json"), JSON.stringify(config));
@@ -70,7 +70,7 @@ describe("readCheckpoint", () => {
   }, 60_000);
 
   it("the tiny checkpoint itself loads", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "checkpoint-"));
+    const dir = tempDir("checkpoint");
     for (const f of ["config.json", "model.safetensors"]) copyFileSync(path.join(tiny, f), path.join(dir, f));
     expect(Object.keys(readCheckpoint(dir).weights.tensors).length).toBeGreaterThan(10);
   });

@@ -1,8 +1,7 @@
 // The WebAssembly kernels against the plain JavaScript ones, the committed .wasm against its
 // source, and weight placement across memories (with a small simulated memory limit).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import * as F from "../../lib/functional.ts";
@@ -12,6 +11,7 @@ import { createWasmKernels, hasRelaxedSimd } from "../../lib/kernels/wasm.ts";
 import { Random, randn } from "../../lib/random.ts";
 import { parseSafetensors, planSegments, readSafetensors, SafetensorsError } from "../../lib/safetensors.ts";
 import { toNested, type Tensor } from "../../lib/tensor.ts";
+import { tempDir } from "../temp-dir.ts";
 import { root } from "../tools/run-tool.ts";
 import { relativeError } from "./relative-error.ts";
 
@@ -221,7 +221,7 @@ describe("WebAssembly kernels", () => {
   });
 
   it("are built from their source: npm run kernels:build reproduces both .wasm files byte for byte", () => {
-    const out = mkdtempSync(path.join(tmpdir(), "kernels-"));
+    const out = tempDir("kernels");
     const script = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts["kernels:build"] as string;
     const builds = script.split("&&").map((command) => command.trim().split(/\s+/).slice(1));
     expect(builds.map((args) => args[args.indexOf("--outFile") + 1])).toEqual([
@@ -276,7 +276,7 @@ describe("weight placement across memories", () => {
   });
 
   it("loads a checkpoint over several memories (simulated limit) with the same numbers as one buffer", () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), "place-")), "model.safetensors");
+    const file = path.join(tempDir("place"), "model.safetensors");
     writeFileSync(file, readFileSync(path.join(root, "tests/fixtures/tiny-gpt2/model.safetensors")));
     const whole = parseSafetensors(readFileSync(file)).tensors;
     const limit = 8 * 1024;
@@ -306,7 +306,7 @@ describe("weight placement across memories", () => {
   });
 
   it("reports a truncated file while reading tensor data", () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), "trunc-")), "model.safetensors");
+    const file = path.join(tempDir("trunc"), "model.safetensors");
     const bytes = readFileSync(path.join(root, "tests/fixtures/tiny-gpt2/model.safetensors"));
     writeFileSync(file, bytes.subarray(0, bytes.length - 10));
     expect(() => readSafetensors(file, (n) => new Uint8Array(n))).toThrow(SafetensorsError);

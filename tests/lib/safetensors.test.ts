@@ -1,14 +1,14 @@
 // The safetensors reader: every dtype, every kind of broken file, and fuzzing — whatever the
 // bytes, the reader either parses them or throws a SafetensorsError; it never crashes or hangs.
 // And the writer: F32 and BF16, atomic.
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as F from "../../lib/functional.ts";
 import { parseSafetensors, SafetensorsError, writeSafetensors } from "../../lib/safetensors.ts";
 import { fromData, toNested } from "../../lib/tensor.ts";
+import { tempDir } from "../temp-dir.ts";
 
 /** Builds a safetensors file in memory: header object + raw data. */
 function build(header: object, data: Uint8Array, headerLength?: bigint): Uint8Array {
@@ -155,7 +155,7 @@ describe("safetensors fuzzing", () => {
 
 describe("writeSafetensors", () => {
   it("writes F32 exactly and BF16 to within bfloat16's precision, and leaves no partial file", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "write-"));
+    const dir = tempDir("write");
     const values = Float32Array.of(1, -2.5, Math.PI, 1e-3, 65504, -0, 3e38);
     const t = {
       "a.weight": fromData(values, [7]),

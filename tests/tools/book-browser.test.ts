@@ -2,15 +2,15 @@
 // against the `npm run book` server on 127.0.0.1. Screenshots go to test-results/ (gitignored).
 // Without Chromium these tests are skipped with a line saying what to install (failed under CI=true).
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync } from "node:fs";
+import { appendFileSync, cpSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { STEPS } from "../../tools/curriculum.ts";
 import { CHROMIUM, launchChromium, requireProgram } from "../system-programs.ts";
+import { tempDir } from "../temp-dir.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const chromiumPath = requireProgram(CHROMIUM);
@@ -28,12 +28,11 @@ let server: ChildProcess;
 let browser: Browser;
 let page: Page;
 let base = "";
-let work = "";
+// A copy of the book and the files it includes, so the live-reload test can edit a chapter.
+const work = tempDir("book-serve");
 
 beforeAll(async () => {
   if (!chromiumPath.path) return;
-  // A copy of the book and the files it includes, so the live-reload test can edit a chapter.
-  work = mkdtempSync(path.join(tmpdir(), "book-serve-"));
   for (const dir of ["book", "steps", "solutions"])
     cpSync(path.join(root, dir), path.join(work, dir), {
       recursive: true,

@@ -1,6 +1,5 @@
 // The book's sources must have no broken references: every SUMMARY entry and every include resolves.
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -11,13 +10,14 @@ import { createRenderer, mdbookMath } from "../../tools/book/render.ts";
 import { STEPS } from "../../tools/curriculum.ts";
 import { readHints } from "../../tools/runner/hints.ts";
 import { numberByStep, pages, parseSummary, roman } from "../../tools/book/summary.ts";
+import { tempDir } from "../temp-dir.ts";
 import { runTool } from "./run-tool.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
 /** A throwaway book: files relative to its folder (book.toml and src/… are added as given). */
 function sampleBook(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "book-"));
+  const dir = tempDir("book");
   for (const [name, text] of Object.entries({ "book.toml": '[book]\ntitle = "Sample"\n', ...files })) {
     mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     writeFileSync(path.join(dir, name), text);
@@ -184,7 +184,7 @@ describe("math", () => {
 
 describe("figures", () => {
   it("every figure a chapter shows is in the built book as a drawn SVG", async () => {
-    const out = mkdtempSync(path.join(tmpdir(), "book-figures-"));
+    const out = tempDir("book-figures");
     await buildBook({ bookDir: path.join(root, "book"), outDir: out });
     const shown = new Set<string>();
     for (const page of readdirSync(out).filter((f) => f.endsWith(".html")))
@@ -213,7 +213,7 @@ describe("figures", () => {
 
 describe("building", () => {
   it("the real book builds with no broken reference", async () => {
-    const out = mkdtempSync(path.join(tmpdir(), "book-out-"));
+    const out = tempDir("book-out");
     const result = await buildBook({ bookDir: path.join(root, "book"), outDir: out });
     // One page per chapter that SUMMARY.md links (introduction, setup, every step, extra chapters).
     const linked =

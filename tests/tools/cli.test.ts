@@ -1,10 +1,9 @@
 // The command-line tools, run as a learner runs them: `npm run download` against a hub stand-in
 // on 127.0.0.1 serving the tiny checkpoint, then `npm run main` / `npm run gpt2` on it.
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromNpy } from "../../tools/cli/npy.ts";
@@ -13,6 +12,7 @@ import { STEPS, stepPaths } from "../../tools/curriculum.ts";
 import { plainCourseCopy, solutionAsStep } from "../course/course-copy.ts";
 import { loadFixture } from "../fixtures.ts";
 import { values } from "../harness.ts";
+import { tempDir } from "../temp-dir.ts";
 import { root, runTool } from "./run-tool.ts";
 
 const tiny = path.join(root, "tests/fixtures/tiny-gpt2");
@@ -48,7 +48,7 @@ describe("npm run download", () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it("fetches gpt2 into models/gpt2, verified, and the model then writes the reference continuation", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "models-"));
+    const dir = tempDir("models");
     const download = await run("download", ["gpt2", "--dir", dir], { HF_ENDPOINT: endpoint });
     expect(download.stderr + download.stdout).toMatch(/model\.safetensors: downloaded, 0\.0 MB, SHA-256 verified/);
     expect(download.stdout).toMatch(/npm run gpt2 -- "The meaning of life is"/);
@@ -99,7 +99,7 @@ describe("npm run main / npm run gpt2", () => {
   });
 
   it("writes the prompt's logits as a float32 [T, vocab] .npy file matching PyTorch", async () => {
-    const out = path.join(mkdtempSync(path.join(tmpdir(), "npy-")), "logits.npy");
+    const out = path.join(tempDir("npy"), "logits.npy");
     const ids = values(fx.i32("ids")).slice(0, 7);
     const { code } = await main(
       "--model",
@@ -170,7 +170,7 @@ describe("npm run main / npm run gpt2", () => {
   });
 
   it("--attention FILE.svg draws every head of every layer for the prompt", async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), "attention-")), "attention.svg");
+    const file = path.join(tempDir("attention"), "attention.svg");
     const { code, stderr } = await main(
       "--model",
       tiny,
@@ -225,7 +225,7 @@ describe("npm run main / npm run gpt2", () => {
   });
 
   it("--score FILE says how well the model predicts a text, per token and per byte", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "score-"));
+    const dir = tempDir("score");
     const melville = path.join(dir, "melville.txt");
     writeFileSync(
       melville,

@@ -1,13 +1,13 @@
 // Downloads against a hub stand-in on 127.0.0.1: full download, resume after a cut, corrupted
 // bytes rejected, server errors, no network. No test reaches the internet.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { HubError, downloadFile } from "../../tools/hub/download.ts";
+import { tempDir } from "../temp-dir.ts";
 
 const payload = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 31 + 7) % 256));
 const sha = createHash("sha256").update(payload).digest("hex");
@@ -74,7 +74,7 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 beforeEach(() => {
   Object.assign(behaviour, { cutFirstAfter: 0, corrupt: false, status: 0, ignoreRange: false });
   seen.length = 0;
-  dir = mkdtempSync(path.join(tmpdir(), "hub-"));
+  dir = tempDir("hub");
 });
 
 const get = (file: string, extra = {}) =>

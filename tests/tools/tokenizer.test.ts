@@ -1,7 +1,6 @@
 // The tools' tokenizer: GPT-2's or a model folder's own files, read by step 23's Tokenizer, and
 // the streaming decoder that prints whole characters only.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { mobyDickChapter } from "../../lib/bpe.ts";
@@ -10,6 +9,7 @@ import { StreamingDecoder } from "../../lib/tokenizer.ts";
 import { promptIds } from "../../tools/cli/prompt.ts";
 import { readTokenizerFiles, tokenizerFor, writeTokenizerFiles } from "../../tools/cli/tokenizer.ts";
 import { trainBPE } from "../../solutions/solution_24.ts";
+import { tempDir } from "../temp-dir.ts";
 
 const gpt2 = await tokenizerFor(null, "reference");
 const { tokenizer } = gpt2;
@@ -51,7 +51,7 @@ describe("GPT-2's tokenizer, by the reference step 23", () => {
 });
 
 describe("a model folder's own tokenizer", () => {
-  const folder = () => mkdtempSync(path.join(tmpdir(), "tokenizer-"));
+  const folder = () => tempDir("tokenizer");
 
   it("is read from vocab.json and merges.txt, as npm run train -- --vocab writes them", async () => {
     const dir = folder();

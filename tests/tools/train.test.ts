@@ -1,8 +1,7 @@
 // `npm run train` on a tiny configuration: the loss falls, the checkpoint loads, a second run
 // continues where the first stopped, and Ctrl-C saves before it stops.
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadPretrained } from "../../solutions/solution_15.ts";
@@ -10,6 +9,7 @@ import { defaultModel, SHIPPED_MODEL, TRAINED_MODEL } from "../../tools/hub/mode
 import { parseSafetensors } from "../../lib/safetensors.ts";
 import { intTensor } from "../../lib/tensor.ts";
 import { TMUX, requireProgram } from "../system-programs.ts";
+import { tempDir } from "../temp-dir.ts";
 import { terminal } from "./terminal.ts";
 import { plainCourseCopy, solutionAsStep } from "../course/course-copy.ts";
 import { STEPS, stepPaths } from "../../tools/curriculum.ts";
@@ -33,7 +33,7 @@ const TINY = [
   "--lr",
   "1e-2",
 ];
-const out = path.join(mkdtempSync(path.join(tmpdir(), "train-")), "run");
+const out = path.join(tempDir("train"), "run");
 
 interface State {
   step: number;
@@ -138,7 +138,7 @@ describe("npm run train", () => {
   it("Ctrl-C typed at a terminal running npm run train saves and stops (tmux: SIGINT to the whole group)", async (context) => {
     const tmuxPath = requireProgram(TMUX);
     if (tmuxPath.path === null) return context.skip(tmuxPath.skipReason);
-    const run = path.join(mkdtempSync(path.join(tmpdir(), "train-ctrlc-")), "run");
+    const run = path.join(tempDir("train-ctrlc"), "run");
     const name = `trainctrlc${process.pid}`;
     const { tmux, screen, waitScreen } = terminal(tmuxPath.path, name, 60_000);
     tmux("new-session", "-d", "-s", name, "-x", "200", "-y", "50", "-c", root);
@@ -163,7 +163,7 @@ describe("npm run train", () => {
 
 describe("fine-tuning (--from)", () => {
   it("starts from a trained checkpoint: its shape, and a held-out loss far below a new model's", async () => {
-    const run = path.join(mkdtempSync(path.join(tmpdir(), "finetune-")), "run");
+    const run = path.join(tempDir("finetune"), "run");
     const result = await runTool("train", [
       "--from",
       "default-model",
@@ -221,7 +221,7 @@ describe("Ctrl-C twice", () => {
   it("stops at once, and the last periodic save is intact", async (context) => {
     const tmuxPath = requireProgram(TMUX);
     if (tmuxPath.path === null) return context.skip(tmuxPath.skipReason);
-    const run = path.join(mkdtempSync(path.join(tmpdir(), "train-ctrlc2-")), "run");
+    const run = path.join(tempDir("train-ctrlc2"), "run");
     const name = `trainctrlc2${process.pid}`;
     const { tmux, screen, waitScreen } = terminal(tmuxPath.path, name, 60_000);
     tmux("new-session", "-d", "-s", name, "-x", "200", "-y", "50", "-c", root);
@@ -256,7 +256,7 @@ describe("Ctrl-C twice", () => {
 
 describe("--vocab N: a tokenizer of its own", () => {
   it("trains one on the corpus first (step 24), writes it beside the model, and npm run main reads and scores with it", async () => {
-    const dir = path.join(mkdtempSync(path.join(tmpdir(), "train-vocab-")), "run");
+    const dir = path.join(tempDir("train-vocab"), "run");
     const flags = ["--out", dir, "--vocab", "300", "--steps", "2", "--eval-every", "2", ...TINY];
     const run = await runTool("train", flags);
     expect(run.code, run.out).toBe(0);
@@ -294,12 +294,12 @@ describe("--vocab N: a tokenizer of its own", () => {
 
 describe("refusing early", () => {
   it("a --out it cannot save into, or a damaged run, is one line before the first step", async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), "train-out-")), "a-file");
+    const file = path.join(tempDir("train-out"), "a-file");
     writeFileSync(file, "");
     const blocked = await runTool("train", ["--out", path.join(file, "run"), "--steps", "1", ...TINY]);
     expect(blocked.code).toBe(1);
     expect(blocked.stderr).toMatch(/cannot save into .*a-file\/run: .*Choose another folder with --out DIR/);
-    const damaged = path.join(mkdtempSync(path.join(tmpdir(), "train-damaged-")), "run");
+    const damaged = path.join(tempDir("train-damaged"), "run");
     mkdirSync(damaged);
     writeFileSync(path.join(damaged, "training.json"), "{broken");
     const run = await runTool("train", ["--out", damaged, "--steps", "1", ...TINY]);
@@ -340,7 +340,7 @@ describe("on your own chain", () => {
 
 describe("the default model", () => {
   it("is GPT-2 once downloaded, else the model npm run train made, else the one shipped, named on stderr", () => {
-    const home = mkdtempSync(path.join(tmpdir(), "models-"));
+    const home = tempDir("models");
     const shipped = path.join(home, "shipped");
     const put = (dir: string) => {
       mkdirSync(dir, { recursive: true });
@@ -388,7 +388,7 @@ describe("the default model", () => {
 
 describe("a save that fails (a full disk)", () => {
   it("leaves the last complete save as it was, and says which step it holds", () => {
-    const run = path.join(mkdtempSync(path.join(tmpdir(), "save-")), "run");
+    const run = path.join(tempDir("save"), "run");
     const folder = new RunFolder(run);
     const writeModel = (text: string) => (dir: string) => {
       mkdirSync(dir, { recursive: true });
