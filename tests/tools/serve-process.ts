@@ -7,18 +7,21 @@ export class ServeProcess {
   url = "";
   private child: ChildProcess;
 
-  private constructor(args: string[]) {
+  private constructor(args: string[], cwd: string) {
     this.child = spawn(process.execPath, ["--import", "tsx", "tools/commands/serve.ts", ...args], {
-      cwd: root,
+      cwd,
       env: { ...process.env, NO_COLOR: "1" },
     });
     this.child.stdout!.on("data", (d) => (this.output += d));
     this.child.stderr!.on("data", (d) => (this.output += d));
   }
 
-  /** A server on a free port; resolves once it says where it listens. */
-  static async start(args: string[] = ["--model", "tests/fixtures/tiny-gpt2", "--port", "0"]): Promise<ServeProcess> {
-    const server = new ServeProcess(args);
+  /** A server on a free port, run in `cwd` (a copy of the course, say); resolves once it says where it listens. */
+  static async start(
+    args: string[] = ["--model", "tests/fixtures/tiny-gpt2", "--port", "0"],
+    cwd = root,
+  ): Promise<ServeProcess> {
+    const server = new ServeProcess(args, cwd);
     const match = await server.waitFor(/at (http:\/\/\S+) \(Ctrl\+C/);
     server.url = match[1];
     return server;

@@ -1,8 +1,13 @@
 // `npm run serve` driven by real HTTP clients on loopback: OpenAI's completions shape, streaming,
-// a client hanging up, a burst of requests, and every kind of bad request.
+// a client hanging up, a burst of requests, every kind of bad request, and answers while the model
+// works on its own thread.
 import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STEPS, stepPaths } from "../../tools/curriculum.ts";
+import { plainCourseCopy, solutionAsStep } from "../course/course-copy.ts";
 import { root, runTool } from "./run-tool.ts";
 import { ServeProcess } from "./serve-process.ts";
 
@@ -89,17 +94,31 @@ describe("POST /v1/completions", () => {
     expect(parts.at(-1)!.usage.completion_tokens).toBe(5);
   });
 
-  it("stops generating when the client hangs up mid-stream, and serves the next request at once", async () => {
+  /** A streamed generation of `maxTokens` tokens under way (its first token arrived), and how to hang up on it. */
+  async function generationUnderWay(maxTokens: number) {
     const controller = new AbortController();
-    const response = await post({ prompt: [1, 2], max_tokens: 100_000, stream: true }, undefined, {
+    const response = await post({ prompt: [1, 2], max_tokens: maxTokens, stream: true }, undefined, {
       signal: controller.signal,
     });
     const reader = response.body!.getReader();
-    await reader.read(); // the first token arrived: generation is under way
-    controller.abort();
+    await reader.read();
+    return { reader, hangUp: () => controller.abort() };
+  }
+
+  it("stops generating when the client hangs up mid-stream, and serves the next request at once", async () => {
+    (await generationUnderWay(100_000)).hangUp();
     await server.waitFor(/client went away after (\d+) of 100000 tokens: generation stopped/);
     const next = await post({ prompt: [3], max_tokens: 2 });
     expect(next.status).toBe(200);
+  });
+
+  it("answers GET /v1/models while a long generation runs (the model has a thread of its own)", async () => {
+    const { reader, hangUp } = await generationUnderWay(99_999);
+    const models = await fetch(`${server.url}/v1/models`);
+    expect(((await models.json()) as { data: { id: string }[] }).data[0].id).toBe("tests/fixtures/tiny-gpt2");
+    expect((await reader.read()).done, "the generation was still running").toBe(false);
+    hangUp();
+    await server.waitFor(/client went away after \d+ of 99999 tokens: generation stopped/);
   });
 
   it("answers a burst of concurrent requests one at a time, each as it would be alone", async () => {
@@ -245,6 +264,29 @@ describe("the server", () => {
     expect(run.stderr).toMatch(/step 15 not implemented yet[\s\S]*finish step 15 and check it with npm run s15/);
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it("on your own chain, the model's thread runs your steps", async () => {
+    const work = plainCourseCopy();
+    for (const step of STEPS.filter((s) => s.nn <= "16"))
+      writeFileSync(path.join(work, stepPaths(step.nn).step), solutionAsStep(step.nn));
+    // Your step 14, changed to draw token 7 every time: the tokens served say whose code drew them.
+    const step14 = path.join(work, stepPaths("14").step);
+    writeFileSync(
+      step14,
+      readFileSync(step14, "utf8").replace(/export function sampleNextToken\([^{]*\{/, "$&\n  return 7;"),
+    );
+    const mine = await ServeProcess.start(["--chain=mine", "--model", "tests/fixtures/tiny-gpt2", "--port", "0"], work);
+    try {
+      const response = await fetch(`${mine.url}/v1/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ prompt: [1, 2], max_tokens: 4 }),
+      });
+      expect(((await response.json()) as Completion).gpt2.tokens.map((t) => t.id)).toEqual([7, 7, 7, 7]);
+    } finally {
+      mine.stop();
+    }
+  }, 60_000);
 
   it("draws what each head read when a token was chosen (POST /v1/attention)", async () => {
     const response = await post({ ids: [1, 2, 3, 4], position: 3 }, "/v1/attention");

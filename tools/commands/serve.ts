@@ -1,9 +1,9 @@
 // `npm run serve [-- --model gpt2|DIR] [--port 8000] [--host 127.0.0.1] [--chain=mine]`: the model
 // behind OpenAI's completions endpoint (POST /v1/completions) and a playground page at /, on
-// this computer only unless --host says otherwise.
+// this computer only unless --host says otherwise. The model runs on a thread of its own
+// (tools/serve/model-thread.ts); this one serves HTTP.
 import path from "node:path";
 import { defaultModel, resolveModelDir } from "../hub/models.ts";
-import { refuseNonFiniteWeights } from "../cli/finite.ts";
 import { listen } from "../cli/listen.ts";
 import { tokenizerFor } from "../cli/tokenizer.ts";
 import { exitOnUnfinishedStep, runOnChain } from "../runner/chain.ts";
@@ -39,15 +39,16 @@ const { values, port, chain } = parseCommand(
 runOnChain(chain);
 exitOnUnfinishedStep("npm run serve");
 
-const { loadPretrained } = await import("#chain/step_15");
+const { ModelThread } = await import("../serve/model-thread.ts");
 const { completionServer } = await import("../serve/server.ts");
+
 const chosen = values.model === undefined ? defaultModel() : { model: values.model, note: undefined };
 const dir = resolveModelDir(chosen.model);
 const name = path.isAbsolute(chosen.model) ? path.basename(chosen.model) : chosen.model;
 if (chosen.note) console.warn(chosen.note);
-const model = loadPretrained(dir);
-refuseNonFiniteWeights(model, dir);
-const tokens = await tokenizerFor(dir, chain);
+// The model loads on its thread while this one reads the tokenizer. The thread inherits this
+// process's Node options, so on --chain=mine it too runs your steps.
+const [model, tokens] = await Promise.all([ModelThread.start(dir), tokenizerFor(dir, chain)]);
 console.log(`(${tokens.description})`);
 const server = completionServer({ model, tokens, name, log: (line) => console.log(line) });
 await listen(

@@ -2,6 +2,7 @@
 // solutions/solution_NN.ts by default and to your steps/step_NN.ts under Node's "mine"
 // condition (node --conditions=mine), so a process runs on one chain from start to end.
 import { spawnSync } from "node:child_process";
+import { inspect } from "node:util";
 import { CheckpointError } from "../../lib/checkpoint.ts";
 import { isNotImplemented } from "../../lib/todo.ts";
 
@@ -38,15 +39,18 @@ export function runOnChain(chain: Chain): void {
  */
 export function exitOnUnfinishedStep(command: string): void {
   process.on("uncaughtException", (error) => {
-    if (!isNotImplemented(error)) {
-      // A bad model folder is the user's to fix, in one line; anything else is a bug: its trace helps.
-      console.error(error instanceof CheckpointError ? error.message : error);
-      process.exit(1);
-    }
-    const { step } = error;
-    console.error(
-      `${error.message}\n${command} with --chain=mine runs your own steps: finish step ${step} and check it with npm run s${step}, or leave out --chain=mine to use the reference.`,
-    );
+    console.error(failureReport(error, command));
     process.exit(1);
   });
+}
+
+/**
+ * What `command` prints when `error` ends it: one line for an unfinished step or a bad model folder
+ * (the user's to fix), the whole error with its trace for anything else (a bug: the trace helps).
+ * A string, so that a worker thread can send it to the thread that prints it.
+ */
+export function failureReport(error: unknown, command: string): string {
+  if (error instanceof CheckpointError) return error.message;
+  if (!isNotImplemented(error)) return inspect(error);
+  return `${error.message}\n${command} with --chain=mine runs your own steps: finish step ${error.step} and check it with npm run s${error.step}, or leave out --chain=mine to use the reference.`;
 }

@@ -1,20 +1,11 @@
-// OpenAI's completions endpoint over the course's model: POST /v1/completions with a prompt,
-// max_tokens, temperature, seed, logprobs and stream, answered in OpenAI's shapes, so curl and
-// existing clients work. Tokens are drawn exactly as generateWithCache does (step 16, or step 14's
-// loop while step 16 is unfinished), one at a time with a pause for the event loop between them:
-// that is what lets tokens stream out and a client that hangs up stop its generation.
-import { setImmediate as nextTurn } from "node:timers/promises";
+// OpenAI's completions endpoint over the course's model, as the HTTP thread sees it: POST
+// /v1/completions with a prompt, max_tokens, temperature, seed, logprobs and stream, checked and
+// answered in OpenAI's shapes, so curl and existing clients work. The tokens themselves are drawn
+// on the model's thread (model-worker.ts).
 import type { GPT2LMHeadModel } from "#chain/step_13";
-import { nextTokenLogits, sampleNextToken } from "#chain/step_14";
-import { forwardWithCache, type KVCache } from "#chain/step_16";
-import * as F from "../../lib/functional.ts";
-import { Random } from "../../lib/random.ts";
-import { intTensor, type Tensor } from "../../lib/tensor.ts";
-import { isNotImplemented } from "../../lib/todo.ts";
 import type { TextTokenizer } from "../../lib/tokenizer.ts";
 import { PromptError, promptIds } from "../cli/prompt.ts";
-import type { ModelTokenizer } from "../cli/tokenizer.ts";
-import { NextTokenDistribution, type Candidate } from "../figures/inspect.ts";
+import type { Candidate } from "../figures/inspect.ts";
 
 /** A request the client got wrong: answered with `status` and OpenAI's error shape, naming the field. */
 export class RequestError extends Error {
@@ -51,8 +42,11 @@ const NOT_IMPLEMENTED: Record<string, unknown> = {
   logit_bias: null,
 };
 
+/** The sizes a request is checked against. */
+export type ModelLimits = Pick<GPT2LMHeadModel["config"], "vocab_size" | "n_positions">;
+
 /** Checks a parsed JSON body against the model, field by field, in OpenAI's terms. */
-export function parseRequest(body: unknown, model: GPT2LMHeadModel, tokenizer: TextTokenizer): CompletionRequest {
+export function parseRequest(body: unknown, limits: ModelLimits, tokenizer: TextTokenizer): CompletionRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body))
     throw new RequestError(400, null, 'the body must be a JSON object, e.g. {"prompt": "Hello", "max_tokens": 16}');
   const b = body as Record<string, unknown>;
@@ -69,7 +63,7 @@ export function parseRequest(body: unknown, model: GPT2LMHeadModel, tokenizer: T
     throw new RequestError(400, "prompt", "prompt must be a string or an array of token ids");
   let ids: number[];
   try {
-    ids = promptIds(b.prompt as string | number[], model.config, tokenizer);
+    ids = promptIds(b.prompt as string | number[], limits, tokenizer);
   } catch (error) {
     if (!(error instanceof PromptError)) throw error;
     throw new RequestError(400, "prompt", error.message);
@@ -102,63 +96,19 @@ export function parseRequest(body: unknown, model: GPT2LMHeadModel, tokenizer: T
   };
 }
 
+/** A token as the model's thread drew it. */
 export interface GeneratedToken {
   id: number;
-  text: string;
   /** Its probability in the distribution it was drawn from (NaN unless logprobs were asked for). */
   probability: number;
   /** The likeliest candidates of the distribution it was drawn from (empty unless asked for). */
   top: Candidate[];
 }
 
-/**
- * Draws tokens one by one, yielding each: generateWithCache's algorithm (the same tokens for
- * the same seed), pausing between tokens. Stops when `stopped()` turns true.
- */
-export async function* generateTokens(
-  model: GPT2LMHeadModel,
-  { tokenizer, endOfText }: Pick<ModelTokenizer, "tokenizer" | "endOfText">,
-  request: CompletionRequest,
-  stopped: () => boolean,
-): AsyncGenerator<GeneratedToken> {
-  const { n_positions } = model.config;
-  const rng = new Random(request.seed);
-  const ids = [...request.ids];
-  let cache: KVCache | null = null;
-  let cached = true; // false once step 16 turns out to be unfinished (your own chain)
-  for (let i = 0; i < request.maxTokens && !stopped(); i++) {
-    let logits: Tensor;
-    if (cached) {
-      try {
-        const step = forwardWithCache(model, intTensor([cache ? ids.slice(-1) : ids.slice(-n_positions)]), cache, {
-          lastOnly: true,
-        });
-        cache = step.cache[0].key.shape[2] < n_positions ? step.cache : null; // the context limit, as step 16
-        logits = F.reshape(step.logits, [step.logits.shape[2]]);
-      } catch (error) {
-        if (!isNotImplemented(error)) throw error;
-        cached = false;
-        logits = nextTokenLogits(model, ids.slice(-n_positions));
-      }
-    } else logits = nextTokenLogits(model, ids.slice(-n_positions));
-    const id = sampleNextToken(logits, request.temperature, rng);
-    ids.push(id);
-    const distribution = request.logprobs ? new NextTokenDistribution(logits, request.temperature) : null;
-    yield {
-      id,
-      text: tokenizer.decode([id]),
-      probability: distribution ? distribution.probability(id) : Number.NaN,
-      top: distribution ? distribution.likeliest(request.logprobs) : [],
-    };
-    if (request.stop && id === endOfText) return;
-    await nextTurn(); // let the socket write, and notice a client that went away
-  }
-}
-
 /** OpenAI's `logprobs` object for some tokens (natural logarithms of the probabilities). */
 export function logprobsOf(tokens: readonly GeneratedToken[], tokenizer: TextTokenizer) {
   return {
-    tokens: tokens.map((t) => t.text),
+    tokens: tokens.map((t) => tokenizer.decode([t.id])),
     token_logprobs: tokens.map((t) => Math.log(t.probability)),
     top_logprobs: tokens.map((t) =>
       Object.fromEntries(t.top.map((c) => [tokenizer.decode([c.id]), Math.log(c.probability)])),

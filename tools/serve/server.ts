@@ -1,22 +1,22 @@
-// The HTTP side of `npm run serve`: routes, body limits, OpenAI-shaped answers and errors, and a
-// queue so that one generation runs at a time (requests wait their turn rather than interleave).
+// The HTTP side of `npm run serve`: routes, body limits, prompts tokenised, OpenAI-shaped answers
+// and errors, and a queue so that the model's thread (model-thread.ts) runs one job at a time
+// (requests wait their turn rather than interleave). The model never runs on this thread, so it
+// answers between the model's tokens and pictures.
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { GPT2LMHeadModel } from "#chain/step_13";
-import { setImmediate as nextTurn } from "node:timers/promises";
 import { StreamingDecoder, type TextTokenizer } from "../../lib/tokenizer.ts";
 import type { ModelTokenizer } from "../cli/tokenizer.ts";
 import { tokenLabel } from "../figures/svg.ts";
-import { queryAttentionSvg } from "../figures/attention.ts";
-import { attentionMaps } from "../figures/inspect.ts";
-import { generateTokens, logprobsOf, parseRequest, RequestError, type GeneratedToken } from "./completions.ts";
+import { logprobsOf, parseRequest, RequestError, type GeneratedToken } from "./completions.ts";
+import type { ModelThread } from "./model-thread.ts";
 
 /** Bodies above this are refused with 413 before they are read to the end. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export interface ServerOptions {
-  model: GPT2LMHeadModel;
+  /** The model, loaded on its own thread. */
+  model: ModelThread;
   /** The model's tokenizer (tools/cli/tokenizer.ts). */
   tokens: Pick<ModelTokenizer, "tokenizer" | "endOfText">;
   /** The name clients see in "model" fields, e.g. "gpt2". */
@@ -35,7 +35,7 @@ export function completionServer(options: ServerOptions): Server {
 type Completion = ReturnType<typeof parseRequest>;
 
 class CompletionService {
-  private readonly model: GPT2LMHeadModel;
+  private readonly model: ModelThread;
   private readonly tokens: ServerOptions["tokens"];
   private readonly name: string;
   private readonly log: (line: string) => void;
@@ -73,22 +73,16 @@ class CompletionService {
       json(res, 200, { object: "list", data: [{ id: this.name, object: "model", owned_by: "gpt2-from-scratch-ts" }] });
     } else if (url.pathname === "/v1/completions") {
       if (req.method !== "POST") throw new RequestError(405, null, "use POST for /v1/completions");
-      const request = parseRequest(await readJson(req), this.model, this.tokens.tokenizer);
+      const request = parseRequest(await readJson(req), this.model.limits, this.tokens.tokenizer);
       await this.inTurn(() => this.complete(req, res, request));
     } else if (url.pathname === "/v1/attention") {
       if (req.method !== "POST") throw new RequestError(405, null, "use POST for /v1/attention");
-      const body = await readJson(req);
-      // In turn with the completions, each after a pass of the event loop, so that a burst of
-      // pictures leaves room for other requests (GET /v1/models) between them.
-      const svg = await this.inTurn(async () => {
-        await nextTurn();
-        return this.attentionPicture(body);
-      });
+      const svg = await this.attentionPicture(await readJson(req));
       res.writeHead(200, { "content-type": "image/svg+xml" }).end(svg);
     } else throw new RequestError(404, null, `no such endpoint: ${req.method} ${url.pathname}`);
   }
 
-  /** Runs `task` after every earlier one has finished: one generation at a time. */
+  /** Runs `task` after every earlier one has finished: one job for the model at a time. */
   private inTurn<T>(task: () => Promise<T>): Promise<T> {
     const run = this.queue.then(task);
     this.queue = run.catch(() => {});
@@ -97,8 +91,10 @@ class CompletionService {
 
   /** Runs one completion, streamed as server-sent events or answered as one JSON object. */
   private async complete(req: IncomingMessage, res: ServerResponse, request: Completion): Promise<void> {
-    let gone = false;
-    res.on("close", () => (gone = !res.writableFinished));
+    const gone = new AbortController(); // stops the generation on the model's thread
+    res.on("close", () => {
+      if (!res.writableFinished) gone.abort();
+    });
     if (res.destroyed || req.socket.destroyed) return; // left while waiting in the queue
     const head = {
       id: `cmpl-${randomUUID()}`,
@@ -116,17 +112,17 @@ class CompletionService {
         "cache-control": "no-cache",
         connection: "keep-alive",
       });
-    for await (const token of generateTokens(this.model, this.tokens, request, () => gone)) {
+    await this.model.generate(request, this.tokens.endOfText, gone.signal, (token) => {
       tokens.push(token);
-      if (!request.stream) continue;
+      if (!request.stream || gone.signal.aborted) return;
       const chunk = {
         ...head,
         choices: [choice(request, text.push(token.id), [token], null, tokenizer)],
         gpt2: extension(token, tokenizer),
       };
       res.write(`data: ${JSON.stringify(chunk)}\n\n`);
-    }
-    if (gone) {
+    });
+    if (gone.signal.aborted) {
       this.log(`client went away after ${tokens.length} of ${request.maxTokens} tokens: generation stopped`);
       return;
     }
@@ -151,10 +147,13 @@ class CompletionService {
     }
   }
 
-  /** The playground's picture: what every head read when the token at `position` was chosen. */
-  private attentionPicture(body: unknown): string {
+  /**
+   * The playground's picture: what every head read when the token at `position` was chosen. The
+   * request is checked here, at once; the model draws it in turn with the completions.
+   */
+  private attentionPicture(body: unknown): Promise<string> {
     const { ids, position } = (body ?? {}) as { ids?: unknown; position?: unknown };
-    const { vocab_size, n_positions } = this.model.config;
+    const { vocab_size, n_positions } = this.model.limits;
     if (!Array.isArray(ids) || ids.length === 0 || !ids.every((v) => Number.isInteger(v) && v >= 0 && v < vocab_size))
       throw new RequestError(400, "ids", `ids must be a non-empty array of token ids 0…${vocab_size - 1}`);
     if (typeof position !== "number" || !Number.isInteger(position) || position < 1 || position >= ids.length)
@@ -168,7 +167,7 @@ class CompletionService {
     const { tokenizer } = this.tokens;
     const labels = context.map((id) => tokenLabel(tokenizer.decode([id])));
     const caption = `${this.name}: what each head read when ${JSON.stringify(tokenizer.decode([ids[position]]))} came next`;
-    return queryAttentionSvg(attentionMaps(this.model, context), context.length - 1, labels, caption);
+    return this.inTurn(() => this.model.attention(context, labels, caption));
   }
 }
 
@@ -187,7 +186,7 @@ function choice(
 /** The token as the playground needs it: id, text and candidates. */
 const extension = (t: GeneratedToken, tokenizer: TextTokenizer) => ({
   id: t.id,
-  text: t.text,
+  text: tokenizer.decode([t.id]),
   probability: t.probability,
   top: t.top.map((c) => ({ id: c.id, text: tokenizer.decode([c.id]), probability: c.probability })),
 });
