@@ -66,10 +66,11 @@ function recycled(n: number): Float32Array | undefined {
  * for many arrays of a size). Only after the collection: deref() keeps its array alive to the job's end.
  */
 function collected(bytes: number): ArrayBuffer | undefined {
-  for (const lease of leases.get(bytes) ?? []) {
+  const out = leases.get(bytes) ?? new Set<Lease>();
+  for (const lease of out) {
     if (lease.array.deref() !== undefined) continue;
     returned.unregister(lease); // found here: its finalizer must not free it a second time
-    leases.get(bytes)?.delete(lease);
+    out.delete(lease);
     return lease.buffer;
   }
   return undefined;

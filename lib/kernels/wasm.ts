@@ -282,26 +282,23 @@ class WasmKernels implements Kernels {
 
   softmax(x: Float32Array, n: number): Float32Array {
     if (x.length < this.softmaxMinSize) return softmaxRows(x, n);
-    // In place in scratch: the rows go in, their softmax comes out where they were.
-    const arena = this.arenas[0];
-    const at = align(arena.top, 64);
-    arena.ensure(at + x.length * 4);
-    const heap = arena.view();
-    heap.set(x, at / 4);
-    this.writeJob(arena, [KIND_CODE.softmax, at, 0, at, x.length / n, 0, n, 0, 1, 0, 0, 0, 0, 0]);
-    this.runJob(arena, this.helpers.length > 0 ? this.chunks : 1);
-    return copyOut(heap, at, x.length);
+    return this.inPlace(x, KIND_CODE.softmax, x.length / n, n, this.helpers.length > 0);
   }
 
   tanh(x: Float32Array): Float32Array {
     // In wasm memory even when small (Math.tanh costs ~40 ns a number); on every core when large.
+    return this.inPlace(x, KIND_CODE.tanh, x.length, 0, this.helpers.length > 0 && x.length >= this.threadedMinWork);
+  }
+
+  /** A job that works in place in scratch (softmax, tanh): x goes in, the result comes out where it was. */
+  private inPlace(x: Float32Array, kind: number, M: number, N: number, threaded: boolean): Float32Array {
     const arena = this.arenas[0];
     const at = align(arena.top, 64);
     arena.ensure(at + x.length * 4);
     const heap = arena.view();
     heap.set(x, at / 4);
-    this.writeJob(arena, [KIND_CODE.tanh, at, 0, at, x.length, 0, 0, 0, 1, 0, 0, 0, 0, 0]);
-    this.runJob(arena, this.helpers.length > 0 && x.length >= this.threadedMinWork ? this.chunks : 1);
+    this.writeJob(arena, [kind, at, 0, at, M, 0, N, 0, 1, 0, 0, 0, 0, 0]);
+    this.runJob(arena, threaded ? this.chunks : 1);
     return copyOut(heap, at, x.length);
   }
 
