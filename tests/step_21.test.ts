@@ -135,7 +135,7 @@ check(
   {
     section: "AdamW",
     after: ["one AdamW step"],
-    hint: "Change each parameter in place at its storage positions (forEachIndex visits them for any strides and offset), and never past its last element: a loaded checkpoint's tensors sit side by side in one buffer.",
+    hint: "Change each parameter in place at its storage positions, and never past its last element: a loaded checkpoint's tensors sit side by side in one buffer. A copy from contiguousData(t) must go back with writeContiguousData(t, data); forEachIndex visits the positions themselves.",
   },
   () => {
     const loaded = loadPretrained(path.join("tests", "fixtures", "tiny-gpt2")); // transposed Conv1D views
