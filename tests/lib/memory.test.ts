@@ -1,6 +1,8 @@
 // Recycled memory for large results (lib/memory.ts): a dropped array's buffer comes back, a live
 // one never does, and zeroed() means zeros even in memory that held other numbers.
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { uninitialized, zeroed } from "../../lib/memory.ts";
 
@@ -30,6 +32,15 @@ describe("recycled memory", () => {
     expect(other.buffer === live.buffer, "a different buffer").toBe(false);
     other.fill(2);
     expect(live.every((v) => v === 1)).toBe(true);
+  });
+
+  it("uses memory dropped earlier in the same synchronous run again (a training step is one)", (context) => {
+    // Node 20's V8 offers cleanupSome behind a flag (lib/memory.ts); a runtime without it reuses between runs only.
+    setFlagsFromString("--harmony-weak-refs-with-cleanup-some");
+    if (typeof runInNewContext("FinalizationRegistry.prototype.cleanupSome") !== "function") context.skip();
+    const buffers = new Set<ArrayBufferLike>();
+    for (let i = 0; i < 64; i++) buffers.add(dropped(i)); // 1 GiB in all, each dropped at once
+    expect(buffers.size, "distinct buffers for 64 arrays made and dropped one after another").toBeLessThan(40);
   });
 
   it("zeroed() is zeros, also in recycled memory", async () => {
