@@ -40,6 +40,12 @@ const THREADED_MIN_WORK = 1 << 16;
  * the threads costs more than it saves (attention's are small; the loss's 50,257-way ones are not).
  */
 const SOFTMAX_MIN_SIZE = 1 << 14;
+/**
+ * Scratch bytes a job's x and y may take before it runs a band of rows at a time. Wasm memory
+ * never shrinks: at GPT-2 124M the token table's gradient alone (x 103 MB, y 154 MB) kept 257 MB
+ * of it for good, and the loss's softmax 103 MB.
+ */
+const SCRATCH_BYTES = 128 * 2 ** 20;
 /** The job's kind word (see assembly/gemm.ts). */
 const KIND_CODE = { nt: 0, nn: 1, tn: 2, softmax: 3, tanh: 4 } as const;
 
@@ -107,11 +113,9 @@ class Arena {
 
 const align = (n: number, to: number) => Math.ceil(n / to) * to;
 
-/** `length` floats from byte `at` of wasm memory, as a new ordinary array (in recycled memory: see memory.ts). */
-function copyOut(heap: Float32Array, at: number, length: number): Float32Array {
-  const out = uninitialized(length);
-  out.set(heap.subarray(at / 4, at / 4 + length));
-  return out;
+/** Rows of Y per band so that a band's x (K numbers a row) and y (N) fit in `bytes`: a multiple of 4, at least 4. */
+function bandRows(bytes: number, K: number, N: number): number {
+  return Math.max(4, Math.floor(bytes / 4 / (K + N) / 4) * 4);
 }
 
 /** The two builds of assembly/gemm.ts: plain SIMD128, and with relaxed SIMD's fused multiply-add. */
@@ -170,6 +174,8 @@ export interface WasmOptions {
   softmaxMinSize?: number;
   /** Which build of the kernels (default: defaultSimd()). */
   simd?: SimdBuild;
+  /** Scratch bytes of a job before it runs in bands of rows (tests use a small one). */
+  scratchBytes?: number;
 }
 
 /** Starts the wasm kernels with `threads` threads in all (the caller's plus threads − 1 helpers). */
@@ -183,6 +189,7 @@ class WasmKernels implements Kernels {
   readonly description: string;
   private readonly threadedMinWork: number;
   private readonly softmaxMinSize: number;
+  private readonly scratchBytes: number;
   private readonly module: WebAssembly.Module;
   private readonly control = new Int32Array(new SharedArrayBuffer(40));
   private readonly claim = new BigInt64Array(this.control.buffer);
@@ -196,6 +203,7 @@ class WasmKernels implements Kernels {
       threadedMinWork = THREADED_MIN_WORK,
       softmaxMinSize = SOFTMAX_MIN_SIZE,
       simd = defaultSimd(),
+      scratchBytes = SCRATCH_BYTES,
     }: WasmOptions = {},
   ) {
     if (simd === "relaxed" && !hasRelaxedSimd())
@@ -207,6 +215,7 @@ class WasmKernels implements Kernels {
     this.allocationLimit = arenaLimit;
     this.threadedMinWork = threadedMinWork;
     this.softmaxMinSize = softmaxMinSize;
+    this.scratchBytes = scratchBytes;
     for (let t = 1; t < threads; t++) {
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(new URL("./worker.mjs", import.meta.url), {
@@ -230,6 +239,27 @@ class WasmKernels implements Kernels {
   }
 
   gemm(job: GemmJob): Float32Array {
+    const { kind, x, M, K, N, batch } = job;
+    const rows = batch === 1 ? bandRows(this.scratchBytes, K, N) : M;
+    const out = uninitialized(batch * M * N);
+    if (rows >= M) return this.product(job, out);
+    // A large product (the logits, the token table's gradient) runs a band of Y's rows at a time,
+    // each sum over K in the same order as in one piece. The last band takes up to 3 rows more: a
+    // band of fewer than 4 rows would take decoding's split-K path, which adds in another order.
+    for (let m0 = 0, m1 = 0; m0 < M; m0 = m1) {
+      m1 = M - m0 < rows + 4 ? M : m0 + rows;
+      // A tn product's x is K rows of M: its band is columns m0 … m1 of each, gathered in place.
+      if (kind === "tn") this.product({ ...job, M: m1 - m0 }, out, m0 * N, { columns: M, first: m0 });
+      else this.product({ ...job, x: x.subarray(m0 * K, m1 * K), M: m1 - m0 }, out, m0 * N);
+    }
+    return out;
+  }
+
+  /**
+   * Y of `job` (one band of rows, or all of them) into out[at …]. For a band of a tn product, x
+   * holds rows of `columns` numbers, and the band reads M of them from `first` on.
+   */
+  private product(job: GemmJob, out: Float32Array, at = 0, tn?: { columns: number; first: number }): Float32Array {
     const { kind, x, w, M, K, N, batch } = job;
     const bf16 = w instanceof Uint16Array;
     const size = w.BYTES_PER_ELEMENT;
@@ -246,7 +276,7 @@ class WasmKernels implements Kernels {
     // packing W (nn and tn), and W unless it lives here.
     const yBytes = batch * M * N * 4;
     const xAt = align(arena.top, 64);
-    const yAt = align(xAt + x.length * 4, 64);
+    const yAt = align(xAt + batch * M * K * 4, 64);
     const partialsAt = align(yAt + yBytes, 64);
     const panelsAt = align(partialsAt + (splitK ? (parallel - 1) * yBytes : 0), 64);
     const packs = kind !== "nt" || bf16;
@@ -254,7 +284,10 @@ class WasmKernels implements Kernels {
     const wAt = align(biasAt + (job.bias ? N * 4 : 0), 64);
     arena.ensure(wAt + (home ? 0 : wExtent * size));
     const heap = arena.view();
-    heap.set(x, xAt / 4);
+    if (!tn) heap.set(x, xAt / 4);
+    else
+      for (let k = 0, from = tn.first; k < K; k++, from += tn.columns)
+        heap.set(x.subarray(from, from + M), xAt / 4 + k * M);
     if (job.bias) heap.set(job.bias, biasAt / 4);
     if (!home)
       new Uint8Array(heap.buffer).set(new Uint8Array(w.buffer, w.byteOffset + job.wOffset * size, wExtent * size), wAt);
@@ -277,7 +310,8 @@ class WasmKernels implements Kernels {
     ]);
     this.runJob(arena, parallel);
     if (splitK) arena.exports.sum_partials(parallel);
-    return copyOut(heap, yAt, batch * M * N);
+    out.set(heap.subarray(yAt / 4, yAt / 4 + batch * M * N), at);
+    return out;
   }
 
   softmax(x: Float32Array, n: number): Float32Array {
@@ -290,16 +324,27 @@ class WasmKernels implements Kernels {
     return this.inPlace(x, KIND_CODE.tanh, x.length, 0, this.helpers.length > 0 && x.length >= this.threadedMinWork);
   }
 
-  /** A job that works in place in scratch (softmax, tanh): x goes in, the result comes out where it was. */
+  /**
+   * A job that works in place in scratch (softmax, tanh) on M rows of N numbers (tanh: rows of one):
+   * x goes in, the result comes out where it was, a band of rows at a time when x is large.
+   */
   private inPlace(x: Float32Array, kind: number, M: number, N: number, threaded: boolean): Float32Array {
     const arena = this.arenas[0];
+    const width = Math.max(N, 1);
+    const rows = Math.max(1, Math.floor(this.scratchBytes / 4 / width));
     const at = align(arena.top, 64);
-    arena.ensure(at + x.length * 4);
+    arena.ensure(at + Math.min(M, rows) * width * 4);
     const heap = arena.view();
-    heap.set(x, at / 4);
-    this.writeJob(arena, [kind, at, 0, at, M, 0, N, 0, 1, 0, 0, 0, 0, 0]);
-    this.runJob(arena, threaded ? this.chunks : 1);
-    return copyOut(heap, at, x.length);
+    const out = uninitialized(x.length);
+    for (let m0 = 0; m0 < M; m0 += rows) {
+      const from = m0 * width;
+      const count = Math.min(rows, M - m0) * width;
+      heap.set(x.subarray(from, from + count), at / 4);
+      this.writeJob(arena, [kind, at, 0, at, count / width, 0, N, 0, 1, 0, 0, 0, 0, 0]);
+      this.runJob(arena, threaded ? this.chunks : 1);
+      out.set(heap.subarray(at / 4, at / 4 + count), from);
+    }
+    return out;
   }
 
   close(): void {

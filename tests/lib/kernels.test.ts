@@ -161,6 +161,26 @@ describe("WebAssembly kernels", () => {
     });
   }
 
+  it("run a large job a band of rows at a time, with the same numbers as in one piece", () => {
+    // 1 KiB of scratch: a product of K + N = 80 runs in bands of 4 rows; a softmax of 50 in rows of 5.
+    const banded = createWasmKernels(2, { threadedMinWork: 0, softmaxMinSize: 0, scratchBytes: 1024 });
+    const whole = createWasmKernels(2, { threadedMinWork: 0, softmaxMinSize: 0 });
+    pools.push(banded, whole);
+    for (const [M, K, N] of [
+      [37, 30, 50],
+      [3, 30, 50],
+      [9, 600, 8],
+    ]) {
+      for (const job of jobs(M, K, N, 1)) {
+        const what = `${job.kind} ${M}×${K}×${N}${job.bias ? " + bias" : ""}${job.w instanceof Uint16Array ? " bf16" : ""}`;
+        expect(Array.from(banded.gemm(job)), what).toEqual(Array.from(whole.gemm(job)));
+      }
+    }
+    const scores = random(23 * 50).map((v) => 10 * v);
+    expect(Array.from(banded.softmax(scores, 50))).toEqual(Array.from(whole.softmax(scores, 50)));
+    expect(Array.from(banded.tanh(scores))).toEqual(Array.from(whole.tanh(scores)));
+  });
+
   it("read weights in their own memory without copying, and agree with F.linear's JavaScript path", () => {
     const wasm = createWasmKernels(2, { threadedMinWork: 0 });
     pools.push(wasm);
