@@ -38,6 +38,15 @@ export function useWeightDtype(dtype: WeightDtype): void {
   weightDtype = dtype;
 }
 
+/**
+ * Hugging Face's GPT-2 stores the four projection weights of a block in its Conv1D layout, [in,
+ * out]. The products read [out, in] rows twice as fast as that layout (`npm run bench`'s kernel
+ * line), so they are held column by column: the same [in, out] tensor to step 15, whose transpose
+ * is then [out, in] rows, with nothing copied at run time (and AdamW updates them in place).
+ */
+const CONV1D_SUFFIXES = ["attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight"];
+const conv1d = ({ name }: TensorInfo) => CONV1D_SUFFIXES.some((suffix) => name.endsWith(suffix));
+
 function heldAsBf16({ dtype, shape }: TensorInfo): boolean {
   if (shape.length !== 2) return false;
   return weightDtype === "bf16" || (weightDtype === "auto" && dtype === "BF16");
@@ -72,6 +81,7 @@ export function readCheckpoint(dir: string): CheckpointFiles {
     const memory = kernels();
     weights = readSafetensors(weightsPath, (bytes) => memory.allocate(bytes), memory.allocationLimit, {
       bf16: heldAsBf16,
+      columns: conv1d,
     });
   } catch (error) {
     throw new CheckpointError(`${weightsPath}: ${(error as Error).message}`);

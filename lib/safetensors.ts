@@ -6,7 +6,7 @@
 // gives a SafetensorsError instead of a crash, a hang or a huge allocation.
 import { closeSync, fstatSync, openSync, readSync, renameSync, writeFileSync } from "node:fs";
 import ndarray from "ndarray";
-import { bf16Tensor, toBf16 } from "./bf16.ts";
+import { bf16Bits, bf16Tensor, bf16Transposed, toBf16 } from "./bf16.ts";
 import { contiguousData, fmtShape, numel, type IntTensor, type Tensor } from "./tensor.ts";
 
 export class SafetensorsError extends Error {
@@ -223,6 +223,11 @@ export interface ReadOptions {
    * F32 one is rounded as it is read. Others are float32 (BF16 widened) or int32, as always.
    */
   bf16?: (tensor: TensorInfo) => boolean;
+  /**
+   * The 2-D float tensors to hold in memory column by column: the same tensor to every reader
+   * (its shape, each element's value), a transposed view of its columns as rows (inColumns).
+   */
+  columns?: (tensor: TensorInfo) => boolean;
 }
 
 /** Floats read at a time when rounding a F32 tensor to bfloat16 (so the float32 copy never exists whole). */
@@ -236,7 +241,7 @@ export function readSafetensors(
   file: string,
   allocate: (bytes: number) => Uint8Array,
   limit = Number.MAX_SAFE_INTEGER,
-  { bf16 = () => false }: ReadOptions = {},
+  { bf16 = () => false, columns = () => false }: ReadOptions = {},
 ): SafetensorsFile {
   const fd = openSync(file, "r");
   try {
@@ -266,10 +271,32 @@ export function readSafetensors(
       }
     }
     for (const e of rounded) tensors[e.name] = bf16Tensor(readRounded(fd, dataStart + e.begin, e, allocate), e.shape);
+    for (const e of entries)
+      if (e.shape.length === 2 && (e.dtype === "F32" || e.dtype === "BF16") && columns(e))
+        tensors[e.name] = inColumns(tensors[e.name] as Tensor);
     return { tensors, metadata };
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * A row-major [R, C] tensor with its numbers moved, in place, to column-major order, returned as
+ * the same [R, C] tensor: a transposed view of C rows of R (bfloat16 stays bfloat16).
+ */
+function inColumns(t: Tensor): Tensor {
+  const [R, C] = t.shape;
+  const bits = bf16Bits(t);
+  const numbers = bits ?? t.data;
+  const rows = numbers.slice();
+  // 64 rows at a time: each column's 64 numbers are written side by side, and the rows they are
+  // read from stay in the cache for the next columns.
+  for (let r0 = 0; r0 < R; r0 += 64) {
+    const r1 = Math.min(R, r0 + 64);
+    for (let c = 0; c < C; c++) for (let r = r0; r < r1; r++) numbers[c * R + r] = rows[r * C + c];
+  }
+  if (bits) return bf16Transposed(bf16Tensor(bits, [C, R]), [1, 0]) as Tensor;
+  return ndarray(numbers as Float32Array, [C, R]).transpose(1, 0) as Tensor;
 }
 
 /** BF16 bytes as a Uint16Array: a view where they are 2-byte aligned, else a copy in `allocate`'s memory. */

@@ -135,10 +135,10 @@ check(
   {
     section: "AdamW",
     after: ["one AdamW step"],
-    hint: "Change each parameter in place at its storage positions, and never past its last element: a loaded checkpoint's tensors sit side by side in one buffer. A copy from contiguousData(t) must go back with writeContiguousData(t, data); forEachIndex visits the positions themselves.",
+    hint: "Change each parameter in place at its storage positions, and never past its last element: a weight may be a transposed view (element [r, c] is not at r·C + c), and tensors may sit side by side in one buffer. A copy from contiguousData(t) must go back with writeContiguousData(t, data); forEachIndex visits the positions themselves.",
   },
   () => {
-    const loaded = loadPretrained(path.join("tests", "fixtures", "tiny-gpt2")); // transposed Conv1D views
+    const loaded = loadPretrained(path.join("tests", "fixtures", "tiny-gpt2"));
     const state = loaded.stateDict();
     /** A model of the loaded weights, each tensor made by `place` from its contiguous numbers. */
     const rebuilt = (place: (numbers: Float32Array, shape: number[]) => Tensor) => {
@@ -150,6 +150,14 @@ check(
       return m;
     };
     const copy = rebuilt((numbers, shape) => fromData(numbers, shape));
+    // Every matrix a transposed view of its columns: element [r, c] is not at r·C + c.
+    const transposed = rebuilt((numbers, shape) => {
+      if (shape.length !== 2) return fromData(numbers, shape);
+      const [R, C] = shape;
+      const columns = new Float32Array(numbers.length);
+      for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) columns[c * R + r] = numbers[r * C + c];
+      return ndarray(columns, [C, R]).transpose(1, 0) as Tensor;
+    });
     // Every tensor side by side in one array, each a contiguous view at its own offset, as a
     // checkpoint read into one buffer holds them.
     const total = Object.values(state).reduce((n, t) => n + t.size, 0);
@@ -164,10 +172,12 @@ check(
     const g = grads("grad1");
     new AdamW(loaded, adamw).update(g);
     new AdamW(copy, adamw).update(g);
+    new AdamW(transposed, adamw).update(g);
     new AdamW(packed, adamw).update(g);
     const after = copy.stateDict();
     for (const [label, m] of [
-      ["the loaded model (transposed views)", loaded],
+      ["the loaded model", loaded],
+      ["transposed views", transposed],
       ["one shared buffer (views at offsets)", packed],
     ] as const)
       for (const [name, t] of Object.entries(m.stateDict()))

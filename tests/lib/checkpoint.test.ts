@@ -4,7 +4,8 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CheckpointError, readCheckpoint } from "../../lib/checkpoint.ts";
+import { CheckpointError, readCheckpoint, useWeightDtype } from "../../lib/checkpoint.ts";
+import * as F from "../../lib/functional.ts";
 import { useKernels } from "../../lib/kernels/index.ts";
 import { parseSafetensors, writeSafetensors } from "../../lib/safetensors.ts";
 import type { Tensor } from "../../lib/tensor.ts";
@@ -74,6 +75,37 @@ describe("readCheckpoint", () => {
     for (const f of ["config.json", "model.safetensors"]) copyFileSync(path.join(tiny, f), path.join(dir, f));
     expect(Object.keys(readCheckpoint(dir).weights.tensors).length).toBeGreaterThan(10);
   });
+});
+
+describe("Conv1D weights held column by column", () => {
+  for (const dtype of ["f32", "bf16"] as const)
+    it(`read as the file's [in, out] numbers, and step 15's transpose is [out, in] rows (${dtype})`, () => {
+      useWeightDtype(dtype);
+      try {
+        const file = parseSafetensors(readFileSync(path.join(tiny, "model.safetensors"))).tensors as Record<
+          string,
+          Tensor
+        >;
+        const held = readCheckpoint(tiny).weights.tensors as Record<string, Tensor>;
+        const name = "h.0.mlp.c_fc.weight";
+        const [R, C] = file[name].shape;
+        expect(held[name].shape).toEqual([R, C]);
+        expect(held[name].stride, "a transposed view of C rows of R").toEqual([1, R]);
+        const rounding = dtype === "bf16" ? 2 ** -8 : 0;
+        for (let r = 0; r < R; r++)
+          for (let c = 0; c < C; c++) {
+            const want = file[name].get(r, c);
+            expect(Math.abs(held[name].get(r, c) - want), `[${r}, ${c}]`).toBeLessThanOrEqual(
+              rounding * Math.abs(want),
+            );
+          }
+        expect(F.transpose(held[name], 0, 1).stride, "[out, in] rows, contiguous").toEqual([R, 1]);
+        expect(held["h.0.ln_1.weight"].stride, "vectors as they are").toEqual([1]);
+        expect(held["wte.weight"].stride, "the token table as it is").toEqual([held["wte.weight"].shape[1], 1]);
+      } finally {
+        useWeightDtype("auto");
+      }
+    });
 });
 
 describe("useKernels", () => {
