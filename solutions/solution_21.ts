@@ -56,7 +56,7 @@ export class AdamW {
       if (!grad) throw new Error(`AdamW.update: no gradient for ${name}`);
       const decay = decays(parameter) ? lr * this.weightDecay : 0;
       // Element i in row-major order: the tensor's own memory when contiguous, else a copy of a
-      // view's elements (e.g. the transposed Conv1D weights of a loaded checkpoint), written back below.
+      // view's elements (e.g. a transposed weight, element [r, c] not at r·C + c), written back below.
       const p = contiguousData(parameter);
       const g = contiguousData(grad);
       for (let i = 0; i < p.length; i++) {
