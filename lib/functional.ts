@@ -15,7 +15,8 @@ import {
   type Tensor,
 } from "./tensor.ts";
 import { bf16Bits, bf16Transposed, widenInto } from "./bf16.ts";
-import { kernels } from "./kernels/index.ts";
+import { kernels, type BinaryOp } from "./kernels/index.ts";
+import { combine } from "./kernels/js.ts";
 import { uninitialized } from "./memory.ts";
 
 function requireRank(x: Tensor, min: number, op: string, name = "input"): void {
@@ -57,8 +58,6 @@ function broadcastStrides(t: Tensor, shape: Shape): number[] {
 
 type Operand = Tensor | number;
 
-type BinaryOp = "add" | "sub" | "mul" | "div";
-
 function elementwise(a: Operand, b: Operand, op: BinaryOp): Tensor {
   const ta = typeof a === "number" ? fromData(Float32Array.of(a), []) : a;
   const tb = typeof b === "number" ? fromData(Float32Array.of(b), []) : b;
@@ -88,43 +87,9 @@ function isTrailing(small: Shape, shape: Shape): boolean {
   return own.every((d, i) => d === shape[shape.length - own.length + i]);
 }
 
-/** The common case without any index arithmetic: `a` row-major, `b` repeating along it (a row, or a single number). */
+/** The common case without any index arithmetic: `a` row-major, `b` repeating along it (a row, or a single number), in the kernels. */
 function repeating(a: Tensor, B: Float32Array, op: BinaryOp): Tensor {
-  const out = uninitialized(a.data.length);
-  // A single number is one long row with a step of 0 in B; a row repeats once per row of `a`.
-  if (B.length === 1) combine(op, out, 0, a.data, 0, 1, B, 0, 0, out.length);
-  else
-    for (let base = 0; base < out.length; base += B.length) combine(op, out, base, a.data, base, 1, B, 0, 1, B.length);
-  return fromData(out, a.shape);
-}
-
-/** out[o + j] = A[pa + j·ia] op B[pb + j·ib] for j < n: one row, in a tight loop per operation (no call per element). */
-function combine(
-  op: BinaryOp,
-  out: Float32Array,
-  o: number,
-  A: Float32Array,
-  pa: number,
-  ia: number,
-  B: Float32Array,
-  pb: number,
-  ib: number,
-  n: number,
-): void {
-  switch (op) {
-    case "add":
-      for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] + B[pb + j * ib];
-      break;
-    case "sub":
-      for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] - B[pb + j * ib];
-      break;
-    case "mul":
-      for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] * B[pb + j * ib];
-      break;
-    case "div":
-      for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] / B[pb + j * ib];
-      break;
-  }
+  return fromData(kernels().binary(op, a.data, B), a.shape);
 }
 
 export const add = (a: Operand, b: Operand): Tensor => elementwise(a, b, "add");

@@ -28,6 +28,9 @@ export interface GemmJob {
   bias?: Float32Array;
 }
 
+/** The four arithmetic operations of F.add, F.sub, F.mul and F.div. */
+export type BinaryOp = "add" | "sub" | "mul" | "div";
+
 export interface Kernels {
   readonly name: "wasm" | "js";
   readonly threads: number;
@@ -39,6 +42,8 @@ export interface Kernels {
   softmax(x: Float32Array, n: number): Float32Array;
   /** tanh of every number of x, as a new array. */
   tanh(x: Float32Array): Float32Array;
+  /** a[i] op b[i mod b.length] for every i, as a new array: b is one number, a row that repeats along a, or as long as a. */
+  binary(op: BinaryOp, a: Float32Array, b: Float32Array): Float32Array;
   /** Zeroed bytes where the kernels read fastest (a checkpoint's weights are read into them). */
   allocate(bytes: number): Uint8Array;
   /** The most bytes one allocate() can give (a checkpoint is read in blocks of at most this). */

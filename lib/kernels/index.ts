@@ -6,7 +6,7 @@ import { availableParallelism } from "node:os";
 import { jsKernels } from "./js.ts";
 import { createWasmKernels, defaultThreads } from "./wasm.ts";
 
-export type { GemmJob, Kernels } from "./gemm-job.ts";
+export type { BinaryOp, GemmJob, Kernels } from "./gemm-job.ts";
 
 let active: Kernels | undefined;
 

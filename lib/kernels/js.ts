@@ -1,6 +1,7 @@
 // The plain JavaScript matrix products: no SIMD, one thread. The reference the WebAssembly
 // kernels are tested against, and the path to step through in a debugger (GPT2_KERNELS=js).
-import type { Kernels } from "./gemm-job.ts";
+import type { BinaryOp, Kernels } from "./gemm-job.ts";
+import { uninitialized } from "../memory.ts";
 
 export const jsKernels: Kernels = {
   name: "js",
@@ -27,7 +28,46 @@ export const jsKernels: Kernels = {
   },
   softmax: softmaxRows,
   tanh: (x) => x.map(Math.tanh),
+  binary: binaryRepeating,
 };
+
+/** a op b with b repeating along a (one number, or a row whose length divides a's): Kernels.binary in loops. */
+export function binaryRepeating(op: BinaryOp, a: Float32Array, b: Float32Array): Float32Array {
+  const out = uninitialized(a.length);
+  // A single number is one long row with a step of 0 in b; a row repeats once per row of a.
+  if (b.length === 1) combine(op, out, 0, a, 0, 1, b, 0, 0, out.length);
+  else for (let base = 0; base < out.length; base += b.length) combine(op, out, base, a, base, 1, b, 0, 1, b.length);
+  return out;
+}
+
+/** out[o + j] = A[pa + j·ia] op B[pb + j·ib] for j < n: one row, in a tight loop per operation (no call per element). */
+export function combine(
+  op: BinaryOp,
+  out: Float32Array,
+  o: number,
+  A: Float32Array,
+  pa: number,
+  ia: number,
+  B: Float32Array,
+  pb: number,
+  ib: number,
+  n: number,
+): void {
+  switch (op) {
+    case "add":
+      for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] + B[pb + j * ib];
+      break;
+    case "sub":
+      for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] - B[pb + j * ib];
+      break;
+    case "mul":
+      for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] * B[pb + j * ib];
+      break;
+    case "div":
+      for (let j = 0; j < n; j++) out[o + j] = A[pa + j * ia] / B[pb + j * ib];
+      break;
+  }
+}
 
 /** Softmax over each row of n floats; subtracts the row max first so exp never overflows. */
 export function softmaxRows(src: Float32Array, n: number): Float32Array {

@@ -22,8 +22,8 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
-import type { GemmJob, Kernels } from "./gemm-job.ts";
-import { softmaxRows } from "./js.ts";
+import type { BinaryOp, GemmJob, Kernels } from "./gemm-job.ts";
+import { binaryRepeating, softmaxRows } from "./js.ts";
 import { uninitialized } from "../memory.ts";
 
 const PAGE = 65536;
@@ -41,13 +41,20 @@ const THREADED_MIN_WORK = 1 << 16;
  */
 const SOFTMAX_MIN_SIZE = 1 << 14;
 /**
+ * Elementwise arithmetic on fewer numbers stays in JavaScript: copying them into wasm memory and
+ * back costs about what the loop does, ~1 ns a number (measured: even at 1,024 the two are level).
+ */
+const BINARY_MIN_SIZE = 1 << 11;
+/**
  * Scratch bytes a job's x and y may take before it runs a band of rows at a time. Wasm memory
  * never shrinks: at GPT-2 124M the token table's gradient alone (x 103 MB, y 154 MB) kept 257 MB
  * of it for good, and the loss's softmax 103 MB.
  */
 const SCRATCH_BYTES = 128 * 2 ** 20;
 /** The job's kind word (see assembly/gemm.ts). */
-const KIND_CODE = { nt: 0, nn: 1, tn: 2, softmax: 3, tanh: 4 } as const;
+const KIND_CODE = { nt: 0, nn: 1, tn: 2, softmax: 3, tanh: 4, binary: 5 } as const;
+/** An elementwise job's operation, in its K word (OP_ADD … in assembly/gemm.ts). */
+const OP_CODE = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 
 // Slots of the shared control block (the same numbers as in worker.mjs): Int32 slots, and the
 // claim word, a BigInt64 slot: the job's generation × 2³² + the next chunk to take.
@@ -172,6 +179,8 @@ export interface WasmOptions {
   threadedMinWork?: number;
   /** Softmaxes of fewer numbers run in JavaScript (tests use 0). */
   softmaxMinSize?: number;
+  /** Elementwise arithmetic on fewer numbers runs in JavaScript (tests use 0). */
+  binaryMinSize?: number;
   /** Which build of the kernels (default: defaultSimd()). */
   simd?: SimdBuild;
   /** Scratch bytes of a job before it runs in bands of rows (tests use a small one). */
@@ -189,6 +198,7 @@ class WasmKernels implements Kernels {
   readonly description: string;
   private readonly threadedMinWork: number;
   private readonly softmaxMinSize: number;
+  private readonly binaryMinSize: number;
   private readonly scratchBytes: number;
   private readonly module: WebAssembly.Module;
   private readonly control = new Int32Array(new SharedArrayBuffer(40));
@@ -202,6 +212,7 @@ class WasmKernels implements Kernels {
       arenaLimit = ARENA_LIMIT,
       threadedMinWork = THREADED_MIN_WORK,
       softmaxMinSize = SOFTMAX_MIN_SIZE,
+      binaryMinSize = BINARY_MIN_SIZE,
       simd = defaultSimd(),
       scratchBytes = SCRATCH_BYTES,
     }: WasmOptions = {},
@@ -215,6 +226,7 @@ class WasmKernels implements Kernels {
     this.allocationLimit = arenaLimit;
     this.threadedMinWork = threadedMinWork;
     this.softmaxMinSize = softmaxMinSize;
+    this.binaryMinSize = binaryMinSize;
     this.scratchBytes = scratchBytes;
     for (let t = 1; t < threads; t++) {
       const { port1, port2 } = new MessageChannel();
@@ -322,6 +334,49 @@ class WasmKernels implements Kernels {
   tanh(x: Float32Array): Float32Array {
     // In wasm memory even when small (Math.tanh costs ~40 ns a number); on every core when large.
     return this.inPlace(x, KIND_CODE.tanh, x.length, 0, this.helpers.length > 0 && x.length >= this.threadedMinWork);
+  }
+
+  binary(op: BinaryOp, a: Float32Array, b: Float32Array): Float32Array {
+    if (a.length < this.binaryMinSize || b.length === 0) return binaryRepeating(op, a, b);
+    // b as long as a moves with each band; a shorter b (a number, a row) is copied once, and the
+    // bands start on its multiples so that it lines up with each of them.
+    const whole = b.length === a.length;
+    const unit = whole ? 1 : b.length;
+    const arena = this.arenas[0];
+    const bAt = align(arena.top, 64);
+    const xAt = align(bAt + (whole ? 0 : b.length * 4), 64);
+    const perBand = Math.max(unit, Math.floor(this.scratchBytes / 4 / (whole ? 2 : 1) / unit) * unit);
+    const band = Math.min(a.length, perBand);
+    const wAt = whole ? align(xAt + band * 4, 64) : bAt;
+    arena.ensure((whole ? wAt : xAt) + band * 4);
+    const heap = arena.view();
+    if (!whole) heap.set(b, bAt / 4);
+    const out = uninitialized(a.length);
+    const threaded = this.helpers.length > 0 && a.length >= this.threadedMinWork;
+    for (let from = 0; from < a.length; from += band) {
+      const count = Math.min(band, a.length - from);
+      heap.set(a.subarray(from, from + count), xAt / 4);
+      if (whole) heap.set(b.subarray(from, from + count), wAt / 4);
+      this.writeJob(arena, [
+        KIND_CODE.binary,
+        xAt,
+        wAt,
+        0,
+        count,
+        OP_CODE[op],
+        whole ? count : b.length,
+        0,
+        1,
+        0,
+        0,
+        0,
+        0,
+        0,
+      ]);
+      this.runJob(arena, threaded ? this.chunks : 1);
+      out.set(heap.subarray(xAt / 4, xAt / 4 + count), from);
+    }
+    return out;
   }
 
   /**

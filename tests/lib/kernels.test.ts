@@ -161,6 +161,37 @@ describe("WebAssembly kernels", () => {
     });
   }
 
+  for (const threads of [1, 2, 3]) {
+    it(`compute elementwise arithmetic like the JavaScript loops, bit for bit: a number, a row, a whole tensor (${threads} thread${threads > 1 ? "s" : ""})`, () => {
+      const wasm = createWasmKernels(threads, { threadedMinWork: 0, binaryMinSize: 0 });
+      pools.push(wasm);
+      // Lengths with tails past the last whole vector, rows that do not start on one, and numbers
+      // that test the arithmetic's edges: 0 and −0 (division), ±∞, NaN, tiny (subnormal) results.
+      const edges = [0, -0, Infinity, -Infinity, Number.NaN, 1e-40, 3.4e38];
+      for (const [length, period] of [
+        [1, 1],
+        [7, 1],
+        [7, 7],
+        [12, 3],
+        [35, 5],
+        [1001, 1001],
+        [1001, 7],
+        [1001, 1],
+      ]) {
+        const a = random(length).map((v, i) => (i % 5 === 0 ? edges[i % edges.length] : 10 * v));
+        const b = random(period).map((v, i) => (i % 3 === 1 ? edges[(i + 1) % edges.length] : v));
+        for (const op of ["add", "sub", "mul", "div"] as const) {
+          const got = Array.from(wasm.binary(op, a, b));
+          const want = Array.from(jsKernels.binary(op, a, b));
+          expect(
+            got.every((v, i) => Object.is(v, want[i])),
+            `${op} of ${length} numbers and a repeating ${period}: first difference at ${got.findIndex((v, i) => !Object.is(v, want[i]))}`,
+          ).toBe(true);
+        }
+      }
+    });
+  }
+
   it("run a large job a band of rows at a time, with the same numbers as in one piece", () => {
     // 1 KiB of scratch: a product of K + N = 80 runs in bands of 4 rows; a softmax of 50 in rows of 5.
     const banded = createWasmKernels(2, { threadedMinWork: 0, softmaxMinSize: 0, scratchBytes: 1024 });
@@ -179,6 +210,14 @@ describe("WebAssembly kernels", () => {
     const scores = random(23 * 50).map((v) => 10 * v);
     expect(Array.from(banded.softmax(scores, 50))).toEqual(Array.from(whole.softmax(scores, 50)));
     expect(Array.from(banded.tanh(scores))).toEqual(Array.from(whole.tanh(scores)));
+    // Elementwise: bands of 256 numbers for one number, of 250 for a row of 50 (bands start on its
+    // multiples), of 128 for a whole tensor (its numbers move with each band).
+    const bandedArithmetic = createWasmKernels(2, { threadedMinWork: 0, binaryMinSize: 0, scratchBytes: 1024 });
+    pools.push(bandedArithmetic);
+    for (const b of [random(1), random(50), random(scores.length)])
+      expect(Array.from(bandedArithmetic.binary("sub", scores, b)), `${b.length} repeating`).toEqual(
+        Array.from(jsKernels.binary("sub", scores, b)),
+      );
   });
 
   it("read weights in their own memory without copying, and agree with F.linear's JavaScript path", () => {

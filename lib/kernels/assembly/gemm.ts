@@ -22,15 +22,18 @@
 // A fourth is not a product: the row-wise softmax of X, on every core too (training's
 // 50,257-way softmax is as much work as a product). A fifth is tanh of every number of X, for
 // GELU: Math.tanh costs ~40 ns a number, a third of a GPT-2 prefill's time outside the products.
+// A sixth is the elementwise arithmetic of F.add, F.sub, F.mul and F.div when one operand repeats
+// along the other (a number, a row like a bias, or the whole tensor): JavaScript does one number at
+// a time, SIMD four, on every core. Float32 arithmetic either way, so the results are the same.
 
 // The job, at address 0 (fourteen 32-bit words): what kind of product, where its operands are, its
 // sizes, and for a batch of products (attention's heads) how far apart their operands start.
-const KIND = 0; //      0: Y = X·Wᵀ (gemm_nt)   1: Y = X·W (gemm_nn)   2: Y = Xᵀ·W (gemm_nn, X [K, M])   3: softmax   4: tanh
-const X = 4; //         address of X, [batch, M, K] ([batch, K, M] for kind 2; [M, N] rows for softmax; M numbers for tanh)
-const W = 8; //         address of W, batch b at W + b·WSTRIDE
+const KIND = 0; //      0: Y = X·Wᵀ (gemm_nt)   1: Y = X·W (gemm_nn)   2: Y = Xᵀ·W (gemm_nn, X [K, M])   3: softmax   4: tanh   5: X op= W
+const X = 4; //         address of X, [batch, M, K] ([batch, K, M] for kind 2; [M, N] rows for softmax; M numbers for tanh and kind 5)
+const W = 8; //         address of W, batch b at W + b·WSTRIDE (kind 5: N numbers, repeating along X)
 const Y = 12; //        address of Y, [batch, M, N]
 const M_ = 16;
-const K_ = 20;
+const K_ = 20; //       (kind 5: the operation, OP_ADD … OP_DIV)
 const N_ = 24;
 const LDW = 28; //      floats from one row of W to the next (gemm_nn)
 const BATCH = 32;
@@ -60,6 +63,12 @@ export function run(t: i32, threads: i32): void {
     const i0 = <i32>((<i64>M * t) / threads) & ~3, i1 = t == threads - 1 ? M : <i32>((<i64>M * (t + 1)) / threads) & ~3;
     const at = <usize>i0 << 2;
     tanh_span(<usize>load<u32>(X) + at, <usize>load<u32>(Y) + at, i1 - i0);
+    return;
+  }
+  if (kind == BINARY) {
+    // A range of the M numbers per thread, starting on whole vectors; W's N numbers repeat along it.
+    const i0 = <i32>((<i64>M * t) / threads) & ~3, i1 = t == threads - 1 ? M : <i32>((<i64>M * (t + 1)) / threads) & ~3;
+    binary_span(K, <usize>load<u32>(X), <usize>load<u32>(W), i0, i1, N);
     return;
   }
   if (splitsK(kind, M, batch, threads)) {
@@ -121,6 +130,8 @@ function add_bias(y: usize, bias: usize, M: i32, N: i32, n0: i32, n1: i32): void
 const TN = 2;
 const SOFTMAX = 3;
 const TANH = 4;
+const BINARY = 5;
+const OP_ADD = 0, OP_SUB = 1, OP_MUL = 2;
 
 /** True when run() splits the product along K (see there); the caller then calls sum_partials. */
 export function splitsK(kind: i32, M: i32, batch: i32, threads: i32): bool {
@@ -508,6 +519,48 @@ function softmax_row(x: usize, y: usize, n: i32): void {
   const inv = f32x4.splat(<f32>1 / s);
   for (let o: usize = 0; o < n4; o += 16) v128.store(y + o, f32x4.mul(v128.load(y + o), inv));
   for (let o = n4; o < bytes; o += 4) store<f32>(y + o, load<f32>(y + o) * f32x4.extract_lane(inv, 0));
+}
+
+/**
+ * X[i] = X[i] op W[i mod n] for i in [i0, i1): W is one number (n = 1), a row, or as long as X.
+ * Each stretch of X that lines up with W runs in one SIMD loop.
+ */
+function binary_span(op: i32, x: usize, w: usize, i0: i32, i1: i32, n: i32): void {
+  if (n == 1) {
+    with_number(op, x + (<usize>i0 << 2), load<f32>(w), i1 - i0);
+    return;
+  }
+  for (let i = i0, j = i0 % n; i < i1; i += n - j, j = 0)
+    with_row(op, x + (<usize>i << 2), w + (<usize>j << 2), min(n - j, i1 - i));
+}
+
+/** x[t] = x[t] op w[t] for t < count. One loop per operation, so no loop asks which it is at every step. */
+function with_row(op: i32, x: usize, w: usize, count: i32): void {
+  const bytes = <usize>count << 2, bytes4 = <usize>(count & ~3) << 2;
+  let o: usize = 0;
+  if (op == OP_ADD) for (; o < bytes4; o += 16) v128.store(x + o, f32x4.add(v128.load(x + o), v128.load(w + o)));
+  else if (op == OP_SUB) for (; o < bytes4; o += 16) v128.store(x + o, f32x4.sub(v128.load(x + o), v128.load(w + o)));
+  else if (op == OP_MUL) for (; o < bytes4; o += 16) v128.store(x + o, f32x4.mul(v128.load(x + o), v128.load(w + o)));
+  else for (; o < bytes4; o += 16) v128.store(x + o, f32x4.div(v128.load(x + o), v128.load(w + o)));
+  for (; o < bytes; o += 4) store<f32>(x + o, apply(op, load<f32>(x + o), load<f32>(w + o)));
+}
+
+/** x[t] = x[t] op b for t < count. */
+function with_number(op: i32, x: usize, b: f32, count: i32): void {
+  const bytes = <usize>count << 2, bytes4 = <usize>(count & ~3) << 2;
+  const v = f32x4.splat(b);
+  let o: usize = 0;
+  if (op == OP_ADD) for (; o < bytes4; o += 16) v128.store(x + o, f32x4.add(v128.load(x + o), v));
+  else if (op == OP_SUB) for (; o < bytes4; o += 16) v128.store(x + o, f32x4.sub(v128.load(x + o), v));
+  else if (op == OP_MUL) for (; o < bytes4; o += 16) v128.store(x + o, f32x4.mul(v128.load(x + o), v));
+  else for (; o < bytes4; o += 16) v128.store(x + o, f32x4.div(v128.load(x + o), v));
+  for (; o < bytes; o += 4) store<f32>(x + o, apply(op, load<f32>(x + o), b));
+}
+
+// @ts-ignore: decorator
+@inline
+function apply(op: i32, a: f32, b: f32): f32 {
+  return op == OP_ADD ? a + b : op == OP_SUB ? a - b : op == OP_MUL ? a * b : a / b;
 }
 
 /**
