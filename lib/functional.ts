@@ -109,7 +109,22 @@ export const exp = (x: Tensor): Tensor => map(x, Math.exp);
 /** tanh of every element, in the kernels (GELU's, at every layer: Math.tanh is slow). */
 export const tanh = (x: Tensor): Tensor => fromData(kernels().tanh(contiguousData(x)), x.shape);
 export const sqrt = (x: Tensor): Tensor => map(x, Math.sqrt);
-export const pow = (x: Tensor, p: number): Tensor => map(x, (v) => v ** p);
+
+/**
+ * x to the power p, elementwise. `**` costs ~45 ns a number here, so squares and cubes (layer
+ * norm's variance, GELU's x³) are multiplied out instead, in float64 and rounded once to float32
+ * as `**` is: the same numbers, ~100× sooner.
+ */
+export function pow(x: Tensor, p: number): Tensor {
+  if (p !== 2 && p !== 3) return map(x, (v) => v ** p);
+  const src = contiguousData(x);
+  const out = uninitialized(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i];
+    out[i] = p === 2 ? v * v : v * v * v;
+  }
+  return fromData(out, x.shape);
+}
 
 // ---------------------------------------------------------------- reductions over the last axis
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as F from "../../lib/functional.ts";
 import { Random, randn } from "../../lib/random.ts";
-import { ShapeError, arange, intTensor, tensor, toNested, zeros } from "../../lib/tensor.ts";
+import { ShapeError, arange, fromData, intTensor, tensor, toNested, zeros } from "../../lib/tensor.ts";
 
 const flat = (x: unknown): number[] => (Array.isArray(x) ? x.flatMap(flat) : [x as number]);
 const close = (got: unknown, expected: unknown) => {
@@ -81,6 +81,20 @@ describe("elementwise ops", () => {
     close(toNested(F.tanh(tensor([0, 1]))), [0, Math.tanh(1)]);
     close(toNested(F.sqrt(tensor([4, 9]))), [2, 3]);
     close(toNested(F.pow(tensor([2, 3]), 3)), [8, 27]);
+  });
+
+  it("pow's squares and cubes (multiplied out, for speed) are exactly `**`'s numbers", () => {
+    const rng = new Random(3);
+    const edges = [0, -0, 1e-30, -1e-20, 3e12, -7e13, Infinity, -Infinity, Number.NaN];
+    const x = fromData(
+      Float32Array.from([...edges, ...randn([20000], rng).data.map((v, i) => v * 10 ** ((i % 9) - 4))]),
+      [20000 + edges.length],
+    );
+    for (const p of [2, 3, 0.5, -1]) {
+      const got = F.pow(x, p).data;
+      const bad = Array.from(x.data).findIndex((v, i) => !Object.is(got[i], Math.fround(v ** p)));
+      expect(bad, `pow(${x.data[bad]}, ${p}) = ${got[bad]}, ** gives ${Math.fround(x.data[bad] ** p)}`).toBe(-1);
+    }
   });
 });
 
