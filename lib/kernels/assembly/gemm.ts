@@ -361,17 +361,51 @@ function pack_nn_bf16(w: usize, rowW: usize, K: i32, n0: i32, n8: i32, panel: us
   }
 }
 
-/** The panel of pack_nn from a bfloat16 W stored [N, K] (the head's layout): strip s holds rows n0 + 8s … of W as columns. */
+/**
+ * The panel of pack_nn from a bfloat16 W stored [N, K] (the layout of every weight of a loaded
+ * checkpoint): strip s holds rows n0 + 8s … n0 + 8s + 7 of W as its 8 columns. Eight numbers of
+ * each row at a time: four rows' worth widened, transposed in registers (a 4 × 4 block of floats)
+ * and stored as four panel rows' halves; a number at a time only past the last multiple of 8 of K.
+ */
 function pack_nt_bf16(w: usize, K: i32, n0: i32, n8: i32, panel: usize): void {
   const rowW = <usize>K << 1;
-  for (let n = n0; n < n8; n++) {
-    const row = w + <usize>n * rowW;
-    let p = panel + <usize>((n - n0) >> 3) * (<usize>K << 5) + (<usize>((n - n0) & 7) << 2);
-    for (let k = 0; k < K; k++) {
-      store<f32>(p, bf16_at(row + (<usize>k << 1)));
-      p += 32;
+  const K8 = K & ~7;
+  for (let n = n0; n < n8; n += 8) {
+    const rows = w + <usize>n * rowW;
+    const strip = panel + <usize>((n - n0) >> 3) * (<usize>K << 5);
+    for (let k = 0; k < K8; k += 8) {
+      const from = rows + (<usize>k << 1), to = strip + (<usize>k << 5);
+      pack4x4(from, rowW, false, to);
+      pack4x4(from + (rowW << 2), rowW, false, to + 16);
+      pack4x4(from, rowW, true, to + 128);
+      pack4x4(from + (rowW << 2), rowW, true, to + 144);
     }
+    for (let j: usize = 0; j < 8; j++)
+      for (let k = K8; k < K; k++) store<f32>(strip + (<usize>k << 5) + (j << 2), bf16_at(rows + j * rowW + (<usize>k << 1)));
   }
+}
+
+/**
+ * Four rows of bfloat16 (rowW bytes apart), numbers 0–3 of each (4–7 if `high`), as float32 into
+ * four panel rows: panel row i (32 bytes after row i − 1) gets number i of the four rows.
+ */
+// @ts-ignore: decorator
+@inline
+function pack4x4(from: usize, rowW: usize, high: bool, to: usize): void {
+  const a = widen(v128.load(from), high), b = widen(v128.load(from + rowW), high);
+  const c = widen(v128.load(from + 2 * rowW), high), d = widen(v128.load(from + 3 * rowW), high);
+  const ab0 = v128.shuffle<i32>(a, b, 0, 4, 1, 5), ab1 = v128.shuffle<i32>(a, b, 2, 6, 3, 7);
+  const cd0 = v128.shuffle<i32>(c, d, 0, 4, 1, 5), cd1 = v128.shuffle<i32>(c, d, 2, 6, 3, 7);
+  v128.store(to, v128.shuffle<i32>(ab0, cd0, 0, 1, 4, 5));
+  v128.store(to + 32, v128.shuffle<i32>(ab0, cd0, 2, 3, 6, 7));
+  v128.store(to + 64, v128.shuffle<i32>(ab1, cd1, 0, 1, 4, 5));
+  v128.store(to + 96, v128.shuffle<i32>(ab1, cd1, 2, 3, 6, 7));
+}
+
+// @ts-ignore: decorator
+@inline
+function widen(v: v128, high: bool): v128 {
+  return high ? widen_hi(v) : widen_lo(v);
 }
 
 /**
