@@ -1,5 +1,6 @@
-// The plain JavaScript matrix products: no SIMD, one thread. The reference the WebAssembly
-// kernels are tested against, and the path to step through in a debugger (GPT2_KERNELS=js).
+// The plain JavaScript kernels (matrix products, softmax, tanh, elementwise arithmetic): no SIMD,
+// one thread. The reference the WebAssembly kernels are tested against, the path to step through
+// in a debugger (GPT2_KERNELS=js), and where the wasm kernels send work too small to be worth it.
 import type { BinaryOp, Kernels } from "./gemm-job.ts";
 import { uninitialized } from "../memory.ts";
 
