@@ -349,34 +349,13 @@ class WasmKernels implements Kernels {
     const band = Math.min(a.length, perBand);
     const wAt = whole ? align(xAt + band * 4, 64) : bAt;
     arena.ensure((whole ? wAt : xAt) + band * 4);
-    const heap = arena.view();
-    if (!whole) heap.set(b, bAt / 4);
-    const out = uninitialized(a.length);
+    if (!whole) arena.view().set(b, bAt / 4);
     const threaded = this.helpers.length > 0 && a.length >= this.threadedMinWork;
-    for (let from = 0; from < a.length; from += band) {
-      const count = Math.min(band, a.length - from);
-      heap.set(a.subarray(from, from + count), xAt / 4);
-      if (whole) heap.set(b.subarray(from, from + count), wAt / 4);
-      this.writeJob(arena, [
-        KIND_CODE.binary,
-        xAt,
-        wAt,
-        0,
-        count,
-        OP_CODE[op],
-        whole ? count : b.length,
-        0,
-        1,
-        0,
-        0,
-        0,
-        0,
-        0,
-      ]);
-      this.runJob(arena, threaded ? this.chunks : 1);
-      out.set(heap.subarray(xAt / 4, xAt / 4 + count), from);
-    }
-    return out;
+    return this.banded(a, xAt, band, threaded, (from, count) => {
+      if (whole) arena.view().set(b.subarray(from, from + count), wAt / 4);
+      const period = whole ? count : b.length;
+      return [KIND_CODE.binary, xAt, wAt, 0, count, OP_CODE[op], period, 0, 1, 0, 0, 0, 0, 0];
+    });
   }
 
   /**
@@ -384,18 +363,48 @@ class WasmKernels implements Kernels {
    * x goes in, the result comes out where it was, a band of rows at a time when x is large.
    */
   private inPlace(x: Float32Array, kind: number, M: number, N: number, threaded: boolean): Float32Array {
-    const arena = this.arenas[0];
     const width = Math.max(N, 1);
     const rows = Math.max(1, Math.floor(this.scratchBytes / 4 / width));
-    const at = align(arena.top, 64);
-    arena.ensure(at + Math.min(M, rows) * width * 4);
+    const at = align(this.arenas[0].top, 64);
+    const band = Math.min(M, rows) * width;
+    this.arenas[0].ensure(at + band * 4);
+    return this.banded(x, at, band, threaded, (_, count) => [
+      kind,
+      at,
+      0,
+      at,
+      count / width,
+      0,
+      N,
+      0,
+      1,
+      0,
+      0,
+      0,
+      0,
+      0,
+    ]);
+  }
+
+  /**
+   * Runs a job that works in place in arena 0's scratch at `at` (made large enough by the caller),
+   * `band` numbers of x at a time: each band goes in, `words(from, count)` places anything else
+   * the band needs and gives the job's fourteen words, and the result comes out where it was.
+   */
+  private banded(
+    x: Float32Array,
+    at: number,
+    band: number,
+    threaded: boolean,
+    words: (from: number, count: number) => number[],
+  ): Float32Array {
+    const arena = this.arenas[0];
     const heap = arena.view();
     const out = uninitialized(x.length);
-    for (let m0 = 0; m0 < M; m0 += rows) {
-      const from = m0 * width;
-      const count = Math.min(rows, M - m0) * width;
+    for (let from = 0; from < x.length; from += band) {
+      const count = Math.min(band, x.length - from);
       heap.set(x.subarray(from, from + count), at / 4);
-      this.writeJob(arena, [kind, at, 0, at, count / width, 0, N, 0, 1, 0, 0, 0, 0, 0]);
+      this.writeJob(arena, words(from, count));
       this.runJob(arena, threaded ? this.chunks : 1);
       out.set(heap.subarray(at / 4, at / 4 + count), from);
     }
