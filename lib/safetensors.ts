@@ -4,7 +4,7 @@
 //   rest     the tensor bytes; offsets are relative to the end of the header
 // Every field is validated before any memory is allocated for it, so a broken or hostile file
 // gives a SafetensorsError instead of a crash, a hang or a huge allocation.
-import { closeSync, fstatSync, openSync, readSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import ndarray from "ndarray";
 import { bf16Bits, bf16Tensor, bf16Transposed, toBf16 } from "./bf16.ts";
 import { contiguousData, fmtShape, numel, type IntTensor, type Tensor } from "./tensor.ts";
@@ -344,20 +344,34 @@ export function writeSafetensors(
   const raw = new TextEncoder().encode(JSON.stringify(header));
   const json = new Uint8Array(raw.length + ((8 - (raw.length % 8)) % 8)).fill(0x20); // padded with spaces: data 8-byte aligned
   json.set(raw);
-  const out = new Uint8Array(8 + json.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  let at = 8 + json.length;
-  for (const name of names) {
-    const data = contiguousData(tensors[name]); // a transposed view is written in its own (row-major) order
-    const bytes =
-      dtype === "F32"
-        ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-        : new Uint8Array(toBf16(data).buffer);
-    out.set(bytes, at);
-    at += bytes.byteLength;
-  }
+  const length = new Uint8Array(8);
+  new DataView(length.buffer).setBigUint64(0, BigInt(json.length), true);
+  // Tensor by tensor: the file is never whole in memory (at GPT-2 124M that would be 0.5 GB more
+  // at the very moment training holds its weights, gradients and optimizer state).
   const partial = `${file}.partial`;
-  writeFileSync(partial, out);
+  const fd = openSync(partial, "w");
+  try {
+    writeFully(fd, length);
+    writeFully(fd, json);
+    for (const name of names) {
+      const data = contiguousData(tensors[name]); // a transposed view is written in its own (row-major) order
+      writeFully(
+        fd,
+        dtype === "F32"
+          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+          : new Uint8Array(toBf16(data).buffer),
+      );
+    }
+  } catch (error) {
+    closeSync(fd);
+    rmSync(partial, { force: true }); // a failed write (a full disk) leaves no half file behind
+    throw error;
+  }
+  closeSync(fd);
   renameSync(partial, file);
+}
+
+/** All of `bytes` at the end of what has been written to `fd` (a write may take fewer). */
+function writeFully(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
 }

@@ -179,4 +179,22 @@ describe("writeSafetensors", () => {
       statSync(path.join(dir, "F32.safetensors")).size,
     );
   });
+
+  it("leaves an earlier file whole and no partial file when a write fails half-way", () => {
+    const file = path.join(tempDir("write-fails"), "model.safetensors");
+    const good = fromData(Float32Array.of(1, 2, 3), [3]);
+    writeSafetensors(file, { a: good });
+    const before = readFileSync(file);
+    // The second tensor fails while the first is already in the file (as a full disk would).
+    const failing = Object.create(good, {
+      data: {
+        get: () => {
+          throw new Error("no space left on device");
+        },
+      },
+    });
+    expect(() => writeSafetensors(file, { a: good, b: failing })).toThrow("no space left on device");
+    expect(existsSync(`${file}.partial`)).toBe(false);
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
 });
