@@ -4,7 +4,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { uninitialized, zeroed } from "../../lib/memory.ts";
+import { idleBytes, uninitialized, zeroed } from "../../lib/memory.ts";
 
 const LARGE = 1 << 22; // 16 MiB of floats: large enough to recycle, and to collect for
 
@@ -41,6 +41,22 @@ describe("recycled memory", () => {
     const buffers = new Set<ArrayBufferLike>();
     for (let i = 0; i < 64; i++) buffers.add(dropped(i)); // 1 GiB in all, each dropped at once
     expect(buffers.size, "distinct buffers for 64 arrays made and dropped one after another").toBeLessThan(40);
+  });
+
+  it("lets idle buffers go when arrays of another size need the room", async () => {
+    // The recycler keeps 512 MiB. Fill it with dropped arrays of one size, then hold arrays of
+    // another: the idle ones must make way (at GPT-2 124M the logits' buffers otherwise sit idle
+    // through the backward pass while the gradients take new memory).
+    const count = 40; // 640 MiB of 16 MiB arrays: more than the budget
+    let first = Array.from({ length: count }, () => uninitialized(LARGE).fill(0));
+    expect(first.length).toBe(count);
+    first = [];
+    await nextTurn();
+    const reused = uninitialized(LARGE); // finds the dropped ones (collecting first)
+    expect(idleBytes(), "idle bytes after dropping 640 MiB").toBeGreaterThan(256 * 2 ** 20);
+    const held = Array.from({ length: count }, () => uninitialized(LARGE + 1024).fill(1)); // another size
+    expect(idleBytes(), "idle bytes while 640 MiB of another size are held").toBeLessThan(64 * 2 ** 20);
+    expect(held.every((a) => a[0] === 1) && reused.length === LARGE).toBe(true);
   });
 
   it("zeroed() is zeros, also in recycled memory", async () => {
