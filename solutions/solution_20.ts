@@ -72,6 +72,10 @@ function named(prefix: string, { dweight, dbias }: { dweight: Tensor; dbias: Ten
  */
 export function backward(model: GPT2LMHeadModel, activations: Activations, dlogits: Tensor): Record<string, Tensor> {
   const { transformer, config } = model;
+  if (activations.blocks.length !== config.n_layer)
+    throw new Error(
+      `backward: the activations hold ${activations.blocks.length} of ${config.n_layer} blocks: each forwardForTraining serves one backward, which uses them up`,
+    );
   // The head: lnf·Wᵀ with W the token table (no bias).
   const head = linearBackward(activations.lnf, model.lm_head.weight, dlogits);
   const lnf = layerNormBackward(activations.residual, transformer.ln_f.weight, transformer.ln_f.eps, head.dx);
@@ -80,7 +84,10 @@ export function backward(model: GPT2LMHeadModel, activations: Activations, dlogi
   let dx = lnf.dx; // d loss / d (the residual stream after the last block)
   for (let i = config.n_layer - 1; i >= 0; i--) {
     const block = transformer.h[i];
-    const a = activations.blocks[i];
+    // Each block's activations serve once, last block first: pop lets them go as soon as they
+    // have, so the gradients grow while the activations shrink (PyTorch's backward frees its
+    // saved tensors the same way, which is why a second loss.backward() fails).
+    const a = activations.blocks.pop() as BlockActivations;
     const p = `transformer.h.${i}.`;
     // x_out = residual + mlp(ln_2(residual)): the gradient reaches residual directly and through the MLP.
     const proj = linearBackward(a.act, block.mlp.c_proj.weight, dx);
