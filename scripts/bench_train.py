@@ -9,6 +9,7 @@ tokens per second; `npm run bench -- --train --compare-torch` runs it with --jso
 """
 import argparse
 import json
+import resource
 import sys
 import time
 from pathlib import Path
@@ -56,7 +57,8 @@ def main() -> None:
             times.append(time.perf_counter() - start)
     tokens = args.batch * args.context
     if args.json:
-        print(json.dumps({"torch": torch.__version__, "tokens_per_s": tokens * len(times) / sum(times)}))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux counts KiB
+        print(json.dumps({"torch": torch.__version__, "tokens_per_s": tokens * len(times) / sum(times), "peak_rss_bytes": peak}))
         return
     print(f"PyTorch {torch.__version__}, {args.threads} thread(s): {tokens * len(times) / sum(times):.0f} tokens/s "
           f"(width {args.n_embd}, {args.n_layer} blocks, batch {args.batch} x {args.context}, vocab 50257)")

@@ -2,9 +2,12 @@
 // reference chain's trainStep: forward, loss, backward, clipping, AdamW) on random windows, at
 // npm run train's default shape and at GPT-2 124M's; with --compare-torch, PyTorch's
 // (scripts/bench_train.py, the same shapes, threads and batch) in the same run, the two taking
-// turns round by round so that a change in the machine's load falls on both.
+// turns round by round so that a change in the machine's load falls on both. With --train-memory,
+// the peak memory of a few steps at GPT-2 124M with the fine-tune's batch, ours and PyTorch's,
+// each in a process of its own (tools/bench/train-peak.ts is ours).
 import { execFileSync } from "node:child_process";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { Random } from "../../lib/random.ts";
 import { GPT2Config } from "../../solutions/solution_01.ts";
 import { GPT2LMHeadModel } from "../../solutions/solution_13.ts";
@@ -23,7 +26,7 @@ interface TrainShape {
   steps: number;
 }
 
-/** npm run train's defaults, and GPT-2 124M with one window of 64 tokens. */
+/** npm run train's defaults, GPT-2 124M with one window of 64 tokens, and with the fine-tune's 8 (npm run train -- --from). */
 export const TRAIN_SHAPES: Record<string, TrainShape> = {
   default: {
     name: "npm run train's default",
@@ -36,6 +39,16 @@ export const TRAIN_SHAPES: Record<string, TrainShape> = {
     steps: 8,
   },
   "124m": { name: "GPT-2 124M", nEmbd: 768, nLayer: 12, nHead: 12, nPositions: 1024, batch: 1, context: 64, steps: 3 },
+  finetune: {
+    name: "GPT-2 124M, the fine-tune's batch",
+    nEmbd: 768,
+    nLayer: 12,
+    nHead: 12,
+    nPositions: 1024,
+    batch: 8,
+    context: 64,
+    steps: 2,
+  },
 };
 
 const VOCAB = 50257;
@@ -44,7 +57,7 @@ const describe = (s: TrainShape) =>
   `${s.name}: ${s.nLayer} blocks × ${s.nEmbd}, ${s.nHead} heads, batch ${s.batch} × ${s.context}, vocab ${fmt(VOCAB)}`;
 
 /** A model, its optimizer and a token stream to cut windows from, as npm run train makes them. */
-function trainer(shape: TrainShape) {
+export function trainer(shape: TrainShape) {
   const config = new GPT2Config({
     n_embd: shape.nEmbd,
     n_layer: shape.nLayer,
@@ -56,7 +69,7 @@ function trainer(shape: TrainShape) {
   const rng = new Random(0);
   const tokens = Int32Array.from({ length: 100_000 }, () => Math.floor(rng.uniform() * VOCAB));
   /** Tokens per second over `steps` steps after one untimed step, yielding between steps as npm run train does. */
-  return async (steps: number): Promise<number> => {
+  const run = async (steps: number): Promise<number> => {
     let seconds = 0;
     for (let i = 0; i <= steps; i++) {
       const window = randomBatch(tokens, shape.batch, shape.context, rng);
@@ -67,10 +80,18 @@ function trainer(shape: TrainShape) {
     }
     return (steps * shape.batch * shape.context) / seconds;
   };
+  return Object.assign(run, { weightBytes: model.parameters().reduce((sum, p) => sum + 4 * p.size, 0) });
 }
 
-/** PyTorch's tokens per second on `shape`, or an Error saying why it could not run. */
-function torchTokensPerSecond(shape: TrainShape, threads: number): { torch: string; tokensPerS: number } | Error {
+interface TorchFigures {
+  torch: string;
+  tokensPerS: number;
+  /** The whole Python process's, as getrusage counts it. */
+  peakRssBytes: number;
+}
+
+/** PyTorch's figures for `shape` (scripts/bench_train.py in a process of its own), or an Error saying why it could not run. */
+function torchFigures(shape: TrainShape, threads: number): TorchFigures | Error {
   const args = [
     "scripts/bench_train.py",
     "--json",
@@ -83,11 +104,46 @@ function torchTokensPerSecond(shape: TrainShape, threads: number): { torch: stri
   delete env.OPENBLAS_L2_SIZE;
   try {
     const out = execFileSync("/usr/bin/python3", args, { encoding: "utf8", env, stdio: ["ignore", "pipe", "pipe"] });
-    const raw = JSON.parse(out) as { torch: string; tokens_per_s: number };
-    return { torch: raw.torch, tokensPerS: raw.tokens_per_s };
+    const raw = JSON.parse(out) as { torch: string; tokens_per_s: number; peak_rss_bytes: number };
+    return { torch: raw.torch, tokensPerS: raw.tokens_per_s, peakRssBytes: raw.peak_rss_bytes };
   } catch (error) {
     return error as Error;
   }
+}
+
+const TORCH_MISSING =
+  "--compare-torch needs Debian's PyTorch (/usr/bin/python3 with python3-torch): apt-get install python3-torch python3-numpy libopenblas0-openmp";
+
+/** Our peak resident memory over `shape.steps` + 1 steps of `shape`, in a fresh process, and the weights' bytes. */
+function ourPeak(shape: string, threads: number): { peakRssBytes: number; weightBytes: number } {
+  const child = fileURLToPath(new URL("./train-peak.ts", import.meta.url));
+  const out = execFileSync(process.execPath, [...process.execArgv, child, shape, String(threads)], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return JSON.parse(out);
+}
+
+/**
+ * Peak memory of training GPT-2 124M with the fine-tune's batch: ours, and with `compare`
+ * PyTorch's (its own process, the same steps), against the float32 weights' bytes.
+ */
+export function memoryFigures(threads: number, compare: boolean): void {
+  const shape = TRAIN_SHAPES.finetune;
+  console.log(
+    `\nmemory  ${describe(shape)}: peak resident memory of ${shape.steps + 1} steps, each in its own process`,
+  );
+  const { peakRssBytes: ours, weightBytes } = ourPeak("finetune", threads);
+  const gib = (bytes: number) =>
+    `${(bytes / 2 ** 30).toFixed(2)} GiB (${(bytes / weightBytes).toFixed(1)}× the weights)`;
+  let line = `  ours ${gib(ours)}`;
+  if (compare) {
+    const theirs = torchFigures(shape, threads);
+    if (theirs instanceof Error) console.log(`${TORCH_MISSING}\n${theirs.message.split("\n")[0]}`);
+    else
+      line += `, PyTorch ${theirs.torch} ${gib(theirs.peakRssBytes)}: ours is ${(ours / theirs.peakRssBytes).toFixed(2)}× PyTorch's`;
+  }
+  console.log(`${line}; the float32 weights are ${(weightBytes / 2 ** 20).toFixed(0)} MiB`);
 }
 
 function median(xs: number[]): number {
@@ -109,11 +165,9 @@ export async function trainFigures(names: string[], threads: number, rounds: num
       ours.push(await run(shape.steps));
       let line = `  round ${round}: ours ${fmt(ours.at(-1) as number)} tokens/s`;
       if (compare) {
-        const result = torchTokensPerSecond(shape, threads);
+        const result = torchFigures(shape, threads);
         if (result instanceof Error) {
-          console.log(
-            `--compare-torch needs Debian's PyTorch (/usr/bin/python3 with python3-torch): apt-get install python3-torch python3-numpy libopenblas0-openmp\n${result.message.split("\n")[0]}`,
-          );
+          console.log(`${TORCH_MISSING}\n${result.message.split("\n")[0]}`);
           compare = false;
         } else {
           theirs.push(result.tokensPerS);

@@ -10,7 +10,8 @@
 //   - with --compare-torch: the same measurements of PyTorch (Debian's /usr/bin/python3 with
 //     python3-torch) on the same checkpoint and thread count, in this same run, and the ratios;
 //   - with --train: tokens/s of npm run train's step instead (tools/bench/train.ts), at its default
-//     shape and at 124M's, and with --compare-torch PyTorch's in turns with ours.
+//     shape and at 124M's, and with --compare-torch PyTorch's in turns with ours; with
+//     --train-memory, also the peak memory of training GPT-2 124M with the fine-tune's batch.
 // Benchmarks print numbers; no test asserts a time. A full-size checkpoint with random weights:
 //   /usr/bin/python3 scripts/make_fixtures.py --random-checkpoint /tmp/gpt2-random
 import { execFileSync } from "node:child_process";
@@ -28,7 +29,7 @@ import { Random, randn } from "../../lib/random.ts";
 import { fromData, intTensor, type Tensor } from "../../lib/tensor.ts";
 import { generate } from "../../solutions/solution_14.ts";
 import { loadOrt } from "../bench/ort.ts";
-import { TRAIN_SHAPES, trainFigures } from "../bench/train.ts";
+import { memoryFigures, TRAIN_SHAPES, trainFigures } from "../bench/train.ts";
 import { loadPretrained } from "../../solutions/solution_15.ts";
 import { forwardWithCache, generateWithCache, type KVCache } from "../../solutions/solution_16.ts";
 
@@ -60,7 +61,11 @@ const { values, threads, backend } = parseCommand(
         type: "string",
         default: "default,124m",
         value: "S,S",
-        help: "with --train: npm run train's default shape (2 blocks × 64, batch 8 × 64) and/or 124m (batch 1 × 64)",
+        help: "with --train: npm run train's default shape (2 blocks × 64, batch 8 × 64), 124m (batch 1 × 64), finetune (124M, batch 8 × 64)",
+      },
+      "train-memory": {
+        type: "boolean",
+        help: "with --train: also peak memory training 124M at the fine-tune's batch, in a fresh process (PyTorch's too with --compare-torch)",
       },
       rounds: {
         type: "string",
@@ -123,6 +128,7 @@ function placed(shape: number[], rng: Random): Tensor {
 console.log(`CPU: ${cpus()[0]?.model ?? "unknown"} · products on ${kernels().description}`);
 if (values.train) {
   await trainFigures(values["train-shapes"].split(","), threads, Number(values.rounds), values["compare-torch"]);
+  if (values["train-memory"]) memoryFigures(threads, values["compare-torch"] ?? false);
   process.exit(0);
 }
 const dir = resolveModelDir(values.model);
