@@ -84,6 +84,7 @@ const { values, threads, backend } = parseCommand(
       );
     if (values.kernels !== "wasm" && values.kernels !== "js")
       throw new UsageError(`--kernels must be wasm or js, got ${values.kernels}`);
+    if (values["train-memory"] && !values.train) throw new UsageError("--train-memory goes with --train");
     const shapes = values["train-shapes"].split(",");
     const unknown = shapes.find((s) => !(s in TRAIN_SHAPES));
     if (unknown !== undefined)
