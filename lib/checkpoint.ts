@@ -52,6 +52,15 @@ function heldAsBf16({ dtype, shape }: TensorInfo): boolean {
   return weightDtype === "bf16" || (weightDtype === "auto" && dtype === "BF16");
 }
 
+/**
+ * The attention layers' causal masks (attn.bias, attn.masked_bias, 48 MiB in GPT-2 124M's file)
+ * are buffers, not weights: step 15 drops them. In ordinary memory they go when dropped; in the
+ * kernels' memory they would stay for good.
+ */
+function mask({ name }: TensorInfo): boolean {
+  return name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias");
+}
+
 export interface CheckpointFiles {
   dir: string;
   /** The parsed config.json, to be read by GPT2Config.fromJSON. */
@@ -82,6 +91,7 @@ export function readCheckpoint(dir: string): CheckpointFiles {
     weights = readSafetensors(weightsPath, (bytes) => memory.allocate(bytes), memory.allocationLimit, {
       bf16: heldAsBf16,
       columns: conv1d,
+      apart: mask,
     });
   } catch (error) {
     throw new CheckpointError(`${weightsPath}: ${(error as Error).message}`);

@@ -228,6 +228,11 @@ export interface ReadOptions {
    * (its shape, each element's value), a transposed view of its columns as rows (inColumns).
    */
   columns?: (tensor: TensorInfo) => boolean;
+  /**
+   * Tensors to read into ordinary memory instead of allocate's: memory that is freed once nobody
+   * holds them (the kernels' memory never shrinks).
+   */
+  apart?: (tensor: TensorInfo) => boolean;
 }
 
 /** Floats read at a time when rounding a F32 tensor to bfloat16 (so the float32 copy never exists whole). */
@@ -241,7 +246,7 @@ export function readSafetensors(
   file: string,
   allocate: (bytes: number) => Uint8Array,
   limit = Number.MAX_SAFE_INTEGER,
-  { bf16 = () => false, columns = () => false }: ReadOptions = {},
+  { bf16 = () => false, columns = () => false, apart = () => false }: ReadOptions = {},
 ): SafetensorsFile {
   const fd = openSync(file, "r");
   try {
@@ -258,18 +263,21 @@ export function readSafetensors(
       entries.filter((e) => (e.dtype === "BF16" || e.dtype === "F32") && bf16(e)).map((e) => e.name),
     );
     const rounded = entries.filter((e) => keep.has(e.name) && e.dtype === "F32");
-    for (const segment of planSegments(
-      entries.filter((e) => !rounded.includes(e)),
-      limit,
-    )) {
-      const bytes = allocate(segment.end - segment.begin);
-      readFully(fd, bytes, dataStart + segment.begin);
-      for (const name of segment.names) {
-        const e = byName.get(name)!;
-        const own = bytes.subarray(e.begin - segment.begin, e.end - segment.begin);
-        tensors[name] = keep.has(name) ? bf16Tensor(halves(own, allocate), e.shape) : toTensor(e, own);
+    const read = entries.filter((e) => !rounded.includes(e));
+    const groups = [
+      { group: read.filter((e) => !apart(e)), memory: allocate },
+      { group: read.filter((e) => apart(e)), memory: (bytes: number) => new Uint8Array(bytes) },
+    ];
+    for (const { group, memory } of groups)
+      for (const segment of planSegments(group, limit)) {
+        const bytes = memory(segment.end - segment.begin);
+        readFully(fd, bytes, dataStart + segment.begin);
+        for (const name of segment.names) {
+          const e = byName.get(name)!;
+          const own = bytes.subarray(e.begin - segment.begin, e.end - segment.begin);
+          tensors[name] = keep.has(name) ? bf16Tensor(halves(own, memory), e.shape) : toTensor(e, own);
+        }
       }
-    }
     for (const e of rounded) tensors[e.name] = bf16Tensor(readRounded(fd, dataStart + e.begin, e, allocate), e.shape);
     for (const e of entries)
       if (e.shape.length === 2 && (e.dtype === "F32" || e.dtype === "BF16") && columns(e))

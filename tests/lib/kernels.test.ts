@@ -364,6 +364,24 @@ describe("weight placement across memories", () => {
     expect(relativeError(wasm.gemm(job), jsKernels.gemm(job))).toBeLessThan(1e-5);
   });
 
+  it("reads the tensors apart() names into ordinary memory, the rest into allocate's, with the same numbers", () => {
+    const file = path.join(root, "tests/fixtures/tiny-gpt2/model.safetensors");
+    const whole = parseSafetensors(readFileSync(file)).tensors;
+    const given = new Set<ArrayBufferLike>();
+    const allocate = (bytes: number) => {
+      const block = new Uint8Array(bytes);
+      given.add(block.buffer);
+      return block;
+    };
+    const apart = ({ name }: { name: string }) => name.endsWith(".attn.bias") || name === "ln_f.weight";
+    const read = readSafetensors(file, allocate, undefined, { apart }).tensors;
+    expect(Object.keys(whole).filter((name) => apart({ name })).length).toBe(3); // two masks and ln_f.weight
+    for (const name of Object.keys(whole)) {
+      expect(toNested(read[name]), name).toEqual(toNested(whole[name]));
+      expect(given.has(read[name].data.buffer), `${name} in allocate's memory`).toBe(!apart({ name }));
+    }
+  });
+
   it("reports a truncated file while reading tensor data", () => {
     const file = path.join(tempDir("trunc"), "model.safetensors");
     const bytes = readFileSync(path.join(root, "tests/fixtures/tiny-gpt2/model.safetensors"));
