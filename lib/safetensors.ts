@@ -198,13 +198,13 @@ export function planSegments(
   return segments;
 }
 
-/** One read call asks for at most this many bytes (the system call takes less than 2 GiB). */
-const READ_CHUNK = 1 << 30;
+/** One read or write call moves at most this many bytes (the system call takes less than 2 GiB). */
+const IO_CHUNK = 1 << 30;
 
 /** Fills `target` from `fd` at `position`, or fails saying the file ended early. */
 function readFully(fd: number, target: Uint8Array, position: number): void {
   for (let done = 0; done < target.byteLength; ) {
-    const n = readSync(fd, target, done, Math.min(READ_CHUNK, target.byteLength - done), position + done);
+    const n = readSync(fd, target, done, Math.min(IO_CHUNK, target.byteLength - done), position + done);
     if (n === 0) fail(`file ended after ${position + done} bytes while reading tensor data (truncated file?)`);
     done += n;
   }
@@ -264,9 +264,10 @@ export function readSafetensors(
     );
     const rounded = entries.filter((e) => keep.has(e.name) && e.dtype === "F32");
     const read = entries.filter((e) => !rounded.includes(e));
+    const ordinary = (bytes: number) => new Uint8Array(bytes);
     const groups = [
       { group: read.filter((e) => !apart(e)), memory: allocate },
-      { group: read.filter((e) => apart(e)), memory: (bytes: number) => new Uint8Array(bytes) },
+      { group: read.filter((e) => apart(e)), memory: ordinary },
     ];
     for (const { group, memory } of groups)
       for (const segment of planSegments(group, limit)) {
@@ -278,7 +279,8 @@ export function readSafetensors(
           tensors[name] = keep.has(name) ? bf16Tensor(halves(own, memory), e.shape) : toTensor(e, own);
         }
       }
-    for (const e of rounded) tensors[e.name] = bf16Tensor(readRounded(fd, dataStart + e.begin, e, allocate), e.shape);
+    for (const e of rounded)
+      tensors[e.name] = bf16Tensor(readRounded(fd, dataStart + e.begin, e, apart(e) ? ordinary : allocate), e.shape);
     for (const e of entries)
       if (e.shape.length === 2 && (e.dtype === "F32" || e.dtype === "BF16") && columns(e))
         tensors[e.name] = inColumns(tensors[e.name] as Tensor);
@@ -357,29 +359,35 @@ export function writeSafetensors(
   // Tensor by tensor: the file is never whole in memory (at GPT-2 124M that would be 0.5 GB more
   // at the very moment training holds its weights, gradients and optimizer state).
   const partial = `${file}.partial`;
-  const fd = openSync(partial, "w");
   try {
-    writeFully(fd, length);
-    writeFully(fd, json);
-    for (const name of names) {
-      const data = contiguousData(tensors[name]); // a transposed view is written in its own (row-major) order
-      writeFully(
-        fd,
-        dtype === "F32"
-          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-          : new Uint8Array(toBf16(data).buffer),
-      );
+    const fd = openSync(partial, "w");
+    try {
+      writeFully(fd, length);
+      writeFully(fd, json);
+      for (const name of names) {
+        const data = contiguousData(tensors[name]); // a transposed view is written in its own (row-major) order
+        writeFully(
+          fd,
+          dtype === "F32"
+            ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+            : new Uint8Array(toBf16(data).buffer),
+        );
+      }
+    } finally {
+      closeSync(fd);
     }
+    renameSync(partial, file);
   } catch (error) {
-    closeSync(fd);
     rmSync(partial, { force: true }); // a failed write (a full disk) leaves no half file behind
     throw error;
   }
-  closeSync(fd);
-  renameSync(partial, file);
 }
 
 /** All of `bytes` at the end of what has been written to `fd` (a write may take fewer). */
 function writeFully(fd: number, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
+  for (let done = 0; done < bytes.length; ) {
+    const n = writeSync(fd, bytes, done, Math.min(IO_CHUNK, bytes.length - done));
+    if (n === 0) fail(`the disk took none of ${bytes.length - done} bytes`);
+    done += n;
+  }
 }

@@ -1,7 +1,7 @@
 // The safetensors reader: every dtype, every kind of broken file, and fuzzing — whatever the
 // bytes, the reader either parses them or throws a SafetensorsError; it never crashes or hangs.
 // And the writer: F32 and BF16, atomic.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -196,5 +196,10 @@ describe("writeSafetensors", () => {
     expect(() => writeSafetensors(file, { a: good, b: failing })).toThrow("no space left on device");
     expect(existsSync(`${file}.partial`)).toBe(false);
     expect(readFileSync(file).equals(before)).toBe(true);
+    // The rename fails too (the name is taken by a folder): no partial file either.
+    const taken = path.join(tempDir("write-taken"), "model.safetensors");
+    mkdirSync(path.join(taken, "inside"), { recursive: true });
+    expect(() => writeSafetensors(taken, { a: good })).toThrow();
+    expect(existsSync(`${taken}.partial`)).toBe(false);
   });
 });
