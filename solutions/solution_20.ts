@@ -69,13 +69,10 @@ function named(prefix: string, { dweight, dbias }: { dweight: Tensor; dbias: Ten
 /**
  * The gradient of the loss for every parameter, by the names of model.stateDict(), given
  * dlogits = d loss / d logits. The tied lm_head.weight and transformer.wte.weight share one gradient.
+ * Uses up activations.blocks: each forwardForTraining serves one backward.
  */
 export function backward(model: GPT2LMHeadModel, activations: Activations, dlogits: Tensor): Record<string, Tensor> {
   const { transformer, config } = model;
-  if (activations.blocks.length !== config.n_layer)
-    throw new Error(
-      `backward: the activations hold ${activations.blocks.length} of ${config.n_layer} blocks: each forwardForTraining serves one backward, which uses them up`,
-    );
   // The head: lnf·Wᵀ with W the token table (no bias).
   const head = linearBackward(activations.lnf, model.lm_head.weight, dlogits);
   const lnf = layerNormBackward(activations.residual, transformer.ln_f.weight, transformer.ln_f.eps, head.dx);
@@ -84,10 +81,10 @@ export function backward(model: GPT2LMHeadModel, activations: Activations, dlogi
   let dx = lnf.dx; // d loss / d (the residual stream after the last block)
   for (let i = config.n_layer - 1; i >= 0; i--) {
     const block = transformer.h[i];
-    // Each block's activations serve once, last block first: pop lets them go as soon as they
-    // have, so the gradients grow while the activations shrink (PyTorch's backward frees its
-    // saved tensors the same way, which is why a second loss.backward() fails).
-    const a = activations.blocks.pop() as BlockActivations;
+    // Each block's activations serve once, last block first, as i counts down: pop lets them go
+    // as soon as they have, so the gradients grow while the activations shrink (PyTorch's
+    // backward frees its saved tensors the same way, which is why a second loss.backward() fails).
+    const a = activations.blocks.pop()!;
     const p = `transformer.h.${i}.`;
     // x_out = residual + mlp(ln_2(residual)): the gradient reaches residual directly and through the MLP.
     const proj = linearBackward(a.act, block.mlp.c_proj.weight, dx);
