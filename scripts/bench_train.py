@@ -2,7 +2,8 @@
 """PyTorch's side of a training-speed comparison: the fixture generator's GPT-2 (Hugging Face
 semantics) in the shape `npm run train` uses by default (or another), trained on random windows
 with AdamW and clipping as tools/commands/train.ts does, on the same number of threads. Prints
-tokens per second; `npm run bench -- --train --compare-torch` runs it with --json.
+tokens per second; `npm run bench -- --train --compare-torch` runs it with --json, which adds the
+process's peak resident memory (for --train-memory).
 
     /usr/bin/python3 scripts/bench_train.py [--threads 2] [--steps 20]
     /usr/bin/python3 scripts/bench_train.py --n-embd 768 --n-layer 12 --n-head 12 --n-positions 1024 --batch 1

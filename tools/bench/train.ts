@@ -80,7 +80,7 @@ export function trainer(shape: TrainShape) {
     }
     return (steps * shape.batch * shape.context) / seconds;
   };
-  return Object.assign(run, { weightBytes: model.parameters().reduce((sum, p) => sum + 4 * p.size, 0) });
+  return Object.assign(run, { weightBytes: 4 * model.numParameters() });
 }
 
 interface TorchFigures {
@@ -90,12 +90,16 @@ interface TorchFigures {
   peakRssBytes: number;
 }
 
-/** PyTorch's figures for `shape` (scripts/bench_train.py in a process of its own), or an Error saying why it could not run. */
-function torchFigures(shape: TrainShape, threads: number): TorchFigures | Error {
+/**
+ * PyTorch's figures for `shape` (scripts/bench_train.py in a process of its own) after `warmup`
+ * untimed steps, or an Error saying why it could not run.
+ */
+function torchFigures(shape: TrainShape, threads: number, warmup = 2): TorchFigures | Error {
   const args = [
     "scripts/bench_train.py",
     "--json",
-    ...["--threads", threads, "--steps", shape.steps, "--n-embd", shape.nEmbd, "--n-layer", shape.nLayer],
+    ...["--threads", threads, "--steps", shape.steps, "--warmup", warmup],
+    ...["--n-embd", shape.nEmbd, "--n-layer", shape.nLayer],
     ...["--n-head", shape.nHead, "--n-positions", shape.nPositions, "--batch", shape.batch, "--context", shape.context],
   ].map(String);
   // OpenBLAS tuned for another core kind, or a smaller cache, is slower here (shared/DEPENDENCIES.md).
@@ -115,9 +119,9 @@ const TORCH_MISSING =
   "--compare-torch needs Debian's PyTorch (/usr/bin/python3 with python3-torch): apt-get install python3-torch python3-numpy libopenblas0-openmp";
 
 /** Our peak resident memory over `shape.steps` + 1 steps of `shape`, in a fresh process, and the weights' bytes. */
-function ourPeak(shape: string, threads: number): { peakRssBytes: number; weightBytes: number } {
+function ourPeak(shape: string, backend: string, threads: number): { peakRssBytes: number; weightBytes: number } {
   const child = fileURLToPath(new URL("./train-peak.ts", import.meta.url));
-  const out = execFileSync(process.execPath, [...process.execArgv, child, shape, String(threads)], {
+  const out = execFileSync(process.execPath, [...process.execArgv, child, shape, backend, String(threads)], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -125,20 +129,21 @@ function ourPeak(shape: string, threads: number): { peakRssBytes: number; weight
 }
 
 /**
- * Peak memory of training GPT-2 124M with the fine-tune's batch: ours, and with `compare`
- * PyTorch's (its own process, the same steps), against the float32 weights' bytes.
+ * Peak memory of training GPT-2 124M from random weights with the fine-tune's batch: ours on
+ * `backend`'s kernels, and with `compare` PyTorch's (its own process, as many steps, the first
+ * untimed on both sides), against the float32 weights' bytes.
  */
-export function memoryFigures(threads: number, compare: boolean): void {
+export function memoryFigures(backend: "wasm" | "js", threads: number, compare: boolean): void {
   const shape = TRAIN_SHAPES.finetune;
   console.log(
-    `\nmemory  ${describe(shape)}: peak resident memory of ${shape.steps + 1} steps, each in its own process`,
+    `\nmemory  ${describe(shape)}: peak resident memory of ${shape.steps + 1} steps from random weights, each in its own process`,
   );
-  const { peakRssBytes: ours, weightBytes } = ourPeak("finetune", threads);
+  const { peakRssBytes: ours, weightBytes } = ourPeak("finetune", backend, threads);
   const gib = (bytes: number) =>
     `${(bytes / 2 ** 30).toFixed(2)} GiB (${(bytes / weightBytes).toFixed(1)}× the weights)`;
   let line = `  ours ${gib(ours)}`;
   if (compare) {
-    const theirs = torchFigures(shape, threads);
+    const theirs = torchFigures(shape, threads, 1);
     if (theirs instanceof Error) console.log(`${TORCH_MISSING}\n${theirs.message.split("\n")[0]}`);
     else
       line += `, PyTorch ${theirs.torch} ${gib(theirs.peakRssBytes)}: ours is ${(ours / theirs.peakRssBytes).toFixed(2)}× PyTorch's`;

@@ -129,7 +129,7 @@ function placed(shape: number[], rng: Random): Tensor {
 console.log(`CPU: ${cpus()[0]?.model ?? "unknown"} · products on ${kernels().description}`);
 if (values.train) {
   await trainFigures(values["train-shapes"].split(","), threads, Number(values.rounds), values["compare-torch"]);
-  if (values["train-memory"]) memoryFigures(threads, values["compare-torch"] ?? false);
+  if (values["train-memory"]) memoryFigures(backend, threads, values["compare-torch"] ?? false);
   process.exit(0);
 }
 const dir = resolveModelDir(values.model);
