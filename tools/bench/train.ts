@@ -8,6 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { median } from "./median.ts";
 import { Random } from "../../lib/random.ts";
 import { GPT2Config } from "../../solutions/solution_01.ts";
 import { GPT2LMHeadModel } from "../../solutions/solution_13.ts";
@@ -149,12 +150,6 @@ export function memoryFigures(backend: "wasm" | "js", threads: number, compare: 
       line += `, PyTorch ${theirs.torch} ${gib(theirs.peakRssBytes)}: ours is ${(ours / theirs.peakRssBytes).toFixed(2)}× PyTorch's`;
   }
   console.log(`${line}; the float32 weights are ${(weightBytes / 2 ** 20).toFixed(0)} MiB`);
-}
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Times each shape in `names` for `rounds` rounds, PyTorch taking its turn after ours in each when `compare`. */

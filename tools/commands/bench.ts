@@ -28,6 +28,7 @@ import * as F from "../../lib/functional.ts";
 import { Random, randn } from "../../lib/random.ts";
 import { fromData, intTensor, type Tensor } from "../../lib/tensor.ts";
 import { generate } from "../../solutions/solution_14.ts";
+import { median } from "../bench/median.ts";
 import { loadOrt } from "../bench/ort.ts";
 import { memoryFigures, TRAIN_SHAPES, trainFigures } from "../bench/train.ts";
 import { loadPretrained } from "../../solutions/solution_15.ts";
@@ -103,7 +104,6 @@ const decodeTokens = Number(values["decode-tokens"]);
 const prefillLengths = values.prefill.split(",").map(Number);
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Median wall time of `run` in ms, after one warm-up run. */
 function medianMs(run: () => unknown, repeats: number): number {
