@@ -44,6 +44,11 @@ export interface Kernels {
   tanh(x: Float32Array): Float32Array;
   /** a[i] op b[i mod b.length] for every i, as a new array: b is one number, a row that repeats along a, or as long as a. */
   binary(op: BinaryOp, a: Float32Array, b: Float32Array): Float32Array;
+  /**
+   * GFLOP/s of multiply-adds on registers alone, on the calling thread or on every one: the most
+   * arithmetic the kernels can do, which no product passes (WebAssembly only; benchmarks print it).
+   */
+  ceiling?(threaded: boolean): number;
   /** Zeroed bytes where the kernels read fastest (a checkpoint's weights are read into them). */
   allocate(bytes: number): Uint8Array;
   /** The most bytes one allocate() can give (a checkpoint is read in blocks of at most this). */

@@ -52,7 +52,7 @@ const BINARY_MIN_SIZE = 1 << 11;
  */
 const SCRATCH_BYTES = 128 * 2 ** 20;
 /** The job's kind word (see assembly/gemm.ts). */
-const KIND_CODE = { nt: 0, nn: 1, tn: 2, softmax: 3, tanh: 4, binary: 5 } as const;
+const KIND_CODE = { nt: 0, nn: 1, tn: 2, softmax: 3, tanh: 4, binary: 5, ceiling: 6 } as const;
 /** An elementwise job's operation, in its K word (OP_ADD … in assembly/gemm.ts). */
 const OP_CODE = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 
@@ -409,6 +409,27 @@ class WasmKernels implements Kernels {
       out.set(heap.subarray(at / 4, at / 4 + count), from);
     }
     return out;
+  }
+
+  /**
+   * GFLOP/s of multiply-adds on registers alone, on this thread or on every one: the most
+   * arithmetic this build does, which no product can pass. The best of `repeats` runs counts:
+   * the others lost time to something else.
+   */
+  ceiling(threaded: boolean, repeats = 5): number {
+    const rounds = 2 ** 22; // × 96 floating-point operations: ~7 ms a share on the reference machine
+    const chunks = threaded ? this.chunks : 1;
+    const arena = this.arenas[0];
+    const at = align(arena.top, 64);
+    arena.ensure(at + chunks * 4);
+    this.writeJob(arena, [KIND_CODE.ceiling, 0, 0, at, rounds, 0, 0, 0, 1, 0, 0, 0, 0, 0]);
+    let best = Infinity;
+    for (let r = 0; r < repeats; r++) {
+      const start = performance.now();
+      this.runJob(arena, chunks);
+      best = Math.min(best, performance.now() - start);
+    }
+    return (chunks * rounds * 96) / best / 1e6;
   }
 
   close(): void {

@@ -96,6 +96,21 @@ describe("WebAssembly kernels", () => {
     });
   }
 
+  for (const simd of ["plain", "relaxed"] as const) {
+    it(`measure their ceiling by running its arithmetic, and leave the next product's numbers alone (${simd} SIMD)`, () => {
+      const wasm = createWasmKernels(2, { threadedMinWork: 0, simd });
+      pools.push(wasm);
+      for (const threaded of [false, true]) {
+        const gflops = wasm.ceiling!(threaded);
+        // 4 × 10⁸ operations a share: a loop that did not run would report far more than 10⁴ GFLOP/s.
+        expect(gflops, threaded ? "on every thread" : "on one thread").toBeGreaterThan(0);
+        expect(gflops, threaded ? "on every thread" : "on one thread").toBeLessThan(1e4);
+      }
+      for (const job of jobs(5, 17, 33, 1))
+        expect(relativeError(wasm.gemm(job), jsKernels.gemm(job))).toBeLessThan(1e-5);
+    });
+  }
+
   for (const threads of [1, 2, 3]) {
     it(`compute softmax like the JavaScript loop: odd widths, −∞, large and NaN scores (${threads} thread${threads > 1 ? "s" : ""})`, () => {
       const wasm = createWasmKernels(threads, { threadedMinWork: 0, softmaxMinSize: 0 });

@@ -1,6 +1,8 @@
 // `npm run bench [-- --model DIR] [--threads N] [--dtype bf16] [--compare-torch] [--kernels js] [--train]`: speed and memory.
-//   - the kernels: GFLOP/s of a [64, 768] × [768 → 3072] product in both weight layouts, and
-//     GB/s of the decode-time head, [1, 768] × [768 → 50257];
+//   - the kernels: GFLOP/s of a [64, 768] × [768 → 3072] product in both weight layouts, GB/s of
+//     the decode-time head, [1, 768] × [768 → 50257], and the ceiling: GFLOP/s of multiply-adds on
+//     registers alone, which no product passes (with --compare-ort and --compare-torch, the least
+//     time a prompt's products can take at it, against the peer's time);
 //   - with a checkpoint (models/gpt2 by default, or any Hugging Face GPT-2 folder): load time,
 //     memory, prefill time at T = 16, 64, 256, and decoding speed with and without the KV cache;
 //   - with --dtype bf16 (or a checkpoint stored in bfloat16): the matrices held in bfloat16, and how far
@@ -139,8 +141,11 @@ if (!existsSync(dir)) {
   process.exit(0);
 }
 
-/** The kernels alone, on the 124M shapes, with weights placed where the kernels read them. */
-function kernelFigures(): void {
+/**
+ * The kernels alone, on the 124M shapes, with weights placed where the kernels read them; returns
+ * the ceiling on every thread in GFLOP/s (WebAssembly), or undefined.
+ */
+function kernelFigures(): number | undefined {
   const rng = new Random(0);
   const x = randn([64, 768], rng);
   for (const [layout, weight] of [
@@ -184,6 +189,31 @@ function kernelFigures(): void {
   const headMs = medianMs(() => F.linear(randn([1, 768], rng), head), 9);
   console.log(
     `kernel  head 1×768 → 50257 (decoding): ${headMs.toFixed(2)} ms, ${((50257 * 768 * 4) / headMs / 1e6).toFixed(1)} GB/s of weights`,
+  );
+  const k = kernels();
+  if (!k.ceiling) return undefined;
+  const one = k.ceiling(false);
+  const all = threads > 1 ? k.ceiling(true) : one;
+  console.log(
+    `kernel  ceiling, multiply-adds on registers alone (no memory): ${one.toFixed(1)} GFLOP/s on 1 thread, ${all.toFixed(1)} on ${threads}`,
+  );
+  return all;
+}
+
+/** Floating-point operations of a T-token prefill's weight products, with logits at its last position only. */
+function prefillFlops(T: number): number {
+  const { n_layer, n_embd, vocab_size } = model.config;
+  // Per block and token: the attention's [C → 3C] and [C → C], the MLP's [C → 4C] and [4C → C].
+  return n_layer * T * 2 * 12 * n_embd ** 2 + 2 * n_embd * vocab_size;
+}
+
+/** The least time a T-token prefill's products can take at the ceiling, against a peer's prefill time. */
+function floorRow(T: number, peerMs: number, peer: string): void {
+  if (!ceilingGflops) return;
+  const flops = prefillFlops(T);
+  const ms = flops / ceilingGflops / 1e6;
+  console.log(
+    `  ${`floor prefill T=${T}`.padEnd(26)} its products alone (${(flops / 1e9).toFixed(1)} GFLOP) at the ceiling: ${ms.toFixed(1)} ms, ${(ms / peerMs).toFixed(2)}× ${peer}'s time`,
   );
 }
 
@@ -269,7 +299,7 @@ function compareWithFloat32(reference: typeof model): void {
   );
 }
 
-kernelFigures();
+const ceilingGflops = kernelFigures();
 if (values["compare-torch"]) compareTorch({ loadS, prefillMs, decodeTokensPerS });
 if (values["compare-ort"]) await compareOrt();
 
@@ -353,6 +383,7 @@ async function compareOrt(): Promise<void> {
       "ORT",
     );
   });
+  for (const T of prefillLengths) floorRow(T, median(times.ort.get(`prefill T=${T}`)!), "ORT");
 }
 
 function argmaxOf(logits: Float32Array): number {
@@ -400,6 +431,7 @@ function compareTorch(ours: Figures): void {
   row("load", ours.loadS, theirs.loadS, "s", true, "PyTorch");
   for (const T of prefillLengths)
     row(`prefill T=${T}`, ours.prefillMs[T], theirs.prefillMs[String(T)], "ms", true, "PyTorch");
+  for (const T of prefillLengths) floorRow(T, theirs.prefillMs[String(T)], "PyTorch");
   row("decode with the KV cache", ours.decodeTokensPerS, theirs.decodeTokensPerS, "tokens/s", false, "PyTorch");
   console.log(
     `  NumPy (its BLAS) decoding with a KV cache: ${numpyDecode.toFixed(1)} tokens/s; ours ${ours.decodeTokensPerS.toFixed(1)} = ${(ours.decodeTokensPerS / numpyDecode).toFixed(2)}× NumPy's speed`,
