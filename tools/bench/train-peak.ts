@@ -8,6 +8,6 @@ import { TRAIN_SHAPES, trainer } from "./train.ts";
 const [key, backend, threads] = process.argv.slice(2);
 const shape = TRAIN_SHAPES[key];
 useKernels(backend as "wasm" | "js", Number(threads));
-const run = trainer(shape);
+const { run, weightBytes } = trainer(shape);
 await run(shape.steps);
-console.log(JSON.stringify({ peakRssBytes: process.resourceUsage().maxRSS * 1024, weightBytes: run.weightBytes }));
+console.log(JSON.stringify({ peakRssBytes: process.resourceUsage().maxRSS * 1024, weightBytes }));

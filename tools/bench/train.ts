@@ -57,8 +57,11 @@ const fmt = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 0 
 const describe = (s: TrainShape) =>
   `${s.name}: ${s.nLayer} blocks × ${s.nEmbd}, ${s.nHead} heads, batch ${s.batch} × ${s.context}, vocab ${fmt(VOCAB)}`;
 
-/** A model, its optimizer and a token stream to cut windows from, as npm run train makes them. */
-export function trainer(shape: TrainShape) {
+/**
+ * A model, its optimizer and a token stream to cut windows from, as npm run train makes them: `run`
+ * times steps of it, and `weightBytes` is its weights' size in float32.
+ */
+export function trainer(shape: TrainShape): { run: (steps: number) => Promise<number>; weightBytes: number } {
   const config = new GPT2Config({
     n_embd: shape.nEmbd,
     n_layer: shape.nLayer,
@@ -81,7 +84,7 @@ export function trainer(shape: TrainShape) {
     }
     return (steps * shape.batch * shape.context) / seconds;
   };
-  return Object.assign(run, { weightBytes: 4 * model.numParameters() });
+  return { run, weightBytes: 4 * model.numParameters() };
 }
 
 interface TorchFigures {
@@ -157,7 +160,7 @@ export async function trainFigures(names: string[], threads: number, rounds: num
   for (const key of names) {
     const shape = TRAIN_SHAPES[key];
     console.log(`\ntrain   ${describe(shape)}`);
-    const run = trainer(shape);
+    const { run } = trainer(shape);
     const ours: number[] = [];
     const theirs: number[] = [];
     let torch = "";
