@@ -1,8 +1,9 @@
 // `npm run bench [-- --model DIR] [--threads N] [--dtype bf16] [--compare-torch] [--kernels js] [--train]`: speed and memory.
 //   - the kernels: GFLOP/s of a [64, 768] × [768 → 3072] product in both weight layouts, GB/s of
 //     the decode-time head, [1, 768] × [768 → 50257], and the ceiling: GFLOP/s of multiply-adds on
-//     registers alone, which no product passes (with --compare-ort and --compare-torch, the least
-//     time a prompt's products can take at it, against the peer's time);
+//     registers alone, which no product passes (with --compare-ort and --compare-torch, measured
+//     again beside each of the peer's turns: the least time a prompt's weight products can take at
+//     it, against the peer's time then);
 //   - with a checkpoint (models/gpt2 by default, or any Hugging Face GPT-2 folder): load time,
 //     memory, prefill time at T = 16, 64, 256, and decoding speed with and without the KV cache;
 //   - with --dtype bf16 (or a checkpoint stored in bfloat16): the matrices held in bfloat16, and how far
@@ -141,11 +142,8 @@ if (!existsSync(dir)) {
   process.exit(0);
 }
 
-/**
- * The kernels alone, on the 124M shapes, with weights placed where the kernels read them; returns
- * the ceiling on every thread in GFLOP/s (WebAssembly), or undefined.
- */
-function kernelFigures(): number | undefined {
+/** The kernels alone, on the 124M shapes, with weights placed where the kernels read them. */
+function kernelFigures(): void {
   const rng = new Random(0);
   const x = randn([64, 768], rng);
   for (const [layout, weight] of [
@@ -190,30 +188,41 @@ function kernelFigures(): number | undefined {
   console.log(
     `kernel  head 1×768 → 50257 (decoding): ${headMs.toFixed(2)} ms, ${((50257 * 768 * 4) / headMs / 1e6).toFixed(1)} GB/s of weights`,
   );
-  const k = kernels();
-  if (!k.ceiling) return undefined;
-  const one = k.ceiling(false);
-  const all = threads > 1 ? k.ceiling(true) : one;
-  console.log(
-    `kernel  ceiling, multiply-adds on registers alone (no memory): ${one.toFixed(1)} GFLOP/s on 1 thread, ${all.toFixed(1)} on ${threads}`,
-  );
-  return all;
+  const one = kernels().ceiling?.(false);
+  const all = ceilingNow();
+  if (one !== undefined && all !== undefined)
+    console.log(
+      `kernel  ceiling, multiply-adds on registers alone (no memory): ${one.toFixed(1)} GFLOP/s on 1 thread, ${all.toFixed(1)} on ${threads}`,
+    );
 }
 
-/** Floating-point operations of a T-token prefill's weight products, with logits at its last position only. */
+/** The ceiling on every thread now, in GFLOP/s (WebAssembly only): the machine's speed moves within minutes. */
+function ceilingNow(): number | undefined {
+  return kernels().ceiling?.(threads > 1);
+}
+
+/**
+ * Floating-point operations of a T-token prefill's weight products, with logits at its last
+ * position only: a lower bound on its work (attention's scores and weighted sums come on top).
+ */
 function prefillFlops(T: number): number {
-  const { n_layer, n_embd, vocab_size } = model.config;
-  // Per block and token: the attention's [C → 3C] and [C → C], the MLP's [C → 4C] and [4C → C].
-  return n_layer * T * 2 * 12 * n_embd ** 2 + 2 * n_embd * vocab_size;
+  const { n_layer, n_embd, n_inner, vocab_size } = model.config;
+  const inner = n_inner ?? 4 * n_embd;
+  // Per block and token: the attention's [C → 3C] and [C → C], the MLP's [C → inner] and [inner → C].
+  return n_layer * T * 2 * (4 * n_embd ** 2 + 2 * n_embd * inner) + 2 * n_embd * vocab_size;
 }
 
-/** The least time a T-token prefill's products can take at the ceiling, against a peer's prefill time. */
-function floorRow(T: number, peerMs: number, peer: string): void {
-  if (!ceilingGflops) return;
+/**
+ * The least time a T-token prefill's weight products can take at the ceiling, against a peer's
+ * prefill time: each ceilings[i] was measured beside peerMs[i], and the medians are printed.
+ */
+function floorRow(T: number, ceilings: number[], peerMs: number[], peer: string): void {
+  if (ceilings.length === 0) return;
   const flops = prefillFlops(T);
-  const ms = flops / ceilingGflops / 1e6;
+  const ms = median(ceilings.map((c) => flops / c / 1e6));
+  const ratio = median(ceilings.map((c, i) => flops / c / 1e6 / peerMs[i]));
   console.log(
-    `  ${`floor prefill T=${T}`.padEnd(26)} its products alone (${(flops / 1e9).toFixed(1)} GFLOP) at the ceiling: ${ms.toFixed(1)} ms, ${(ms / peerMs).toFixed(2)}× ${peer}'s time`,
+    `  ${`floor prefill T=${T}`.padEnd(26)} its weight products alone (${(flops / 1e9).toFixed(1)} GFLOP) at the ceiling (${median(ceilings).toFixed(1)} GFLOP/s): ${ms.toFixed(1)} ms, ${ratio.toFixed(2)}× ${peer}'s time`,
   );
 }
 
@@ -299,7 +308,7 @@ function compareWithFloat32(reference: typeof model): void {
   );
 }
 
-const ceilingGflops = kernelFigures();
+kernelFigures();
 if (values["compare-torch"]) compareTorch({ loadS, prefillMs, decodeTokensPerS });
 if (values["compare-ort"]) await compareOrt();
 
@@ -335,6 +344,7 @@ async function compareOrt(): Promise<void> {
   const rounds = Number(values.rounds);
   const ours = float32 ? [model, float32] : [model];
   const times = { ort: new Map<string, number[]>(), ours: ours.map(() => new Map<string, number[]>()) };
+  const ceilings: number[] = []; // one a round, beside ORT's prompts
   const record = (into: Map<string, number[]>, what: string, value: number): void => {
     into.set(what, [...(into.get(what) ?? []), value]);
   };
@@ -352,6 +362,8 @@ async function compareOrt(): Promise<void> {
           medianMs(() => prefillOnce(m, T), 3),
         );
     }
+    const ceiling = ceilingNow(); // the machine as ORT's prompts just ran on it, for the floors
+    if (ceiling !== undefined) ceilings.push(ceiling);
     // Three runs a turn, as our own line takes: a run right after another contender's is slower
     // (~20% for both, measured), and one run of 32 tokens is a third of a second of a noisy machine.
     record(times.ort, "decode", median([await ortDecode(), await ortDecode(), await ortDecode()]));
@@ -383,7 +395,7 @@ async function compareOrt(): Promise<void> {
       "ORT",
     );
   });
-  for (const T of prefillLengths) floorRow(T, median(times.ort.get(`prefill T=${T}`)!), "ORT");
+  for (const T of prefillLengths) floorRow(T, ceilings, times.ort.get(`prefill T=${T}`)!, "ORT");
 }
 
 function argmaxOf(logits: Float32Array): number {
@@ -431,7 +443,9 @@ function compareTorch(ours: Figures): void {
   row("load", ours.loadS, theirs.loadS, "s", true, "PyTorch");
   for (const T of prefillLengths)
     row(`prefill T=${T}`, ours.prefillMs[T], theirs.prefillMs[String(T)], "ms", true, "PyTorch");
-  for (const T of prefillLengths) floorRow(T, theirs.prefillMs[String(T)], "PyTorch");
+  const ceiling = ceilingNow(); // right after PyTorch's turn: the machine as it ran
+  for (const T of prefillLengths)
+    floorRow(T, ceiling === undefined ? [] : [ceiling], [theirs.prefillMs[String(T)]], "PyTorch");
   row("decode with the KV cache", ours.decodeTokensPerS, theirs.decodeTokensPerS, "tokens/s", false, "PyTorch");
   console.log(
     `  NumPy (its BLAS) decoding with a KV cache: ${numpyDecode.toFixed(1)} tokens/s; ours ${ours.decodeTokensPerS.toFixed(1)} = ${(ours.decodeTokensPerS / numpyDecode).toFixed(2)}× NumPy's speed`,
