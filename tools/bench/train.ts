@@ -119,7 +119,8 @@ function torchFigures(shape: TrainShape, threads: number, warmup = 2): TorchFigu
   }
 }
 
-const TORCH_MISSING =
+/** What --compare-torch says when Debian's PyTorch is not there to run. */
+export const TORCH_MISSING =
   "--compare-torch needs Debian's PyTorch (/usr/bin/python3 with python3-torch): apt-get install python3-torch python3-numpy libopenblas0-openmp";
 
 /** Our peak resident memory over `shape.steps` + 1 steps of `shape`, in a fresh process, and the weights' bytes. */

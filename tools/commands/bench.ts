@@ -33,7 +33,7 @@ import { fromData, intTensor, type Tensor } from "../../lib/tensor.ts";
 import { generate } from "../../solutions/solution_14.ts";
 import { median } from "../bench/median.ts";
 import { loadOrt } from "../bench/ort.ts";
-import { memoryFigures, TRAIN_SHAPES, trainFigures } from "../bench/train.ts";
+import { memoryFigures, TORCH_MISSING, TRAIN_SHAPES, trainFigures } from "../bench/train.ts";
 import { loadPretrained } from "../../solutions/solution_15.ts";
 import { forwardWithCache, generateWithCache, type KVCache } from "../../solutions/solution_16.ts";
 
@@ -435,9 +435,7 @@ function compareTorch(ours: Figures): void {
     console.log(`\nPyTorch ${raw.torch} and NumPy, ${threads} thread(s), same checkpoint, same run:`);
     theirs = { loadS: raw.load_s, prefillMs: raw.prefill_ms, decodeTokensPerS: raw.decode_tokens_per_s };
   } catch (error) {
-    console.log(
-      `\n--compare-torch needs Debian's PyTorch (${python} with python3-torch): apt-get install python3-torch python3-numpy libopenblas0-openmp\n${(error as Error).message.split("\n")[0]}`,
-    );
+    console.log(`\n${TORCH_MISSING}\n${(error as Error).message.split("\n")[0]}`);
     return;
   }
   row("load", ours.loadS, theirs.loadS, "s", true, "PyTorch");
