@@ -6,7 +6,7 @@ import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { idleBytes, uninitialized, zeroed } from "../../lib/memory.ts";
 
-const LARGE = 1 << 22; // 16 MiB of floats: large enough to recycle, and to collect for
+const LARGE = 1 << 23; // 32 MiB of floats: large enough to recycle, and to collect for
 
 /** A large array, filled and dropped; its buffer (which the recycler keeps anyway) is returned. */
 function dropped(fill: number): ArrayBuffer {
@@ -39,7 +39,7 @@ describe("recycled memory", () => {
     setFlagsFromString("--harmony-weak-refs-with-cleanup-some");
     if (typeof runInNewContext("FinalizationRegistry.prototype.cleanupSome") !== "function") context.skip();
     const buffers = new Set<ArrayBufferLike>();
-    for (let i = 0; i < 64; i++) buffers.add(dropped(i)); // 1 GiB in all, each dropped at once
+    for (let i = 0; i < 64; i++) buffers.add(dropped(i)); // 2 GiB in all, each dropped at once
     expect(buffers.size, "distinct buffers for 64 arrays made and dropped one after another").toBeLessThan(40);
   });
 
@@ -47,7 +47,7 @@ describe("recycled memory", () => {
     // The recycler keeps 512 MiB. Fill it with dropped arrays of one size, then hold arrays of
     // another: the idle ones must make way (at GPT-2 124M the logits' buffers otherwise sit idle
     // through the backward pass while the gradients take new memory).
-    const count = 40; // 640 MiB of 16 MiB arrays: more than the budget
+    const count = 20; // 640 MiB of 32 MiB arrays: more than the budget
     let first = Array.from({ length: count }, () => uninitialized(LARGE).fill(0));
     expect(first.length).toBe(count);
     first = [];
