@@ -8,7 +8,7 @@
 // continues from there. Ctrl-C finishes the current step, saves, and stops.
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { CheckpointError, useWeightDtype } from "../../lib/checkpoint.ts";
-import { useKernels } from "../../lib/kernels/index.ts";
+import { kernels, useKernels } from "../../lib/kernels/index.ts";
 import { Random } from "../../lib/random.ts";
 import { UsageError, chosenChain, numberOption, parseCommand } from "../cli/options.ts";
 import { StatusLine, bar } from "../cli/progress.ts";
@@ -289,7 +289,7 @@ async function main(argv: string[]): Promise<number> {
   const folder = new RunFolder(values.out);
   const saved = values.fresh ? undefined : folder.readState<State>();
   const tokens = await chooseTokenizer({ folder, saved: saved !== undefined, from, vocab, corpusName, chain });
-  console.log(`(${tokens.description})`);
+  console.log(`(${tokens.description}; products on ${kernels().description})`);
   const corpus = loadCorpus(corpusName, tokens.tokenizer);
   const { state, model, resumed } = startOrResume(folder, saved, from, options, steps, tokens);
   console.log(

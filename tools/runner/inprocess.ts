@@ -19,10 +19,6 @@ export interface InProcessRun {
 const shared = globalThis as InProcessRun;
 let version = 0;
 
-// The checks' tensors are tiny: the kernels' helper threads would only add their start-up
-// (~150 ms before the first product) to every verdict. GPT2_THREADS still decides when set.
-process.env.GPT2_THREADS ??= "1";
-
 /** The reporter calls a run makes (StepReporter's, or a child process's messages to its parent). */
 export type CheckListener = Pick<StepReporter, "begin" | "check" | "loadError" | "end">;
 
@@ -49,6 +45,11 @@ export async function runChecks(
   reporter?: CheckListener,
 ): Promise<CheckRun> {
   process.env.GPT2_TARGET = target;
+  // The checks' tensors are tiny: the kernels' helper threads would only add their start-up
+  // (~150 ms before the first product) to every verdict. GPT2_THREADS still decides when set.
+  // Set here, not on import: main, serve and train import this module too (through the
+  // progress file) and must keep every core.
+  process.env.GPT2_THREADS ??= "1";
   const registry: RegisteredCheck[] = [];
   shared.__gpt2Checks = registry;
   shared.__gpt2Version = ++version; // a new module URL, so a saved file is read again
