@@ -184,9 +184,16 @@ describe("fine-tuning (--from)", () => {
     expect(result.stdout).toMatch(/fine-tuning default-model: 2 blocks, width 64, 4 heads, 3,320,640 parameters/);
     const heldOut = Number(/step 3: loss [\d.]+, held-out ([\d.]+)/.exec(result.stdout)?.[1]);
     expect(heldOut, "a new model starts at ~10.8 nats; the shipped one knows some English").toBeLessThan(8);
-    const saved = JSON.parse(readFileSync(path.join(run, "training.json"), "utf8")) as State & { from: string };
-    expect(saved.from).toBe("default-model");
+    type Saved = State & { from: string; options: { batch: number; lr: number } };
+    const saved = () => JSON.parse(readFileSync(path.join(run, "training.json"), "utf8")) as Saved;
+    expect(saved().from).toBe("default-model");
     expect(loadPretrained(run).config.n_embd).toBe(64);
+    // A fine-tune's own defaults (half the batch, a tenth of the rate), kept when the run is continued without --from.
+    expect(saved().options).toMatchObject({ batch: 4, lr: 3e-4 });
+    const again = await runTool("train", ["--corpus", "moby-dick", "--out", run, "--steps", "4", "--eval-every", "4"]);
+    expect(again.code, again.out).toBe(0);
+    expect(again.stdout).toMatch(/continuing the run in .* from step 3/);
+    expect(saved().options).toMatchObject({ batch: 4, lr: 3e-4 });
   }, 120_000);
 
   it("refuses a checkpoint whose vocabulary does not fit its tokenizer, or one not downloaded, in one line", async () => {

@@ -46,7 +46,7 @@ export const TRAIN_SHAPES: Record<string, TrainShape> = {
     nLayer: 12,
     nHead: 12,
     nPositions: 1024,
-    batch: 8,
+    batch: 4,
     context: 64,
     steps: 2,
   },

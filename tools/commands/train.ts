@@ -52,7 +52,11 @@ const COMMAND = {
       help: "training steps in all (2400 × 8 × 64 tokens: half a pass over the default corpus, as default-model/ was trained)",
     },
     minutes: { type: "string", default: "15", value: "M", help: "stop (and save) after M minutes; run again to go on" },
-    batch: { type: "string", default: "8", value: "B", help: "windows per step" },
+    batch: {
+      type: "string",
+      value: "B",
+      help: "windows per step (default 8; 4 with --from, as in llm.c's CPU fine-tune, to save memory)",
+    },
     context: { type: "string", default: "64", value: "T", help: "tokens per window" },
     "n-embd": { type: "string", default: "64", value: "C", help: "width" },
     "n-layer": { type: "string", default: "2", value: "L", help: "blocks" },
@@ -83,12 +87,12 @@ function readCommandLine(argv: string[]) {
     const options = {
       steps: n("steps"),
       // Bounded by GPT-2's own largest sizes, so a typo cannot build a model no file can hold.
-      batch: n("batch", { high: 1024 }),
+      batch: values.batch === undefined ? undefined : n("batch", { high: 1024 }),
       context: n("context", { low: 2, high: 1024 }),
       nEmbd: n("n-embd", { high: 1600 }),
       nLayer: n("n-layer", { high: 48 }),
       nHead: n("n-head", { high: 64 }),
-      lr: numberOption("lr", values.lr ?? (values.from === undefined ? "3e-3" : "3e-4"), { integer: false, low: 0 }),
+      lr: values.lr === undefined ? undefined : numberOption("lr", values.lr, { integer: false, low: 0 }),
       evalEvery: n("eval-every"),
       saveEvery: n("save-every"),
       seed: n("seed", { low: 0 }),
@@ -104,7 +108,17 @@ function readCommandLine(argv: string[]) {
     return { values, options, threads, minutes, chain: chosenChain(values.chain), from: values.from, corpus, vocab };
   });
 }
-type Options = ReturnType<typeof readCommandLine>["options"];
+type Given = ReturnType<typeof readCommandLine>["options"];
+type Options = Omit<Given, "batch" | "lr"> & { batch: number; lr: number };
+
+/**
+ * --batch and --lr where the command line leaves them out. A fine-tune (a --from run, or one
+ * continued from it) steps gently, not to undo what the model knows, and takes half the batch:
+ * GPT-2 124M's weights, gradients and AdamW's moments are 1.9 GB before any activation.
+ */
+function withDefaults(given: Given, fineTuning: boolean): Options {
+  return { ...given, batch: given.batch ?? (fineTuning ? 4 : 8), lr: given.lr ?? (fineTuning ? 3e-4 : 3e-3) };
+}
 
 /** The steps training runs on, from the chain this process resolves. */
 async function loadSteps() {
@@ -273,7 +287,7 @@ function evaluateNow({ model, steps, corpus, state, tokens }: Run) {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, options, threads, minutes, chain, from, corpus: corpusName, vocab } = readCommandLine(argv);
+  const { values, options: given, threads, minutes, chain, from, corpus: corpusName, vocab } = readCommandLine(argv);
   runOnChain(chain);
   exitOnUnfinishedStep("npm run train");
   if (chain === "mine" && !(await refuseFailingSteps(vocab === undefined ? "22" : "24"))) return 1;
@@ -288,6 +302,7 @@ async function main(argv: string[]): Promise<number> {
   const steps = await loadSteps();
   const folder = new RunFolder(values.out);
   const saved = values.fresh ? undefined : folder.readState<State>();
+  const options = withDefaults(given, saved ? saved.from !== undefined : from !== undefined);
   const tokens = await chooseTokenizer({ folder, saved: saved !== undefined, from, vocab, corpusName, chain });
   console.log(`(${tokens.description}; products on ${kernels().description})`);
   const corpus = loadCorpus(corpusName, tokens.tokenizer);
