@@ -55,7 +55,7 @@ const COMMAND = {
     batch: {
       type: "string",
       value: "B",
-      help: "windows per step (default 8; 4 with --from, as in llm.c's CPU fine-tune, to save memory)",
+      help: "windows per step (default 8; 4 for a fine-tune, as in llm.c's on a CPU, to save memory; a continued run keeps its own)",
     },
     context: { type: "string", default: "64", value: "T", help: "tokens per window" },
     "n-embd": { type: "string", default: "64", value: "C", help: "width" },
@@ -64,7 +64,7 @@ const COMMAND = {
     lr: {
       type: "string",
       value: "LR",
-      help: "peak learning rate (default 3e-3; 3e-4 with --from, not to undo what it knows)",
+      help: "peak learning rate (default 3e-3; 3e-4 for a fine-tune, not to undo what it knows; a continued run keeps its own)",
     },
     "eval-every": { type: "string", default: "50", value: "N", help: "held-out loss and a sample every N steps" },
     "save-every": { type: "string", default: "50", value: "N", help: "checkpoint every N steps" },
@@ -112,12 +112,17 @@ type Given = ReturnType<typeof readCommandLine>["options"];
 type Options = Omit<Given, "batch" | "lr"> & { batch: number; lr: number };
 
 /**
- * --batch and --lr where the command line leaves them out. A fine-tune (a --from run, or one
- * continued from it) steps gently, not to undo what the model knows, and takes half the batch:
- * GPT-2 124M's weights, gradients and AdamW's moments are 1.9 GB before any activation.
+ * --batch and --lr where the command line leaves them out: a continued run's own; else, for a
+ * fine-tune, a gentle rate, not to undo what the model knows, and half the batch (GPT-2 124M's
+ * weights, gradients and AdamW's moments are 1.9 GiB before any activation).
  */
-function withDefaults(given: Given, fineTuning: boolean): Options {
-  return { ...given, batch: given.batch ?? (fineTuning ? 4 : 8), lr: given.lr ?? (fineTuning ? 3e-4 : 3e-3) };
+function withDefaults(given: Given, from: string | undefined, saved: State | undefined): Options {
+  const fineTune = (saved ? saved.from : from) !== undefined;
+  return {
+    ...given,
+    batch: given.batch ?? saved?.options.batch ?? (fineTune ? 4 : 8),
+    lr: given.lr ?? saved?.options.lr ?? (fineTune ? 3e-4 : 3e-3),
+  };
 }
 
 /** The steps training runs on, from the chain this process resolves. */
@@ -148,7 +153,7 @@ interface State {
 
 /** On your chain: steps 17–22 (and 23–24 for --vocab) must pass their checks, or the run would train with a wrong step. */
 async function refuseFailingSteps(last: "22" | "24"): Promise<boolean> {
-  // The checker runs its checks on one thread (it sets GPT2_THREADS on import); training wants every core.
+  // The checker runs its checks on one thread (runChecks sets GPT2_THREADS); training wants every core.
   const threads = process.env.GPT2_THREADS;
   const { surveySteps } = await import("../runner/checks.ts");
   const training = STEPS.filter((s) => s.nn >= "17" && s.nn <= last);
@@ -178,7 +183,7 @@ function startOrResume(
   tokens: ModelTokenizer,
 ) {
   if (saved) {
-    // The model's shape comes from the run; how to go on (steps, batch, lr, evaluation) from this command.
+    // The model's shape comes from the run; how to go on (steps, evaluation; batch and lr when given) from this command.
     const { nEmbd, nLayer, nHead, context } = saved.options;
     saved.options = { ...options, nEmbd, nLayer, nHead, context };
     console.log(
@@ -302,7 +307,11 @@ async function main(argv: string[]): Promise<number> {
   const steps = await loadSteps();
   const folder = new RunFolder(values.out);
   const saved = values.fresh ? undefined : folder.readState<State>();
-  const options = withDefaults(given, saved ? saved.from !== undefined : from !== undefined);
+  if (saved && from !== undefined && saved.from !== from)
+    throw new UsageError(
+      `the run in ${values.out} ${saved.from === undefined ? "started from random weights" : `fine-tunes ${saved.from}`}, not ${from}: start again with --fresh, or choose another folder with --out DIR`,
+    );
+  const options = withDefaults(given, from, saved);
   const tokens = await chooseTokenizer({ folder, saved: saved !== undefined, from, vocab, corpusName, chain });
   console.log(`(${tokens.description}; products on ${kernels().description})`);
   const corpus = loadCorpus(corpusName, tokens.tokenizer);
