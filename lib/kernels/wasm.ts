@@ -49,7 +49,7 @@ const BINARY_MIN_SIZE = 1 << 11;
  * Scratch bytes a job's x and y may take before it runs a band of rows at a time. Wasm memory
  * never shrinks: at GPT-2 124M the token table's gradient alone (x 103 MB, y 154 MB) kept 257 MB
  * of it for good, and the loss's softmax 103 MB. Fine-tuning 124M, 128 MiB of scratch peaked
- * 87 MB higher than 32; at `npm run train`'s shape the two run at the same speed.
+ * 85 MiB higher than 32; at `npm run train`'s shape the two run at the same speed.
  */
 const SCRATCH_BYTES = 32 * 2 ** 20;
 /** The job's kind word (see assembly/gemm.ts). */

@@ -27,7 +27,7 @@ interface TrainShape {
   steps: number;
 }
 
-/** npm run train's defaults, GPT-2 124M with one window of 64 tokens, and with the fine-tune's 8 (npm run train -- --from). */
+/** npm run train's defaults, GPT-2 124M with one window of 64 tokens, and with the fine-tune's 4 (npm run train -- --from). */
 export const TRAIN_SHAPES: Record<string, TrainShape> = {
   default: {
     name: "npm run train's default",

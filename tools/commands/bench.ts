@@ -65,7 +65,7 @@ const { values, threads, backend } = parseCommand(
         type: "string",
         default: "default,124m",
         value: "S,S",
-        help: "with --train: npm run train's default shape (2 blocks × 64, batch 8 × 64), 124m (batch 1 × 64), finetune (124M, batch 8 × 64)",
+        help: "with --train: npm run train's default shape (2 blocks × 64, batch 8 × 64), 124m (batch 1 × 64), finetune (124M, batch 4 × 64)",
       },
       "train-memory": {
         type: "boolean",

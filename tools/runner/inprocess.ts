@@ -47,8 +47,8 @@ export async function runChecks(
   process.env.GPT2_TARGET = target;
   // The checks' tensors are tiny: the kernels' helper threads would only add their start-up
   // (~150 ms before the first product) to every verdict. GPT2_THREADS still decides when set.
-  // Set here, not on import: main, serve and train import this module too (through the
-  // progress file) and must keep every core.
+  // Set here, not on import: main, serve and train import this module too (tools/cli/tokenizer.ts
+  // reads the progress file through tools/runner/state.ts) and must keep every core.
   process.env.GPT2_THREADS ??= "1";
   const registry: RegisteredCheck[] = [];
   shared.__gpt2Checks = registry;
