@@ -112,17 +112,19 @@ type Given = ReturnType<typeof readCommandLine>["options"];
 type Options = Omit<Given, "batch" | "lr"> & { batch: number; lr: number };
 
 /**
- * --batch and --lr where the command line leaves them out: a continued run's own; else, for a
- * fine-tune, a gentle rate, not to undo what the model knows, and half the batch (GPT-2 124M's
- * weights, gradients and AdamW's moments are 1.9 GiB before any activation).
+ * The run's options. A continued run keeps its model's shape, and its batch and lr unless the
+ * command line gives them; how to go on (steps, evaluation) comes from this command. A new run
+ * without --batch or --lr takes, for a fine-tune, a gentle rate, not to undo what the model knows,
+ * and half the batch (GPT-2 124M's weights, gradients and AdamW's moments are 1.9 GiB before any
+ * activation).
  */
-function withDefaults(given: Given, from: string | undefined, saved: State | undefined): Options {
-  const fineTune = (saved ? saved.from : from) !== undefined;
-  return {
-    ...given,
-    batch: given.batch ?? saved?.options.batch ?? (fineTune ? 4 : 8),
-    lr: given.lr ?? saved?.options.lr ?? (fineTune ? 3e-4 : 3e-3),
-  };
+function runOptions(given: Given, from: string | undefined, saved: State | undefined): Options {
+  if (saved) {
+    const { nEmbd, nLayer, nHead, context, batch, lr } = saved.options;
+    return { ...given, nEmbd, nLayer, nHead, context, batch: given.batch ?? batch, lr: given.lr ?? lr };
+  }
+  const fineTune = from !== undefined;
+  return { ...given, batch: given.batch ?? (fineTune ? 4 : 8), lr: given.lr ?? (fineTune ? 3e-4 : 3e-3) };
 }
 
 /** The steps training runs on, from the chain this process resolves. */
@@ -183,9 +185,7 @@ function startOrResume(
   tokens: ModelTokenizer,
 ) {
   if (saved) {
-    // The model's shape comes from the run; how to go on (steps, evaluation; batch and lr when given) from this command.
-    const { nEmbd, nLayer, nHead, context } = saved.options;
-    saved.options = { ...options, nEmbd, nLayer, nHead, context };
+    saved.options = options; // the run's own shape, batch and lr (runOptions)
     console.log(
       `continuing the run in ${folder.out} from step ${saved.step} (the optimizer's running averages start again)`,
     );
@@ -311,7 +311,7 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(
       `the run in ${values.out} ${saved.from === undefined ? "started from random weights" : `fine-tunes ${saved.from}`}, not ${from}: start again with --fresh, or choose another folder with --out DIR`,
     );
-  const options = withDefaults(given, from, saved);
+  const options = runOptions(given, from, saved);
   const tokens = await chooseTokenizer({ folder, saved: saved !== undefined, from, vocab, corpusName, chain });
   console.log(`(${tokens.description}; products on ${kernels().description})`);
   const corpus = loadCorpus(corpusName, tokens.tokenizer);
