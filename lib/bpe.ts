@@ -38,8 +38,14 @@ export function parseBPEFiles(vocabJson: string, mergesTxt: string): BPEFiles {
   return { vocab, merges };
 }
 
+/** The two files as text, as they are written in a model folder. */
+export interface BPEFilesText {
+  vocabJson: string;
+  mergesTxt: string;
+}
+
 /** The two files' text for `files`, in the format parseBPEFiles reads (ids in increasing order). */
-export function formatBPEFiles(files: BPEFiles): { vocabJson: string; mergesTxt: string } {
+export function formatBPEFiles(files: BPEFiles): BPEFilesText {
   const sorted = [...files.vocab].sort((a, b) => a[1] - b[1]);
   return {
     vocabJson: `${JSON.stringify(Object.fromEntries(sorted))}\n`,

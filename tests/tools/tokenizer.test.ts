@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { mobyDickChapter } from "../../lib/bpe.ts";
+import { formatBPEFiles, mobyDickChapter } from "../../lib/bpe.ts";
 import { CheckpointError } from "../../lib/checkpoint.ts";
 import { StreamingDecoder } from "../../lib/tokenizer.ts";
 import { promptIds } from "../../tools/cli/prompt.ts";
@@ -55,7 +55,7 @@ describe("a model folder's own tokenizer", () => {
 
   it("is read from vocab.json and merges.txt, as npm run train -- --vocab writes them", async () => {
     const dir = folder();
-    writeTokenizerFiles(dir, trainBPE(mobyDickChapter(1), 300));
+    writeTokenizerFiles(dir, formatBPEFiles(trainBPE(mobyDickChapter(1), 300)));
     const own = await tokenizerFor(dir, "reference");
     expect(own.description).toBe(`${path.basename(dir)}'s own tokenizer (300 tokens), by the reference step 23`);
     expect([own.vocabSize, own.endOfText]).toEqual([300, 299]);

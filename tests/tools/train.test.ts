@@ -320,7 +320,15 @@ describe("refusing early", () => {
     const run = await runTool("train", ["--out", damaged, "--steps", "1", ...TINY]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/training\.json is damaged: start again with --fresh/);
-    for (const r of [blocked, run]) expect(r.out).not.toMatch(/\n\s+at /);
+    // The tokenizer is read on the helper thread: its damaged files are one line all the same.
+    const lone = path.join(tempDir("train-tokenizer"), "run");
+    mkdirSync(lone);
+    writeFileSync(path.join(lone, "training.json"), JSON.stringify({ step: 1, options: {} }));
+    writeFileSync(path.join(lone, "vocab.json"), "{}");
+    const tokenizer = await runTool("train", ["--out", lone, "--steps", "2", ...TINY]);
+    expect(tokenizer.code).toBe(1);
+    expect(tokenizer.stderr).toMatch(/run has vocab\.json but not merges\.txt: a tokenizer needs both/);
+    for (const r of [blocked, run, tokenizer]) expect(r.out).not.toMatch(/\n\s+at /);
   });
 });
 
@@ -410,13 +418,13 @@ describe("a save that fails (a full disk)", () => {
       writeFileSync(path.join(dir, "model.safetensors"), text);
     };
     const state = { step: 5, history: [{ step: 5, loss: 3 }] };
-    folder.save(writeModel("step 5"), state);
+    folder.save(writeModel("step 5"), state, "<svg/>");
     const full = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
     const failing = (dir: string) => {
       writeModel("half of step 6")(dir);
       throw full;
     };
-    expect(() => folder.save(failing, { ...state, step: 6 })).toThrow(
+    expect(() => folder.save(failing, { ...state, step: 6 }, "<svg/>")).toThrow(
       /could not save step 6 in .*run \(ENOSPC: no space left on device, write\); the save of step 5 is intact/,
     );
     expect(readFileSync(path.join(run, "model.safetensors"), "utf8")).toBe("step 5");

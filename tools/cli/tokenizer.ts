@@ -4,7 +4,7 @@
 // it, else the reference's.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type BPEFiles, END_OF_TEXT, formatBPEFiles, gpt2Files, parseBPEFiles } from "../../lib/bpe.ts";
+import { type BPEFiles, type BPEFilesText, END_OF_TEXT, gpt2Files, parseBPEFiles } from "../../lib/bpe.ts";
 import { CheckpointError } from "../../lib/checkpoint.ts";
 import type { TextTokenizer } from "../../lib/tokenizer.ts";
 import type { Chain } from "../runner/chain.ts";
@@ -79,9 +79,8 @@ export async function buildTokenizer(
   };
 }
 
-/** Writes a tokenizer's files into a model folder, as Hugging Face's GPT-2 has them. */
-export function writeTokenizerFiles(dir: string, files: BPEFiles): void {
-  const { vocabJson, mergesTxt } = formatBPEFiles(files);
+/** Writes a tokenizer's files (formatBPEFiles's text) into a model folder, as Hugging Face's GPT-2 has them. */
+export function writeTokenizerFiles(dir: string, { vocabJson, mergesTxt }: BPEFilesText): void {
   writeFileSync(path.join(dir, "vocab.json"), vocabJson);
   writeFileSync(path.join(dir, "merges.txt"), mergesTxt);
 }

@@ -231,7 +231,7 @@ async function scoreText(file: string, { model, tokenizer }: Loaded): Promise<vo
   const nats = evaluate(model, tokens, 1, T);
   const scored = tokens.subarray(1, 1 + Math.floor((tokens.length - 1) / T) * T);
   console.log(
-    `${file}: ${scored.length.toLocaleString("en-US")} tokens scored, ${nats.toFixed(3)} nats per token, ${bitsPerByte(nats, scored, tokenizer).toFixed(3)} bits per byte`,
+    `${file}: ${scored.length.toLocaleString("en-US")} tokens scored, ${nats.toFixed(3)} nats per token, ${bitsPerByte(nats, scored.length, tokenizer.decode(Array.from(scored))).toFixed(3)} bits per byte`,
   );
 }
 

@@ -5,19 +5,21 @@
 // when the output is not a terminal); a held-out loss, in nats per token and bits per byte, and a
 // sample come at step 10, every --eval-every steps, and whenever the run stops. Every --save-every
 // steps, and at the end, the run is saved (tools/train/run-folder.ts), and running the command again
-// continues from there. Ctrl-C finishes the current step, saves, and stops.
+// continues from there. Ctrl-C finishes the current step, saves, and stops. The tokenizer and the
+// loss curve live on a helper thread (tools/train/helper-thread.ts), out of the training thread's heap.
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { CheckpointError, useWeightDtype } from "../../lib/checkpoint.ts";
 import { kernels, useKernels } from "../../lib/kernels/index.ts";
 import { Random } from "../../lib/random.ts";
 import { UsageError, chosenChain, numberOption, parseCommand } from "../cli/options.ts";
 import { StatusLine, bar } from "../cli/progress.ts";
-import { type ModelTokenizer, buildTokenizer, tokenizerFor, writeTokenizerFiles } from "../cli/tokenizer.ts";
+import { writeTokenizerFiles } from "../cli/tokenizer.ts";
 import { STEPS } from "../curriculum.ts";
 import { downloadHint, resolveModelDir } from "../hub/models.ts";
 import { type Chain, exitOnUnfinishedStep, runOnChain } from "../runner/chain.ts";
-import { CORPORA, bitsPerByte, corpusTexts, loadCorpus, type Corpus, type CorpusName } from "../train/corpus.ts";
+import { CORPORA, bitsPerByte, corpusTexts, type Corpus, type CorpusName } from "../train/corpus.ts";
 import { RunFolder, RunFolderError } from "../train/run-folder.ts";
+import { HelperThread, type TokenizerSource } from "../train/helper-thread.ts";
 
 const COMMAND = {
   usage: "npm run train -- [options]",
@@ -182,7 +184,7 @@ function startOrResume(
   from: string | undefined,
   options: Options,
   steps: Steps,
-  tokens: ModelTokenizer,
+  helper: HelperThread,
 ) {
   if (saved) {
     saved.options = options; // the run's own shape, batch and lr (runOptions)
@@ -191,9 +193,9 @@ function startOrResume(
     );
     return { state: saved, model: steps.loadPretrained(folder.dir) as Model, resumed: true };
   }
-  if (from !== undefined) return fineTune(from, options, steps, tokens);
+  if (from !== undefined) return fineTune(from, options, steps, helper);
   const config = new steps.GPT2Config({
-    vocab_size: tokens.vocabSize,
+    vocab_size: helper.vocabSize,
     n_embd: options.nEmbd,
     n_layer: options.nLayer,
     n_head: options.nHead,
@@ -208,7 +210,7 @@ function startOrResume(
 }
 
 /** A Hugging Face checkpoint as the starting point: its shape, and windows no longer than its context. */
-function fineTune(from: string, options: Options, steps: Steps, tokens: ModelTokenizer) {
+function fineTune(from: string, options: Options, steps: Steps, helper: HelperThread) {
   const dir = resolveModelDir(from);
   let model: Model;
   try {
@@ -219,9 +221,9 @@ function fineTune(from: string, options: Options, steps: Steps, tokens: ModelTok
     throw error;
   }
   const { n_embd, n_layer, n_head, n_positions, vocab_size } = model.config;
-  if (vocab_size < tokens.vocabSize)
+  if (vocab_size < helper.vocabSize)
     throw new CheckpointError(
-      `${from} has a vocabulary of ${vocab_size} tokens, but ${tokens.own ? "its own tokenizer" : "GPT-2's tokenizer (it has no vocab.json and merges.txt of its own)"} has ${tokens.vocabSize.toLocaleString("en-US")}: fine-tune a model whose vocabulary fits its tokenizer.`,
+      `${from} has a vocabulary of ${vocab_size} tokens, but ${helper.own ? "its own tokenizer" : "GPT-2's tokenizer (it has no vocab.json and merges.txt of its own)"} has ${helper.vocabSize.toLocaleString("en-US")}: fine-tune a model whose vocabulary fits its tokenizer.`,
     );
   Object.assign(options, {
     nEmbd: n_embd,
@@ -239,29 +241,30 @@ function fineTune(from: string, options: Options, steps: Steps, tokens: ModelTok
 /**
  * The run's tokenizer, in startOrResume's order: a saved run's or a --from model's own (GPT-2's
  * when it has none), or one of --vocab tokens trained on the corpus's training text by step 24,
- * or GPT-2's.
+ * or GPT-2's; on the helper thread, which encodes the corpus with it.
  */
-async function chooseTokenizer(run: {
+async function startHelper(run: {
   folder: RunFolder;
   saved: boolean;
   from?: string;
   vocab?: number;
   corpusName: CorpusName;
   chain: Chain;
-}): Promise<ModelTokenizer> {
-  const { folder, from, vocab, chain } = run;
+}): Promise<HelperThread> {
+  const { folder, from, vocab, chain, corpusName } = run;
+  const start = (source: TokenizerSource) => HelperThread.start({ source, chain, corpus: corpusName });
   if (run.saved) {
-    const tokens = await tokenizerFor(folder.dir, chain);
-    if (vocab !== undefined && tokens.vocabSize !== vocab)
+    const helper = await start({ dir: folder.dir });
+    if (vocab !== undefined && helper.vocabSize !== vocab)
       throw new UsageError(
-        `the run in ${folder.out} has ${tokens.own ? `its own tokenizer of ${tokens.vocabSize} tokens` : "GPT-2's tokenizer"}, not one of ${vocab}: start again with --fresh, or choose another folder with --out DIR`,
+        `the run in ${folder.out} has ${helper.own ? `its own tokenizer of ${helper.vocabSize} tokens` : "GPT-2's tokenizer"}, not one of ${vocab}: start again with --fresh, or choose another folder with --out DIR`,
       );
-    return tokens;
+    return helper;
   }
-  if (from !== undefined) return tokenizerFor(resolveModelDir(from), chain);
-  if (vocab === undefined) return buildTokenizer(null, chain);
+  if (from !== undefined) return start({ dir: resolveModelDir(from) });
+  if (vocab === undefined) return start(null);
   const { trainBPE } = await import("#chain/step_24");
-  const texts = corpusTexts(run.corpusName);
+  const texts = corpusTexts(corpusName);
   const status = new StatusLine();
   const started = performance.now();
   const files = trainBPE(texts.train.join("\n"), vocab, (done, total) => {
@@ -271,24 +274,23 @@ async function chooseTokenizer(run: {
   status.clear();
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`trained a tokenizer of ${files.vocab.size} tokens on ${texts.name} in ${seconds} s (step 24)`);
-  return buildTokenizer({ files, name: `a tokenizer trained on ${texts.name}` }, chain);
+  return start({ files, name: `a tokenizer trained on ${texts.name}` });
 }
 
 /** Held-out loss on the first 16 windows (the same text every time, and seconds rather than minutes), and a sample. */
-function evaluateNow({ model, steps, corpus, state, tokens }: Run) {
+async function evaluateNow({ model, steps, corpus, state, helper }: Run) {
   const { batch, context } = state.options;
   const windows = corpus.heldOut.subarray(0, 16 * context + 1);
   const validation = steps.evaluate(model, windows, batch, context);
   const scored = windows.subarray(1, 1 + Math.floor((windows.length - 1) / context) * context);
-  const { tokenizer } = tokens;
-  const ids = steps.generate(model, tokenizer.encode("Call me"), {
+  const ids = steps.generate(model, await helper.encode("Call me"), {
     maxNewTokens: 24,
     temperature: 0.8,
     seed: state.step,
   });
-  const text = tokenizer.decode(ids).replace(/\s+/g, " ");
+  const text = (await helper.decode(ids)).replace(/\s+/g, " ");
   state.samples.push({ step: state.step, text });
-  return { validation, bitsPerByte: bitsPerByte(validation, scored, tokenizer), text };
+  return { validation, bitsPerByte: bitsPerByte(validation, scored.length, await helper.decode(scored)), text };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -312,10 +314,10 @@ async function main(argv: string[]): Promise<number> {
       `the run in ${values.out} ${saved.from === undefined ? "started from random weights" : `fine-tunes ${saved.from}`}, not ${from}: start again with --fresh, or choose another folder with --out DIR`,
     );
   const options = runOptions(given, from, saved);
-  const tokens = await chooseTokenizer({ folder, saved: saved !== undefined, from, vocab, corpusName, chain });
-  console.log(`(${tokens.description}; products on ${kernels().description})`);
-  const corpus = loadCorpus(corpusName, tokens.tokenizer);
-  const { state, model, resumed } = startOrResume(folder, saved, from, options, steps, tokens);
+  const helper = await startHelper({ folder, saved: saved !== undefined, from, vocab, corpusName, chain });
+  console.log(`(${helper.description}; products on ${kernels().description})`);
+  const { state, model, resumed } = startOrResume(folder, saved, from, options, steps, helper);
+  const corpus = await helper.corpus;
   console.log(
     `${corpus.name}: ${corpus.train.length.toLocaleString("en-US")} tokens to train on, ${corpus.heldOut.length.toLocaleString("en-US")} held out`,
   );
@@ -326,7 +328,7 @@ async function main(argv: string[]): Promise<number> {
     stopping = true;
     process.stderr.write("\nstopping after this step (Ctrl-C again to stop at once)…\n");
   });
-  const run = { model, steps, corpus, state, folder, tokens };
+  const run = { model, steps, corpus, state, folder, helper };
   const done = await trainUntil(() => stopping || Date.now() >= stopAt, run, resumed);
   if (values.ship) {
     folder.ship(values.ship);
@@ -334,7 +336,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const why = stopping ? "stopped" : done ? "finished" : "out of time";
   console.log(
-    `${why} at step ${state.step}: saved to ${values.out} (config.json, model.safetensors, ${tokens.own ? "vocab.json, merges.txt, " : ""}training.json, loss.svg).`,
+    `${why} at step ${state.step}: saved to ${values.out} (config.json, model.safetensors, ${helper.own ? "vocab.json, merges.txt, " : ""}training.json, loss.svg).`,
   );
   const tryIt = chain === "mine" ? "npm run gpt2" : "npm run main";
   console.log(done ? `Try it: ${tryIt} -- "Call me" --model ${values.out}` : "Run the same command again to continue.");
@@ -347,7 +349,7 @@ interface Run {
   corpus: Corpus;
   state: State;
   folder: RunFolder;
-  tokens: ModelTokenizer;
+  helper: HelperThread;
 }
 
 /** AdamW as GPT-2 was trained (β 0.9/0.95, decoupled weight decay 0.1) and its schedule: warmup, then a cosine to a tenth. */
@@ -359,7 +361,7 @@ function optimizerFor({ model, steps, state: { options } }: Run) {
 
 /** Trains until the last step or until `stop()` says so; evaluates and saves on the way and at the end. Whether all steps ran. */
 async function trainUntil(stop: () => boolean, run: Run, alreadySaved: boolean): Promise<boolean> {
-  const { model, steps, state, folder, tokens } = run;
+  const { model, steps, state, folder, helper } = run;
   const { options } = state;
   const { optimizer, schedule } = optimizerFor(run);
   const rng = new Random(options.seed + state.step); // a resumed run draws new windows, not the first ones again
@@ -368,8 +370,8 @@ async function trainUntil(stop: () => boolean, run: Run, alreadySaved: boolean):
   let savedStep = alreadySaved ? state.step : -1;
   let evaluatedStep = -1;
   const firstStep = state.step;
-  const report = () => {
-    const { validation, bitsPerByte, text } = evaluateNow(run);
+  const report = async () => {
+    const { validation, bitsPerByte, text } = await evaluateNow(run);
     Object.assign(state.history.at(-1) ?? {}, { validation, bitsPerByte });
     const rate = meter.tokens / ((performance.now() - meter.start) / 1000);
     status.clear();
@@ -379,17 +381,22 @@ async function trainUntil(stop: () => boolean, run: Run, alreadySaved: boolean):
     Object.assign(meter, { start: performance.now(), tokens: 0 });
     evaluatedStep = state.step;
   };
-  const save = () => {
-    folder.save((dir) => {
-      steps.saveCheckpoint(model, dir, { trained_steps: String(state.step) });
-      if (tokens.own) writeTokenizerFiles(dir, tokens.own);
-    }, state);
+  const save = async () => {
+    const lossSvg = await helper.lossCurve(state);
+    folder.save(
+      (dir) => {
+        steps.saveCheckpoint(model, dir, { trained_steps: String(state.step) });
+        if (helper.own) writeTokenizerFiles(dir, helper.own);
+      },
+      state,
+      lossSvg,
+    );
     savedStep = state.step;
   };
   // A periodic save that fails (a full disk) is said and training goes on: the next may succeed.
-  const saveOrWarn = () => {
+  const saveOrWarn = async () => {
     try {
-      save();
+      await save();
     } catch (error) {
       if (!(error instanceof RunFolderError)) throw error;
       status.clear();
@@ -411,14 +418,14 @@ async function trainUntil(stop: () => boolean, run: Run, alreadySaved: boolean):
       `[${bar(state.step / options.steps, 24)}] step ${state.step}/${options.steps} · ${rate.toFixed(0)} tokens/s · loss ${meter.smoothed.toFixed(3)} · lr ${lr.toExponential(1)}`,
     );
     // The first look early (step 10), then every --eval-every steps: a short run shows something too.
-    if (state.step === Math.min(10, options.evalEvery) || state.step % options.evalEvery === 0) report();
-    if (state.step % options.saveEvery === 0) saveOrWarn();
+    if (state.step === Math.min(10, options.evalEvery) || state.step % options.evalEvery === 0) await report();
+    if (state.step % options.saveEvery === 0) await saveOrWarn();
     await nextTurn(); // lets Node deliver a Ctrl-C to the handler between steps
   }
   status.clear();
   await nextTurn(); // a second Ctrl-C typed during the last step stops here, before evaluating and saving
-  if (evaluatedStep !== state.step && state.step > firstStep) report(); // how the run ends, whatever stopped it
-  if (savedStep !== state.step) save();
+  if (evaluatedStep !== state.step && state.step > firstStep) await report(); // how the run ends, whatever stopped it
+  if (savedStep !== state.step) await save();
   return state.step >= options.steps;
 }
 

@@ -49,7 +49,7 @@ export class ModelThread {
    * an unfinished step) ends the process with the reason, as the command's own errors do.
    */
   static start(dir: string): Promise<ModelThread> {
-    const worker = new Worker(new URL("./typescript-worker.mjs", import.meta.url), {
+    const worker = new Worker(new URL("../runner/typescript-worker.mjs", import.meta.url), {
       workerData: { entry: new URL("./model-worker.ts", import.meta.url).href, dir },
     });
     return new Promise((resolve, reject) => {

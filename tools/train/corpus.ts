@@ -69,11 +69,10 @@ export function modernEnglish(): string {
 }
 
 /**
- * A loss in nats per token as bits per byte of the text those tokens spell: ÷ ln 2 for bits, × the
- * tokens per byte. A model with a larger vocabulary has fewer, harder tokens to predict; per byte
- * the two are on one scale (and on the scale published results use).
+ * A loss in nats per token as bits per byte of `text`, the text the scored tokens spell: ÷ ln 2 for
+ * bits, × the tokens per byte. A model with a larger vocabulary has fewer, harder tokens to predict;
+ * per byte the two are on one scale (and on the scale published results use).
  */
-export function bitsPerByte(natsPerToken: number, tokens: ArrayLike<number>, tokenizer: TextTokenizer): number {
-  const bytes = Buffer.byteLength(tokenizer.decode(Array.from(tokens)), "utf8");
-  return (natsPerToken / Math.LN2) * (tokens.length / bytes);
+export function bitsPerByte(natsPerToken: number, tokens: number, text: string): number {
+  return (natsPerToken / Math.LN2) * (tokens / Buffer.byteLength(text, "utf8"));
 }

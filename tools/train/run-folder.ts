@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from "node:path";
 import { parseSafetensors, writeSafetensors } from "../../lib/safetensors.ts";
 import type { Tensor } from "../../lib/tensor.ts";
-import { lossCurve, type LossHistory } from "./loss-curve.ts";
+import type { LossHistory } from "./loss-curve.ts";
 
 /** A mistake with the folder that the user fixes: printed as one line. */
 export class RunFolderError extends Error {
@@ -52,15 +52,16 @@ export class RunFolder {
   }
 
   /**
-   * Writes the checkpoint (with `writeCheckpoint`, step 22's), the state and the loss curve, then
-   * swaps them in. A save that fails (a full disk) leaves the last complete one as it was, and says so.
+   * Writes the checkpoint (with `writeCheckpoint`, step 22's), the state and the loss curve (its
+   * SVG, loss-curve.ts's), then swaps them in. A save that fails (a full disk) leaves the last
+   * complete one as it was, and says so.
    */
-  save(writeCheckpoint: (dir: string) => void, state: LossHistory & { step: number }): void {
+  save(writeCheckpoint: (dir: string) => void, state: LossHistory & { step: number }, lossSvg: string): void {
     rmSync(this.partial, { recursive: true, force: true });
     try {
       writeCheckpoint(this.partial);
       writeFileSync(path.join(this.partial, "training.json"), `${JSON.stringify(state, null, 2)}\n`);
-      writeFileSync(path.join(this.partial, "loss.svg"), lossCurve(state));
+      writeFileSync(path.join(this.partial, "loss.svg"), lossSvg);
     } catch (error) {
       rmSync(this.partial, { recursive: true, force: true }); // give back what space it took
       const last = this.readState<{ step: number }>()?.step;

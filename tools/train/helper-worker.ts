@@ -1,0 +1,46 @@
+// `npm run train`'s helper thread (helper-thread.ts starts it): it builds the run's tokenizer through
+// tools/cli/tokenizer.ts (step 23: yours on --chain=mine once it passes), encodes the corpus with it
+// and hands the tokens over, then answers requests: encode, decode, and draw the loss curve.
+import { parentPort, workerData } from "node:worker_threads";
+import { formatBPEFiles } from "../../lib/bpe.ts";
+import { collectGarbage } from "../../lib/memory.ts";
+import { buildTokenizer, type ModelTokenizer, tokenizerFor } from "../cli/tokenizer.ts";
+import { failureReport } from "../runner/chain.ts";
+import { loadCorpus } from "./corpus.ts";
+import { lossCurve } from "./loss-curve.ts";
+import type { FromHelper, Start, ToHelper } from "./helper-thread.ts";
+
+const port = parentPort!;
+const post = (message: FromHelper, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+const { source, chain, corpus: corpusName } = workerData as Start;
+
+let tokens: ModelTokenizer;
+try {
+  tokens =
+    source !== null && "dir" in source ? await tokenizerFor(source.dir, chain) : await buildTokenizer(source, chain);
+  const { description, vocabSize, own } = tokens;
+  post({ type: "ready", description, vocabSize, own: own && formatBPEFiles(own) });
+  const corpus = loadCorpus(corpusName, tokens.tokenizer);
+  post({ type: "corpus", corpus }, [corpus.train.buffer as ArrayBuffer, corpus.heldOut.buffer as ArrayBuffer]);
+  // Encoding left some 110 MB of garbage, which a thread that now mostly waits would keep for the whole run.
+  collectGarbage();
+  port.on("message", answer);
+} catch (error) {
+  // A damaged tokenizer file or an unfinished step is one line (failureReport's); a bug, its trace.
+  post({ type: "failed", report: failureReport(error, "npm run train") });
+}
+
+function answer(request: ToHelper) {
+  try {
+    const { tokenizer } = tokens;
+    const result =
+      request.type === "encode"
+        ? tokenizer.encode(request.text)
+        : request.type === "decode"
+          ? tokenizer.decode(request.ids)
+          : lossCurve(request);
+    post({ type: "answer", job: request.job, result });
+  } catch (error) {
+    post({ type: "error", job: request.job, message: (error as Error).message });
+  }
+}
