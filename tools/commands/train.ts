@@ -18,8 +18,8 @@ import { STEPS } from "../curriculum.ts";
 import { downloadHint, resolveModelDir } from "../hub/models.ts";
 import { type Chain, exitOnUnfinishedStep, runOnChain } from "../runner/chain.ts";
 import { CORPORA, bitsPerByte, corpusTexts, type Corpus, type CorpusName } from "../train/corpus.ts";
-import { RunFolder, RunFolderError } from "../train/run-folder.ts";
 import { HelperThread, type TokenizerSource } from "../train/helper-thread.ts";
+import { RunFolder, RunFolderError } from "../train/run-folder.ts";
 
 const COMMAND = {
   usage: "npm run train -- [options]",
@@ -317,7 +317,7 @@ async function main(argv: string[]): Promise<number> {
   const helper = await startHelper({ folder, saved: saved !== undefined, from, vocab, corpusName, chain });
   console.log(`(${helper.description}; products on ${kernels().description})`);
   const { state, model, resumed } = startOrResume(folder, saved, from, options, steps, helper);
-  const corpus = await helper.corpus;
+  const corpus = await helper.corpus();
   console.log(
     `${corpus.name}: ${corpus.train.length.toLocaleString("en-US")} tokens to train on, ${corpus.heldOut.length.toLocaleString("en-US")} held out`,
   );
@@ -382,7 +382,9 @@ async function trainUntil(stop: () => boolean, run: Run, alreadySaved: boolean):
     evaluatedStep = state.step;
   };
   const save = async () => {
-    const lossSvg = await helper.lossCurve(state);
+    const lossSvg = await helper.lossCurve(state).catch((error: Error) => {
+      throw new RunFolderError(`could not draw the loss curve of step ${state.step}: ${error.message}`);
+    });
     folder.save(
       (dir) => {
         steps.saveCheckpoint(model, dir, { trained_steps: String(state.step) });

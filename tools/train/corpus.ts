@@ -73,6 +73,6 @@ export function modernEnglish(): string {
  * bits, × the tokens per byte. A model with a larger vocabulary has fewer, harder tokens to predict;
  * per byte the two are on one scale (and on the scale published results use).
  */
-export function bitsPerByte(natsPerToken: number, tokens: number, text: string): number {
-  return (natsPerToken / Math.LN2) * (tokens / Buffer.byteLength(text, "utf8"));
+export function bitsPerByte(natsPerToken: number, tokenCount: number, text: string): number {
+  return (natsPerToken / Math.LN2) * (tokenCount / Buffer.byteLength(text, "utf8"));
 }

@@ -18,17 +18,20 @@ import type { LossHistory } from "./loss-curve.ts";
 export type TokenizerSource = { dir: string } | { files: BPEFiles; name: string } | null;
 
 /** What the thread is started with. */
-export interface Start {
+export interface HelperStart {
   source: TokenizerSource;
   chain: Chain;
   corpus: CorpusName;
 }
 
-type Request =
-  | { type: "encode"; text: string }
-  | { type: "decode"; ids: number[] }
-  | { type: "loss curve"; history: LossHistory["history"] };
-export type ToHelper = Request & { job: number };
+/** Each request the thread answers, and what its answer is. */
+interface Requests {
+  encode: { request: { text: string }; answer: number[] };
+  decode: { request: { ids: number[] }; answer: string };
+  "loss curve": { request: LossHistory; answer: string };
+}
+type Kind = keyof Requests;
+export type ToHelper = { [K in Kind]: Requests[K]["request"] & { type: K; job: number } }[Kind];
 
 interface Ready {
   type: "ready";
@@ -43,8 +46,8 @@ export type FromHelper =
   | Ready
   | { type: "corpus"; corpus: Corpus }
   | { type: "failed"; report: string }
-  | { type: "answer"; job: number; result: string | number[] }
-  | { type: "error"; job: number; message: string };
+  | { type: "answer"; job: number; answer: Requests[Kind]["answer"] }
+  | { type: "error"; job: number; report: string };
 
 type Answer = Extract<FromHelper, { job: number }>;
 
@@ -52,10 +55,9 @@ export class HelperThread {
   /** Where each pending request's answer goes, by job number. */
   private readonly jobs = new Map<number, (answer: Answer) => void>();
   private jobCount = 0;
-  /** Whether the thread has done its own work (the corpus) and only answers requests. */
-  private idle = false;
-  /** The corpus in the tokenizer's tokens, once the thread has encoded it. */
-  readonly corpus: Promise<Corpus>;
+  private readonly encoded: Promise<Corpus>;
+  /** Whether the corpus is still awaited: the thread keeps the process alive only while something is. */
+  private awaitingCorpus = false;
 
   private constructor(
     private readonly worker: Worker,
@@ -63,29 +65,32 @@ export class HelperThread {
     readonly vocabSize: number,
     readonly own: BPEFilesText | null,
   ) {
-    this.corpus = new Promise((resolve) => {
+    this.encoded = new Promise((resolve) => {
       worker.on("message", (message: FromHelper) => {
         if (message.type === "failed") exitWith(message.report);
-        if (message.type === "corpus") {
-          resolve(message.corpus);
-          // From here the thread only waits for requests, and must not keep the process alive; ask() holds it while one is out.
-          this.idle = true;
-          if (this.jobs.size === 0) worker.unref();
-        }
+        if (message.type === "corpus") resolve(message.corpus);
         if ("job" in message) this.jobs.get(message.job)?.(message);
       });
     });
     worker.on("error", (error) => {
       throw error; // a bug on that thread: without it the run cannot go on
     });
+    worker.on("exit", (code) => {
+      if (this.jobs.size > 0 || this.awaitingCorpus)
+        exitWith(`npm run train's helper thread (the tokenizer) stopped (exit code ${code}) before it answered.`);
+    });
+    // Unless something is awaited from it, the thread must not keep the process alive: an error
+    // before training (a model not downloaded) ends the command at once, not after the encoding.
+    // (After the listeners: listening for messages holds the process again.)
+    worker.unref();
   }
 
   /**
    * Starts the thread, which builds the tokenizer from `source`, and then encodes `corpus` with it
-   * while this thread goes on (`corpus` resolves to the tokens). A failure there (a damaged
-   * tokenizer file, a bug) ends the process with its report, as the command's own errors do.
+   * while this thread goes on. A failure there (a damaged tokenizer file, a bug) ends the process
+   * with its report, as the command's own errors do.
    */
-  static start(start: Start): Promise<HelperThread> {
+  static start(start: HelperStart): Promise<HelperThread> {
     const worker = new Worker(new URL("../runner/typescript-worker.mjs", import.meta.url), {
       workerData: { entry: new URL("./helper-worker.ts", import.meta.url).href, ...start },
       // Its new objects' space grows to 48 MB while it encodes the corpus, and would stay that size
@@ -103,30 +108,41 @@ export class HelperThread {
     });
   }
 
+  /** The corpus in the tokenizer's tokens, once the thread has encoded it. */
+  async corpus(): Promise<Corpus> {
+    this.awaitingCorpus = true;
+    this.worker.ref();
+    const corpus = await this.encoded;
+    this.awaitingCorpus = false;
+    if (this.jobs.size === 0) this.worker.unref();
+    return corpus;
+  }
+
   encode(text: string): Promise<number[]> {
-    return this.ask({ type: "encode", text }) as Promise<number[]>;
+    return this.ask("encode", { text });
   }
 
   decode(ids: ArrayLike<number>): Promise<string> {
-    return this.ask({ type: "decode", ids: Array.from(ids) }) as Promise<string>;
+    return this.ask("decode", { ids: Array.from(ids) });
   }
 
   /** loss.svg for the run so far (loss-curve.ts). */
   lossCurve({ history }: LossHistory): Promise<string> {
-    return this.ask({ type: "loss curve", history }) as Promise<string>;
+    return this.ask("loss curve", { history });
   }
 
-  private ask(request: Request): Promise<string | number[]> {
+  /** Sends a request; resolves with its answer, or rejects with the thread's report of what went wrong. */
+  private ask<K extends Kind>(type: K, request: Requests[K]["request"]): Promise<Requests[K]["answer"]> {
     const job = this.jobCount++;
     this.worker.ref();
     return new Promise((resolve, reject) => {
-      this.jobs.set(job, (answer) => {
+      this.jobs.set(job, (reply) => {
         this.jobs.delete(job);
-        if (this.jobs.size === 0 && this.idle) this.worker.unref();
-        if (answer.type === "error") reject(new Error(answer.message));
-        else resolve(answer.result);
+        if (this.jobs.size === 0 && !this.awaitingCorpus) this.worker.unref();
+        if (reply.type === "error") reject(new Error(reply.report));
+        else resolve(reply.answer as Requests[K]["answer"]);
       });
-      this.worker.postMessage({ ...request, job } satisfies ToHelper);
+      this.worker.postMessage({ ...request, type, job } as ToHelper);
     });
   }
 }

@@ -8,11 +8,11 @@ import { buildTokenizer, type ModelTokenizer, tokenizerFor } from "../cli/tokeni
 import { failureReport } from "../runner/chain.ts";
 import { loadCorpus } from "./corpus.ts";
 import { lossCurve } from "./loss-curve.ts";
-import type { FromHelper, Start, ToHelper } from "./helper-thread.ts";
+import type { FromHelper, HelperStart, ToHelper } from "./helper-thread.ts";
 
 const port = parentPort!;
 const post = (message: FromHelper, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
-const { source, chain, corpus: corpusName } = workerData as Start;
+const { source, chain, corpus: corpusName } = workerData as HelperStart;
 
 let tokens: ModelTokenizer;
 try {
@@ -33,14 +33,14 @@ try {
 function answer(request: ToHelper) {
   try {
     const { tokenizer } = tokens;
-    const result =
+    const answer =
       request.type === "encode"
         ? tokenizer.encode(request.text)
         : request.type === "decode"
           ? tokenizer.decode(request.ids)
-          : lossCurve(request);
-    post({ type: "answer", job: request.job, result });
+          : lossCurve({ history: request.history });
+    post({ type: "answer", job: request.job, answer });
   } catch (error) {
-    post({ type: "error", job: request.job, message: (error as Error).message });
+    post({ type: "error", job: request.job, report: failureReport(error, "npm run train") });
   }
 }
