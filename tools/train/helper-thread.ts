@@ -57,8 +57,8 @@ export class HelperThread {
   private readonly jobs = new Map<number, (answer: Answer) => void>();
   private jobCount = 0;
   private readonly encoded: Promise<Corpus>;
-  /** Whether the corpus is still awaited: the thread keeps the process alive only while something is. */
-  private awaitingCorpus = false;
+  /** How many answers (the corpus among them) are awaited: the thread keeps the process alive only while one is. */
+  private awaited = 0;
 
   private constructor(
     private readonly worker: Worker,
@@ -77,7 +77,7 @@ export class HelperThread {
       throw error; // a bug on that thread: without it the run cannot go on
     });
     worker.on("exit", (code) => {
-      if (this.jobs.size > 0 || this.awaitingCorpus)
+      if (this.awaited > 0)
         exitWith(`npm run train's helper thread (the tokenizer) stopped (exit code ${code}) before it answered.`);
     });
     // Unless something is awaited from it, the thread must not keep the process alive: an error
@@ -110,13 +110,8 @@ export class HelperThread {
   }
 
   /** The corpus in the tokenizer's tokens, once the thread has encoded it. */
-  async corpus(): Promise<Corpus> {
-    this.awaitingCorpus = true;
-    this.worker.ref();
-    const corpus = await this.encoded;
-    this.awaitingCorpus = false;
-    if (this.jobs.size === 0) this.worker.unref();
-    return corpus;
+  corpus(): Promise<Corpus> {
+    return this.awaiting(this.encoded);
   }
 
   encode(text: string): Promise<number[]> {
@@ -135,16 +130,26 @@ export class HelperThread {
   /** Sends a request; resolves with its answer, or rejects with the thread's report of what went wrong. */
   private ask<K extends Kind>(type: K, request: Requests[K]["request"]): Promise<Requests[K]["answer"]> {
     const job = this.jobCount++;
-    this.worker.ref();
-    return new Promise((resolve, reject) => {
-      this.jobs.set(job, (reply) => {
-        this.jobs.delete(job);
-        if (this.jobs.size === 0 && !this.awaitingCorpus) this.worker.unref();
-        if (reply.type === "error") reject(new Error(reply.report));
-        else resolve(reply.answer as Requests[K]["answer"]);
-      });
-      this.worker.postMessage({ ...request, type, job } as ToHelper);
-    });
+    return this.awaiting(
+      new Promise((resolve, reject) => {
+        this.jobs.set(job, (reply) => {
+          this.jobs.delete(job);
+          if (reply.type === "error") reject(new Error(reply.report));
+          else resolve(reply.answer as Requests[K]["answer"]);
+        });
+        this.worker.postMessage({ ...request, type, job } as ToHelper);
+      }),
+    );
+  }
+
+  /** `answer`, with the thread holding the process alive until it comes. */
+  private async awaiting<T>(answer: Promise<T>): Promise<T> {
+    if (this.awaited++ === 0) this.worker.ref();
+    try {
+      return await answer;
+    } finally {
+      if (--this.awaited === 0) this.worker.unref();
+    }
   }
 }
 
