@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from blas import loaded_blas  # noqa: E402
 from make_fixtures import CONV1D, LMHead, forward_with_cache  # noqa: E402
 
 
@@ -132,6 +133,7 @@ def main() -> None:
         result["decode_tokens_per_s"] = statistics.median(decode() for _ in range(3))
     numpy_decode(model, [464, 3290, 318, 257], 4)
     result["numpy_decode_tokens_per_s"] = statistics.median(numpy_decode(model, [464, 3290, 318, 257], args.decode_tokens) for _ in range(3))
+    result["blas"] = loaded_blas()
     print(json.dumps(result))
 
 

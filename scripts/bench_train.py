@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from blas import loaded_blas  # noqa: E402
 from make_fixtures import TINY, LMHead  # noqa: E402
 
 
@@ -59,7 +60,7 @@ def main() -> None:
     tokens = args.batch * args.context
     if args.json:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux counts KiB
-        print(json.dumps({"torch": torch.__version__, "tokens_per_s": tokens * len(times) / sum(times), "peak_rss_bytes": peak}))
+        print(json.dumps({"torch": torch.__version__, "blas": loaded_blas(), "tokens_per_s": tokens * len(times) / sum(times), "peak_rss_bytes": peak}))
         return
     print(f"PyTorch {torch.__version__}, {args.threads} thread(s): {tokens * len(times) / sum(times):.0f} tokens/s "
           f"(width {args.n_embd}, {args.n_layer} blocks, batch {args.batch} x {args.context}, vocab 50257)")

@@ -89,6 +89,8 @@ export function trainer(shape: TrainShape): { run: (steps: number) => Promise<nu
 
 interface TorchFigures {
   torch: string;
+  /** The BLAS libraries PyTorch's process had loaded (scripts/blas.py). */
+  blas: string;
   tokensPerS: number;
   /** The whole Python process's, as getrusage counts it. */
   peakRssBytes: number;
@@ -112,8 +114,8 @@ function torchFigures(shape: TrainShape, threads: number, warmup = 2): TorchFigu
   delete env.OPENBLAS_L2_SIZE;
   try {
     const out = execFileSync("/usr/bin/python3", args, { encoding: "utf8", env, stdio: ["ignore", "pipe", "pipe"] });
-    const raw = JSON.parse(out) as { torch: string; tokens_per_s: number; peak_rss_bytes: number };
-    return { torch: raw.torch, tokensPerS: raw.tokens_per_s, peakRssBytes: raw.peak_rss_bytes };
+    const raw = JSON.parse(out) as { torch: string; blas: string; tokens_per_s: number; peak_rss_bytes: number };
+    return { torch: raw.torch, blas: raw.blas, tokensPerS: raw.tokens_per_s, peakRssBytes: raw.peak_rss_bytes };
   } catch (error) {
     return error as Error;
   }
@@ -122,6 +124,15 @@ function torchFigures(shape: TrainShape, threads: number, warmup = 2): TorchFigu
 /** What --compare-torch says when Debian's PyTorch is not there to run. */
 export const TORCH_MISSING =
   "--compare-torch needs Debian's PyTorch (/usr/bin/python3 with python3-torch): apt-get install python3-torch python3-numpy libopenblas0-openmp";
+
+/**
+ * A warning when PyTorch and NumPy ran on the reference BLAS (Debian's default without
+ * libopenblas0-openmp): far slower, so any ratio to them would flatter ours. Empty otherwise.
+ */
+export function blasWarning(blas: string): string {
+  if (/openblas|mkl|blis/i.test(blas)) return "";
+  return `  warning: PyTorch and NumPy ran on the reference BLAS (${blas || "none loaded"}), far slower than OpenBLAS (2.4 GFLOP/s measured here): ratios to them mean nothing. apt-get install libopenblas0-openmp`;
+}
 
 /** Our peak resident memory over `shape.steps` + 1 steps of `shape`, in a fresh process, and the weights' bytes. */
 function ourPeak(shape: string, backend: string, threads: number): { peakRssBytes: number; weightBytes: number } {
@@ -174,6 +185,7 @@ export async function trainFigures(names: string[], threads: number, rounds: num
           console.log(`${TORCH_MISSING}\n${result.message.split("\n")[0]}`);
           compare = false;
         } else {
+          if (!theirs.length && blasWarning(result.blas)) console.log(blasWarning(result.blas));
           theirs.push(result.tokensPerS);
           torch = result.torch;
           line += `, PyTorch ${fmt(result.tokensPerS)} tokens/s (ours ${((ours.at(-1) as number) / result.tokensPerS).toFixed(2)}×)`;

@@ -33,7 +33,7 @@ import { fromData, intTensor, type Tensor } from "../../lib/tensor.ts";
 import { generate } from "../../solutions/solution_14.ts";
 import { median } from "../bench/median.ts";
 import { loadOrt } from "../bench/ort.ts";
-import { memoryFigures, TORCH_MISSING, TRAIN_SHAPES, trainFigures } from "../bench/train.ts";
+import { blasWarning, memoryFigures, TORCH_MISSING, TRAIN_SHAPES, trainFigures } from "../bench/train.ts";
 import { loadPretrained } from "../../solutions/solution_15.ts";
 import { forwardWithCache, generateWithCache, type KVCache } from "../../solutions/solution_16.ts";
 
@@ -430,9 +430,11 @@ function compareTorch(ours: Figures): void {
       decode_tokens_per_s: number;
       numpy_decode_tokens_per_s: number;
       torch: string;
+      blas: string;
     };
     numpyDecode = raw.numpy_decode_tokens_per_s;
     console.log(`\nPyTorch ${raw.torch} and NumPy, ${threads} thread(s), same checkpoint, same run:`);
+    if (blasWarning(raw.blas)) console.log(blasWarning(raw.blas));
     theirs = { loadS: raw.load_s, prefillMs: raw.prefill_ms, decodeTokensPerS: raw.decode_tokens_per_s };
   } catch (error) {
     console.log(`\n${TORCH_MISSING}\n${(error as Error).message.split("\n")[0]}`);
