@@ -50,21 +50,24 @@ export class AdamW {
     const [beta1, beta2] = this.betas;
     const correction1 = 1 - beta1 ** this.step; // m and v start at 0: early averages are too small
     const correction2 = 1 - beta2 ** this.step;
+    // m̂ = m/correction1 and √v̂ = √v/√correction2, folded into two numbers per step (as PyTorch
+    // does): one division and one square root per parameter instead of three and one.
+    const stepSize = lr / correction1;
+    const inverseRoot2 = 1 / Math.sqrt(correction2);
     const eps = this.eps;
     for (const { name, parameter, m, v } of this.slots) {
       const grad = grads[name];
       if (!grad) throw new Error(`AdamW.update: no gradient for ${name}`);
-      const decay = decays(parameter) ? lr * this.weightDecay : 0;
+      const keep = 1 - (decays(parameter) ? lr * this.weightDecay : 0); // p − lr·wd·p = keep·p
       // Element i in row-major order: the tensor's own memory when contiguous, else a copy of a
       // view's elements (e.g. a transposed weight, element [r, c] not at r·C + c), written back below.
       const p = contiguousData(parameter);
       const g = contiguousData(grad);
       for (let i = 0; i < p.length; i++) {
-        m[i] = beta1 * m[i] + (1 - beta1) * g[i];
-        v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
-        const mhat = m[i] / correction1;
-        const vhat = v[i] / correction2;
-        p[i] -= decay * p[i] + (lr * mhat) / (Math.sqrt(vhat) + eps);
+        const gi = g[i];
+        const mi = (m[i] = beta1 * m[i] + (1 - beta1) * gi);
+        const vi = (v[i] = beta2 * v[i] + (1 - beta2) * gi * gi);
+        p[i] = keep * p[i] - (stepSize * mi) / (Math.sqrt(vi) * inverseRoot2 + eps);
       }
       writeContiguousData(parameter, p); // nothing to do when p is the parameter's own memory
     }
