@@ -65,8 +65,10 @@ export class AdamW {
       const g = contiguousData(grad);
       for (let i = 0; i < p.length; i++) {
         const gi = g[i];
-        const mi = (m[i] = beta1 * m[i] + (1 - beta1) * gi);
-        const vi = (v[i] = beta2 * v[i] + (1 - beta2) * gi * gi);
+        const mi = beta1 * m[i] + (1 - beta1) * gi;
+        const vi = beta2 * v[i] + (1 - beta2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
         p[i] = keep * p[i] - (stepSize * mi) / (Math.sqrt(vi) * inverseRoot2 + eps);
       }
       writeContiguousData(parameter, p); // nothing to do when p is the parameter's own memory
