@@ -126,6 +126,12 @@ function bandRows(bytes: number, K: number, N: number): number {
   return Math.max(4, Math.floor(bytes / 4 / (K + N) / 4) * 4);
 }
 
+/** At least `rows`, a multiple of 16 floats (a 64-byte cache line) and an odd number of lines. */
+function paddedRows(rows: number): number {
+  const lines = Math.ceil(rows / 16);
+  return (lines % 2 === 1 ? lines : lines + 1) * 16;
+}
+
 /** The two builds of assembly/gemm.ts: plain SIMD128, and with relaxed SIMD's fused multiply-add. */
 export type SimdBuild = "plain" | "relaxed";
 
@@ -273,7 +279,13 @@ class WasmKernels implements Kernels {
    * holds rows of `columns` numbers, and the band reads M of them from `first` on.
    */
   private product(job: GemmJob, out: Float32Array, at = 0, tn?: { columns: number; first: number }): Float32Array {
-    const { kind, x, w, M, K, N, batch } = job;
+    const { kind, x, w, K, N, batch } = job;
+    // A weight gradient's tn product reads X down its columns, one number from each of K rows.
+    // Rows 8 KiB or 12 KiB apart (M = 2,048 or 3,072) all fall in one set of the L1 cache, which
+    // holds 8 of them: so X goes into scratch with rows an odd number of cache lines apart, and
+    // the product computes the few rows this adds to Y (from zeros) without copying them out.
+    const rows = job.M;
+    const M = kind === "tn" && batch === 1 ? paddedRows(rows) : rows;
     const bf16 = w instanceof Uint16Array;
     const size = w.BYTES_PER_ELEMENT;
     const wRows = kind === "nt" ? N : K;
@@ -297,10 +309,14 @@ class WasmKernels implements Kernels {
     const wAt = align(biasAt + (job.bias ? N * 4 : 0), 64);
     arena.ensure(wAt + (home ? 0 : wExtent * size));
     const heap = arena.view();
-    if (!tn) heap.set(x, xAt / 4);
-    else
-      for (let k = 0, from = tn.first; k < K; k++, from += tn.columns)
-        heap.set(x.subarray(from, from + M), xAt / 4 + k * M);
+    if (M === rows && !tn) heap.set(x, xAt / 4);
+    else {
+      const columns = tn?.columns ?? rows;
+      for (let k = 0, from = tn?.first ?? 0; k < K; k++, from += columns) {
+        heap.set(x.subarray(from, from + rows), xAt / 4 + k * M);
+        heap.fill(0, xAt / 4 + k * M + rows, xAt / 4 + (k + 1) * M);
+      }
+    }
     if (job.bias) heap.set(job.bias, biasAt / 4);
     if (!home)
       new Uint8Array(heap.buffer).set(new Uint8Array(w.buffer, w.byteOffset + job.wOffset * size, wExtent * size), wAt);
@@ -323,7 +339,7 @@ class WasmKernels implements Kernels {
     ]);
     this.runJob(arena, parallel);
     if (splitK) arena.exports.sum_partials(parallel);
-    out.set(heap.subarray(yAt / 4, yAt / 4 + batch * M * N), at);
+    out.set(heap.subarray(yAt / 4, yAt / 4 + batch * rows * N), at);
     return out;
   }
 
