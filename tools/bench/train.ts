@@ -6,6 +6,9 @@
 // the peak memory of a few steps at GPT-2 124M with the fine-tune's batch, ours and PyTorch's,
 // each in a process of its own (tools/bench/train-peak.ts is ours).
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { median } from "./median.ts";
@@ -13,7 +16,8 @@ import { Random } from "../../lib/random.ts";
 import { GPT2Config } from "../../solutions/solution_01.ts";
 import { GPT2LMHeadModel } from "../../solutions/solution_13.ts";
 import { AdamW } from "../../solutions/solution_21.ts";
-import { randomBatch, trainStep } from "../../solutions/solution_22.ts";
+import { loadPretrained } from "../../solutions/solution_15.ts";
+import { randomBatch, saveCheckpoint, trainStep } from "../../solutions/solution_22.ts";
 
 interface TrainShape {
   name: string;
@@ -25,6 +29,12 @@ interface TrainShape {
   context: number;
   /** Steps timed per round (after untimed ones: two in the first round, one in each later one). */
   steps: number;
+  /**
+   * Whether the weights come from a checkpoint, as `npm run train -- --from DIR` loads them
+   * (straight into the kernels' memory), rather than made at random in ordinary memory, as
+   * `npm run train` makes its default model (whose products then copy them in each time).
+   */
+  fromCheckpoint: boolean;
 }
 
 /** npm run train's defaults, GPT-2 124M with one window of 64 tokens, and with the fine-tune's 4 (npm run train -- --from). */
@@ -38,8 +48,19 @@ export const TRAIN_SHAPES: Record<string, TrainShape> = {
     batch: 8,
     context: 64,
     steps: 8,
+    fromCheckpoint: false,
   },
-  "124m": { name: "GPT-2 124M", nEmbd: 768, nLayer: 12, nHead: 12, nPositions: 1024, batch: 1, context: 64, steps: 3 },
+  "124m": {
+    name: "GPT-2 124M",
+    nEmbd: 768,
+    nLayer: 12,
+    nHead: 12,
+    nPositions: 1024,
+    batch: 1,
+    context: 64,
+    steps: 3,
+    fromCheckpoint: true,
+  },
   finetune: {
     name: "GPT-2 124M, the fine-tune's batch",
     nEmbd: 768,
@@ -49,13 +70,14 @@ export const TRAIN_SHAPES: Record<string, TrainShape> = {
     batch: 4,
     context: 64,
     steps: 2,
+    fromCheckpoint: true,
   },
 };
 
 const VOCAB = 50257;
 const fmt = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 0 });
 const describe = (s: TrainShape) =>
-  `${s.name}: ${s.nLayer} blocks × ${s.nEmbd}, ${s.nHead} heads, batch ${s.batch} × ${s.context}, vocab ${fmt(VOCAB)}`;
+  `${s.name}: ${s.nLayer} blocks × ${s.nEmbd}, ${s.nHead} heads, batch ${s.batch} × ${s.context}, vocab ${fmt(VOCAB)}, ${s.fromCheckpoint ? "loaded from a checkpoint of random weights" : "random weights"}`;
 
 /**
  * A model, its optimizer and a token stream to cut windows from, as npm run train makes them: `run`
@@ -68,7 +90,7 @@ export function trainer(shape: TrainShape): { run: (steps: number) => Promise<nu
     n_head: shape.nHead,
     n_positions: shape.nPositions,
   });
-  const model = new GPT2LMHeadModel(config);
+  const model = shape.fromCheckpoint ? throughCheckpoint(new GPT2LMHeadModel(config)) : new GPT2LMHeadModel(config);
   const optimizer = new AdamW(model, { lr: 3e-3, betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1 });
   const rng = new Random(0);
   const tokens = Int32Array.from({ length: 100_000 }, () => Math.floor(rng.uniform() * VOCAB));
@@ -87,6 +109,17 @@ export function trainer(shape: TrainShape): { run: (steps: number) => Promise<nu
     return (steps * shape.batch * shape.context) / seconds;
   };
   return { run, weightBytes: 4 * model.numParameters() };
+}
+
+/** `model` saved by step 22 and loaded back by step 15, as a fine-tune loads its checkpoint. */
+function throughCheckpoint(model: GPT2LMHeadModel): GPT2LMHeadModel {
+  const dir = mkdtempSync(path.join(tmpdir(), "bench-train-"));
+  try {
+    saveCheckpoint(model, dir);
+    return loadPretrained(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 interface TorchFigures {
