@@ -169,7 +169,7 @@ export function blasWarning(blas: string): string {
   return `  warning: PyTorch and NumPy ran on the reference BLAS (${blas || "none loaded"}), far slower than OpenBLAS (2.4 GFLOP/s measured here): ratios to them mean nothing. apt-get install libopenblas0-openmp`;
 }
 
-/** Our peak resident memory over `shape.steps` + 1 steps of `shape`, in a fresh process, and the weights' bytes. */
+/** Our peak resident memory over `shape.steps` + 2 steps of `shape`, in a fresh process, and the weights' bytes. */
 function ourPeak(shape: string, backend: string, threads: number): { peakRssBytes: number; weightBytes: number } {
   const child = fileURLToPath(new URL("./train-peak.ts", import.meta.url));
   const out = execFileSync(process.execPath, [...process.execArgv, child, shape, backend, String(threads)], {
@@ -180,21 +180,21 @@ function ourPeak(shape: string, backend: string, threads: number): { peakRssByte
 }
 
 /**
- * Peak memory of training GPT-2 124M from random weights with the fine-tune's batch: ours on
- * `backend`'s kernels, and with `compare` PyTorch's (its own process, as many steps, the first
- * untimed on both sides), against the float32 weights' bytes.
+ * Peak memory of training GPT-2 124M with the fine-tune's batch: ours on `backend`'s kernels
+ * (loaded from a checkpoint of random weights), and with `compare` PyTorch's (random weights, its
+ * own process, as many steps, the first two untimed on both sides), against the float32 weights' bytes.
  */
 export function memoryFigures(backend: "wasm" | "js", threads: number, compare: boolean): void {
   const shape = TRAIN_SHAPES.finetune;
   console.log(
-    `\nmemory  ${describe(shape)}: peak resident memory of ${shape.steps + 1} steps from random weights, each in its own process`,
+    `\nmemory  ${describe(shape)}: peak resident memory of ${shape.steps + 2} steps, each in its own process`,
   );
   const { peakRssBytes: ours, weightBytes } = ourPeak("finetune", backend, threads);
   const gib = (bytes: number) =>
     `${(bytes / 2 ** 30).toFixed(2)} GiB (${(bytes / weightBytes).toFixed(1)}× the weights)`;
   let line = `  ours ${gib(ours)}`;
   if (compare) {
-    const theirs = torchFigures(shape, threads, 1);
+    const theirs = torchFigures(shape, threads);
     if (theirs instanceof Error) console.log(`${TORCH_MISSING}\n${theirs.message.split("\n")[0]}`);
     else
       line += `, PyTorch ${theirs.torch} ${gib(theirs.peakRssBytes)}: ours is ${(ours / theirs.peakRssBytes).toFixed(2)}× PyTorch's`;
