@@ -126,6 +126,15 @@ describe("the book in Chromium", () => {
     expect(await page.locator("#sidebar .part-title").first().innerText()).toMatch(/^PART I\s+FOUNDATIONS$/i);
   });
 
+  it("draws every formula's square-root signs (KaTeX's SVGs keep their height)", async () => {
+    await page.goto(`${base}/print.html`);
+    const heights = await page.evaluate(() =>
+      [...document.querySelectorAll("#content .katex .sqrt svg")].map((svg) => svg.getBoundingClientRect().height),
+    );
+    expect(heights.length, "square roots in the book").toBeGreaterThan(0);
+    expect(Math.min(...heights), "the flattest √ sign, in px").toBeGreaterThan(5);
+  });
+
   it("has the whole book on one page to print", async () => {
     const response = await page.goto(`${base}/print.html`);
     expect(response?.status()).toBe(200);
