@@ -220,7 +220,8 @@ export async function trainFigures(names: string[], threads: number, rounds: num
           console.log(`${TORCH_MISSING}\n${result.message.split("\n")[0]}`);
           compare = false;
         } else {
-          if (!theirs.length && blasWarning(result.blas)) console.log(blasWarning(result.blas));
+          const warning = blasWarning(result.blas);
+          if (!theirs.length && warning) console.log(warning);
           theirs.push(result.tokensPerS);
           torch = result.torch;
           line += `, PyTorch ${fmt(result.tokensPerS)} tokens/s (ours ${((ours.at(-1) as number) / result.tokensPerS).toFixed(2)}×)`;

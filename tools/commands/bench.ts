@@ -434,7 +434,8 @@ function compareTorch(ours: Figures): void {
     };
     numpyDecode = raw.numpy_decode_tokens_per_s;
     console.log(`\nPyTorch ${raw.torch} and NumPy, ${threads} thread(s), same checkpoint, same run:`);
-    if (blasWarning(raw.blas)) console.log(blasWarning(raw.blas));
+    const warning = blasWarning(raw.blas);
+    if (warning) console.log(warning);
     theirs = { loadS: raw.load_s, prefillMs: raw.prefill_ms, decodeTokensPerS: raw.decode_tokens_per_s };
   } catch (error) {
     console.log(`\n${TORCH_MISSING}\n${(error as Error).message.split("\n")[0]}`);
