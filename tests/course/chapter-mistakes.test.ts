@@ -120,7 +120,7 @@ const MISTAKES: Record<string, Mistake[]> = {
       name: "gelu: derivative of the exact erf GELU",
       edits: [
         [
-          re("const t = Math\\.tanh[\\s\\S]*?;\\n[\\s\\S]*?return .*;"),
+          re("const t = 1 - 2 / \\(Math\\.exp[\\s\\S]*?;\\n[\\s\\S]*?return .*;"),
           "const z = Math.abs(v) / Math.SQRT2; // erf by Abramowitz and Stegun 7.1.26\n    const k = 1 / (1 + 0.3275911 * z);\n    const erf = Math.sign(v) * (1 - k * (0.254829592 + k * (-0.284496736 + k * (1.421413741 + k * (-1.453152027 + k * 1.061405429)))) * Math.exp(-z * z));\n    return 0.5 * (1 + erf) + (v * Math.exp(-0.5 * v * v)) / Math.sqrt(2 * Math.PI);",
         ],
       ],
@@ -241,26 +241,27 @@ const MISTAKES: Record<string, Mistake[]> = {
     {
       name: "no bias correction",
       edits: [
-        ["const mhat = m[i] / correction1;", "const mhat = m[i];"],
-        ["const vhat = v[i] / correction2;", "const vhat = v[i];"],
+        ["const stepSize = lr / correction1;", "const stepSize = lr;"],
+        ["const inverseRoot2 = 1 / Math.sqrt(correction2);", "const inverseRoot2 = 1;"],
       ],
     },
     {
       name: "weight decay on every parameter",
-      edits: [["const decay = decays(parameter) ? lr * this.weightDecay : 0;", "const decay = lr * this.weightDecay;"]],
+      edits: [
+        [
+          "const keep = 1 - (decays(parameter) ? lr * this.weightDecay : 0);",
+          "const keep = 1 - lr * this.weightDecay;",
+        ],
+      ],
     },
     {
       name: "L2 penalty instead of decoupled decay",
       edits: [
         [
-          "const decay = decays(parameter) ? lr * this.weightDecay : 0;",
-          "const l2 = decays(parameter) ? this.weightDecay : 0;",
+          "const keep = 1 - (decays(parameter) ? lr * this.weightDecay : 0);",
+          "const l2 = decays(parameter) ? this.weightDecay : 0;\n      const keep = 1;",
         ],
-        [
-          re("m\\[i\\] = beta1 \\* m\\[i\\] \\+ \\(1 - beta1\\) \\* g\\[i\\];\\n\\s+v\\[i\\] = .*;"),
-          "const gi = g[i] + l2 * p[i];\n        m[i] = beta1 * m[i] + (1 - beta1) * gi;\n        v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;",
-        ],
-        ["p[i] -= decay * p[i] + (lr * mhat)", "p[i] -= (lr * mhat)"],
+        ["const gi = g[i];", "const gi = g[i] + l2 * p[i];"],
       ],
     },
     { name: "tied table updated twice", edits: [["if (seen.has(parameter)) continue;", ""]] },
