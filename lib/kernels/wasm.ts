@@ -52,6 +52,8 @@ const BINARY_MIN_SIZE = 1 << 11;
  * 85 MiB higher than 32; at `npm run train`'s shape the two run at the same speed.
  */
 const SCRATCH_BYTES = 32 * 2 ** 20;
+/** Words of a job's header (see assembly/gemm.ts). */
+const JOB_WORDS = 15;
 /** The job's kind word (see assembly/gemm.ts). */
 const KIND_CODE = { nt: 0, nn: 1, tn: 2, softmax: 3, tanh: 4, binary: 5, ceiling: 6 } as const;
 /** An elementwise job's operation, in its K word (OP_ADD … in assembly/gemm.ts). */
@@ -126,9 +128,9 @@ function bandRows(bytes: number, K: number, N: number): number {
   return Math.max(4, Math.floor(bytes / 4 / (K + N) / 4) * 4);
 }
 
-/** At least `rows`, a multiple of 16 floats (a 64-byte cache line) and an odd number of lines. */
-function paddedRows(rows: number): number {
-  const lines = Math.ceil(rows / 16);
+/** A row of at least `length` floats, padded to an odd number of 64-byte cache lines. */
+function paddedRow(length: number): number {
+  const lines = Math.ceil(length / 16);
   return (lines % 2 === 1 ? lines : lines + 1) * 16;
 }
 
@@ -279,13 +281,11 @@ class WasmKernels implements Kernels {
    * holds rows of `columns` numbers, and the band reads M of them from `first` on.
    */
   private product(job: GemmJob, out: Float32Array, at = 0, tn?: { columns: number; first: number }): Float32Array {
-    const { kind, x, w, K, N, batch } = job;
+    const { kind, x, w, M, K, N, batch } = job;
     // A weight gradient's tn product reads X down its columns, one number from each of K rows.
     // Rows 8 KiB or 12 KiB apart (M = 2,048 or 3,072) all fall in one set of the L1 cache, which
-    // holds 8 of them: so X goes into scratch with rows an odd number of cache lines apart, and
-    // the product computes the few rows this adds to Y (from zeros) without copying them out.
-    const rows = job.M;
-    const M = kind === "tn" && batch === 1 ? paddedRows(rows) : rows;
+    // holds 8 of them: so long rows go into scratch an odd number of cache lines apart.
+    const ldx = kind === "tn" && batch === 1 && M >= 1024 ? paddedRow(M) : M;
     const bf16 = w instanceof Uint16Array;
     const size = w.BYTES_PER_ELEMENT;
     const wRows = kind === "nt" ? N : K;
@@ -301,7 +301,7 @@ class WasmKernels implements Kernels {
     // packing W (nn and tn), and W unless it lives here.
     const yBytes = batch * M * N * 4;
     const xAt = align(arena.top, 64);
-    const yAt = align(xAt + batch * M * K * 4, 64);
+    const yAt = align(xAt + batch * ldx * K * 4, 64);
     const partialsAt = align(yAt + yBytes, 64);
     const panelsAt = align(partialsAt + (splitK ? (parallel - 1) * yBytes : 0), 64);
     const packs = kind !== "nt" || bf16;
@@ -309,14 +309,10 @@ class WasmKernels implements Kernels {
     const wAt = align(biasAt + (job.bias ? N * 4 : 0), 64);
     arena.ensure(wAt + (home ? 0 : wExtent * size));
     const heap = arena.view();
-    if (M === rows && !tn) heap.set(x, xAt / 4);
-    else {
-      const columns = tn?.columns ?? rows;
-      for (let k = 0, from = tn?.first ?? 0; k < K; k++, from += columns) {
-        heap.set(x.subarray(from, from + rows), xAt / 4 + k * M);
-        heap.fill(0, xAt / 4 + k * M + rows, xAt / 4 + (k + 1) * M);
-      }
-    }
+    if (ldx === M && !tn) heap.set(x, xAt / 4);
+    else
+      for (let k = 0, from = tn?.first ?? 0; k < K; k++, from += tn?.columns ?? M)
+        heap.set(x.subarray(from, from + M), xAt / 4 + k * ldx);
     if (job.bias) heap.set(job.bias, biasAt / 4);
     if (!home)
       new Uint8Array(heap.buffer).set(new Uint8Array(w.buffer, w.byteOffset + job.wOffset * size, wExtent * size), wAt);
@@ -336,10 +332,11 @@ class WasmKernels implements Kernels {
       panelsAt,
       job.bias ? biasAt : 0,
       bf16 ? 1 : 0,
+      ldx,
     ]);
     this.runJob(arena, parallel);
     if (splitK) arena.exports.sum_partials(parallel);
-    out.set(heap.subarray(yAt / 4, yAt / 4 + batch * rows * N), at);
+    out.set(heap.subarray(yAt / 4, yAt / 4 + batch * M * N), at);
     return out;
   }
 
@@ -406,7 +403,7 @@ class WasmKernels implements Kernels {
   /**
    * Runs a job that works in place in arena 0's scratch at `at` (made large enough by the caller),
    * `band` numbers of x at a time: each band goes in, `words(from, count)` places anything else
-   * the band needs and gives the job's fourteen words, and the result comes out where it was.
+   * the band needs and gives the job's first fourteen words, and the result comes out where it was.
    */
   private banded(
     x: Float32Array,
@@ -499,9 +496,11 @@ class WasmKernels implements Kernels {
     return this.arenas.find((a) => a.buffers.has(array.buffer));
   }
 
-  /** Writes a job's fourteen words at address 0 (the layout in assembly/gemm.ts). */
+  /** Writes a job's words at address 0 (the layout in assembly/gemm.ts), zeros for any it leaves out. */
   private writeJob(arena: Arena, words: number[]): void {
-    new Uint32Array(arena.memory.buffer, 0, 14).set(words);
+    const header = new Uint32Array(arena.memory.buffer, 0, JOB_WORDS);
+    header.fill(0);
+    header.set(words);
   }
 
   /** Runs the job written in `arena` in `chunks` shares, taken by whichever threads are running. */

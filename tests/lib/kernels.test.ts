@@ -214,6 +214,7 @@ describe("WebAssembly kernels", () => {
       [37, 30, 50],
       [3, 30, 50],
       [9, 600, 8],
+      [1030, 3, 9], // a tn product's rows padded in scratch (1,024 numbers a row and more)
     ]) {
       for (const job of jobs(M, K, N, 1)) {
         const what = `${job.kind} ${M}×${K}×${N}${job.bias ? " + bias" : ""}${job.w instanceof Uint16Array ? " bf16" : ""}`;

@@ -28,7 +28,7 @@
 // A seventh reads no memory at all: multiply-adds on registers, the most arithmetic this build can
 // do per second, which `npm run bench` prints as the ceiling the products work under.
 
-// The job, at address 0 (fourteen 32-bit words): what kind of product, where its operands are, its
+// The job, at address 0 (fifteen 32-bit words): what kind of product, where its operands are, its
 // sizes, and for a batch of products (attention's heads) how far apart their operands start.
 const KIND = 0; //      0: Y = X·Wᵀ (gemm_nt)   1: Y = X·W (gemm_nn)   2: Y = Xᵀ·W (gemm_nn, X [K, M])   3: softmax   4: tanh   5: X op= W   6: ceiling
 const X = 4; //         address of X, [batch, M, K] ([batch, K, M] for kind 2; [M, N] rows for softmax; M numbers for tanh and kind 5)
@@ -44,6 +44,7 @@ const PARTIALS = 40; // scratch for threads 1 … threads − 1's partial sums (
 const PANELS = 44; //   scratch for each thread's packed block of W (gemm_nn), panel_bytes(K) apart
 const BIAS = 48; //     address of a bias [N] added to every row of Y, or 0 for none
 const WTYPE = 52; //    W's numbers: 0 float32, 1 bfloat16 (2 bytes each, the top half of a float32)
+const LDX = 56; //      kind 2: floats from one row of X to the next (at least M: wasm.ts pads long rows)
 
 /**
  * Share t of `threads` (the job is cut into that many; wasm.ts hands them to whichever thread is
@@ -108,7 +109,7 @@ export function run(t: i32, threads: i32): void {
   const xStride = <usize>M * K << 2, yStride = <usize>M * N << 2;
   const panel = <usize>load<u32>(PANELS) + <usize>t * <usize>panel_bytes(K);
   // Bytes from X[m, k] to X[m + 1, k] and to X[m, k + 1]: a row-major X, or a transposed one.
-  const xm: usize = kind == TN ? 4 : <usize>K << 2, xk: usize = kind == TN ? <usize>M << 2 : 4;
+  const xm: usize = kind == TN ? 4 : <usize>K << 2, xk: usize = kind == TN ? <usize>load<i32>(LDX) << 2 : 4;
   const bias = <usize>load<u32>(BIAS);
   const bf16 = load<i32>(WTYPE) != 0;
   for (let b = b0; b < b1; b++) {
