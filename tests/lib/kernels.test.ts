@@ -234,6 +234,22 @@ describe("WebAssembly kernels", () => {
       );
   });
 
+  it("run an nn product with a long K in slices of K, bias and bfloat16 included, as the loops do", () => {
+    // Slices of 16 rows of W: K = 100 runs as 16 × 5 + 20 (no slice shorter than 16), K = 64 in one piece.
+    const sliced = createWasmKernels(2, { threadedMinWork: 0, kSlice: 16 });
+    pools.push(sliced);
+    for (const [M, K, N] of [
+      [37, 100, 50],
+      [3, 129, 20],
+      [6, 64, 9],
+    ]) {
+      for (const job of jobs(M, K, N, 1)) {
+        const what = `${job.kind} ${M}×${K}×${N}${job.bias ? " + bias" : ""}${job.w instanceof Uint16Array ? " bf16" : ""}`;
+        expect(relativeError(sliced.gemm(job), jsKernels.gemm(job)), what).toBeLessThan(1e-5);
+      }
+    }
+  });
+
   it("read weights in their own memory without copying, and agree with F.linear's JavaScript path", () => {
     const wasm = createWasmKernels(2, { threadedMinWork: 0 });
     pools.push(wasm);
