@@ -6,7 +6,10 @@ import re
 
 def loaded_blas() -> str:
     """The real path of the libblas.so.3 this process mapped (its directory names the
-    implementation: .../blas/ is the reference, .../openblas-openmp/ OpenBLAS), else "" ."""
+    implementation: .../blas/ is the reference, .../openblas-openmp/ OpenBLAS); without one (a
+    build linked to MKL, OpenBLAS or BLIS directly), those libraries' paths; else "" ."""
     with open("/proc/self/maps") as maps:
-        paths = sorted(set(re.findall(r"(/\S*/libblas\.so[^/\s]*)$", maps.read(), re.M)))
-    return ", ".join(paths)
+        mapped = maps.read()
+    paths = set(re.findall(r"(/\S*/libblas\.so[^/\s]*)$", mapped, re.M))
+    paths = paths or set(re.findall(r"(/\S*/lib(?:mkl_rt|openblas|blis)[^/\s]*\.so[^/\s]*)$", mapped, re.M))
+    return ", ".join(sorted(paths))

@@ -166,7 +166,7 @@ export const TORCH_MISSING =
  */
 export function blasWarning(blas: string): string {
   if (/openblas|mkl|blis/i.test(blas)) return "";
-  return `  warning: PyTorch and NumPy ran on the reference BLAS (${blas || "none loaded"}), far slower than OpenBLAS (2.4 GFLOP/s measured here): ratios to them mean nothing. apt-get install libopenblas0-openmp`;
+  return `  warning: Debian's PyTorch and NumPy are using the reference BLAS (${blas || "none loaded"}), far slower than OpenBLAS (2.4 GFLOP/s measured here): ratios to them mean nothing. apt-get install libopenblas0-openmp`;
 }
 
 /** Our peak resident memory over `shape.steps` + 2 steps of `shape`, in a fresh process, and the weights' bytes. */
