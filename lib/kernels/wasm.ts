@@ -55,8 +55,8 @@ const SCRATCH_BYTES = 32 * 2 ** 20;
 /**
  * Rows of W per slice of a long nn product: the head's input gradient, dlogits·W, has K = 50,257,
  * and a column block of W packed for all of them (8 columns × 50,257 rows, 1.6 MB) leaves the
- * cache before the next four rows of X come back to it. In slices of 2,048 rows it stays: 62 → 85
- * GFLOP/s at 256 × 50,257 × 768, measured; K up to 4 slices runs whole.
+ * cache before the next four rows of X come back to it. In slices of 2,048 rows it stays: 62 → 82
+ * GFLOP/s at 256 × 50,257 × 768, measured (321 → 241 ms); K up to 4 slices runs whole.
  */
 const K_SLICE = 2048;
 /** Words of a job's header (see assembly/gemm.ts). */
