@@ -14,14 +14,19 @@ const port = parentPort!;
 const post = (message: FromHelper, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 const { source, chain, corpus: corpusName } = workerData as HelperStart;
 
+const build = () =>
+  source !== null && "dir" in source ? tokenizerFor(source.dir, chain) : buildTokenizer(source, chain);
 let tokens: ModelTokenizer;
 try {
-  tokens =
-    source !== null && "dir" in source ? await tokenizerFor(source.dir, chain) : await buildTokenizer(source, chain);
+  tokens = await build();
   const { description, vocabSize, own } = tokens;
   post({ type: "ready", description, vocabSize, own: own && formatBPEFiles(own) });
   const corpus = loadCorpus(corpusName, tokens.tokenizer);
   post({ type: "corpus", corpus }, [corpus.train.buffer as ArrayBuffer, corpus.heldOut.buffer as ArrayBuffer]);
+  // A fresh tokenizer for the rest of the run: the one that encoded the corpus remembers every
+  // word it met, for answers that are mostly a sample of a few dozen tokens. (The process held
+  // 18 MiB less once this thread had collected: 187 against 205 MiB, measured with the model unloaded.)
+  tokens = await build();
   // Encoding left some 110 MB of garbage, which a thread that now mostly waits would keep for the whole run.
   collectGarbage();
   port.on("message", answer);
