@@ -14,6 +14,7 @@ import { tempDir } from "../temp-dir.ts";
 import { terminal } from "./terminal.ts";
 import { plainCourseCopy, solutionAsStep } from "../course/course-copy.ts";
 import { STEPS, stepPaths } from "../../tools/curriculum.ts";
+import { TRAIN_NODE_OPTIONS } from "../../tools/train/node-options.ts";
 import { RunFolder } from "../../tools/train/run-folder.ts";
 import { root, runTool } from "./run-tool.ts";
 
@@ -164,6 +165,13 @@ describe("npm run train", () => {
       tmux("kill-session", "-t", name);
     }
   }, 120_000);
+});
+
+describe("how npm run train starts node", () => {
+  it("with the V8 options its memory figures were measured with (tools/train/node-options.ts)", () => {
+    const script: string = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts.train;
+    expect(script.split(" ")).toEqual(expect.arrayContaining(TRAIN_NODE_OPTIONS));
+  });
 });
 
 describe("fine-tuning (--from)", () => {

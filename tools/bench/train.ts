@@ -12,6 +12,7 @@ import path from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { median } from "./median.ts";
+import { TRAIN_NODE_OPTIONS } from "../train/node-options.ts";
 import { Random } from "../../lib/random.ts";
 import { GPT2Config } from "../../solutions/solution_01.ts";
 import { GPT2LMHeadModel } from "../../solutions/solution_13.ts";
@@ -172,7 +173,8 @@ export function blasWarning(blas: string): string {
 /** Our peak resident memory over `shape.steps` + 2 steps of `shape`, in a fresh process, and the weights' bytes. */
 function ourPeak(shape: string, backend: string, threads: number): { peakRssBytes: number; weightBytes: number } {
   const child = fileURLToPath(new URL("./train-peak.ts", import.meta.url));
-  const out = execFileSync(process.execPath, [...process.execArgv, child, shape, backend, String(threads)], {
+  const node = [...process.execArgv, ...TRAIN_NODE_OPTIONS]; // as npm run train starts node
+  const out = execFileSync(process.execPath, [...node, child, shape, backend, String(threads)], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
   });
