@@ -14,6 +14,7 @@ import { tempDir } from "../temp-dir.ts";
 import { terminal } from "./terminal.ts";
 import { plainCourseCopy, solutionAsStep } from "../course/course-copy.ts";
 import { STEPS, stepPaths } from "../../tools/curriculum.ts";
+import { HelperThread } from "../../tools/train/helper-thread.ts";
 import { TRAIN_NODE_OPTIONS } from "../../tools/train/node-options.ts";
 import { RunFolder } from "../../tools/train/run-folder.ts";
 import { root, runTool } from "./run-tool.ts";
@@ -172,6 +173,38 @@ describe("how npm run train starts node", () => {
     const script: string = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).scripts.train;
     expect(script.split(" ")).toEqual(expect.arrayContaining(TRAIN_NODE_OPTIONS));
   });
+});
+
+describe("the helper thread (tokenizer and loss curve)", () => {
+  /** The process's threads, as Linux counts them. */
+  const threads = () => Number(/^Threads:\s+(\d+)/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1]);
+  const until = async (condition: () => boolean) => {
+    for (let waited = 0; !condition() && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    return condition();
+  };
+
+  it.runIf(process.platform === "linux")(
+    "rests between jobs (its thread ends) and wakes to answer as before",
+    async () => {
+      const before = threads();
+      const helper = await HelperThread.start({ source: null, chain: "reference", corpus: "moby-dick" });
+      const corpus = await helper.corpus();
+      const running = threads();
+      expect(running).toBeGreaterThan(before);
+      const ids = await helper.encode(" Call me Ishmael.");
+      helper.rest();
+      expect(await until(() => threads() < running), "the thread ended").toBe(true);
+      // A request wakes it; what it answers is what the first thread answered.
+      expect(await helper.decode(ids)).toBe(" Call me Ishmael.");
+      expect(await helper.encode(" Call me Ishmael.")).toEqual(ids);
+      expect(await helper.lossCurve({ history: [{ step: 1, loss: 9 }] })).toContain("<svg");
+      expect(threads()).toBeGreaterThanOrEqual(running);
+      helper.rest();
+      expect(await until(() => threads() < running), "the thread ended again").toBe(true);
+      expect(corpus.train.length).toBeGreaterThan(100_000);
+    },
+    60_000,
+  );
 });
 
 describe("fine-tuning (--from)", () => {
