@@ -165,9 +165,14 @@ export function rowStarts(shape: Shape, strides: readonly number[], offset: numb
 /** The elements in row-major order as a fresh (or, if already contiguous, the same) Float32Array. */
 export function contiguousData(t: Tensor): Float32Array {
   if (isContiguous(t)) return t.data;
-  const out = uninitialized(t.size);
+  return gatherInto(t, uninitialized(t.size));
+}
+
+/** t's elements in row-major order, copied into the start of `out` (t.size numbers): a view's copy in memory the caller reuses. */
+export function gatherInto(t: Tensor, out: Float32Array): Float32Array {
+  if (out.length < t.size) throw new ShapeError(`gatherInto: ${out.length} numbers cannot hold ${fmtShape(t.shape)}`);
   moveRows(t, out, "gather");
-  return out;
+  return out.subarray(0, t.size);
 }
 
 /** contiguousData's inverse: writes `data`, the elements in row-major order, to t's elements (in place, also in a view). */

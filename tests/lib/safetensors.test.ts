@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as F from "../../lib/functional.ts";
 import { parseSafetensors, SafetensorsError, writeSafetensors } from "../../lib/safetensors.ts";
-import { fromData, toNested } from "../../lib/tensor.ts";
+import { contiguousData, fromData, toNested } from "../../lib/tensor.ts";
 import { tempDir } from "../temp-dir.ts";
 
 /** Builds a safetensors file in memory: header object + raw data. */
@@ -178,6 +178,33 @@ describe("writeSafetensors", () => {
     expect(statSync(path.join(dir, "BF16.safetensors")).size).toBeLessThan(
       statSync(path.join(dir, "F32.safetensors")).size,
     );
+  });
+
+  it("writes views and bfloat16 larger than its scratch bands (2²⁰ numbers) in the same order as whole", () => {
+    const dir = tempDir("write-bands");
+    const numbers = (n: number) => Float32Array.from({ length: n }, (_, i) => (i % 9973) - 4000.5);
+    const t = {
+      // bands of 1,497 rows, the last one short
+      "transposed.weight": F.transpose(fromData(numbers(700 * 3000), [700, 3000]), 0, 1),
+      // rows longer than a band: written row by row
+      "long.rows": F.transpose(fromData(numbers(2 * (2 ** 20 + 3)), [2 ** 20 + 3, 2]), 0, 1),
+      "permuted.3d": F.transpose(fromData(numbers(40 * 300 * 200), [40, 300, 200]), 0, 2),
+      "contiguous.weight": fromData(numbers(2 ** 20 * 2 + 11), [2 ** 20 * 2 + 11]),
+    };
+    for (const dtype of ["F32", "BF16"] as const) {
+      const file = path.join(dir, `${dtype}.safetensors`);
+      writeSafetensors(file, t, {}, dtype);
+      const back = parseSafetensors(readFileSync(file)).tensors;
+      for (const [name, view] of Object.entries(t)) {
+        const want = contiguousData(view);
+        const got = back[name].data;
+        expect(back[name].shape, name).toEqual(view.shape);
+        expect(got.length, name).toBe(want.length);
+        // BF16 rounds: every number here (at most 5,972.5 in size) is within 1/256 of itself.
+        const worst = want.reduce((w, v, i) => Math.max(w, Math.abs(got[i] - v)), 0);
+        expect(worst, `${name} as ${dtype}`).toBeLessThanOrEqual(dtype === "F32" ? 0 : 5972.5 / 256);
+      }
+    }
   });
 
   it("leaves an earlier file whole and no partial file when a write fails half-way", () => {
