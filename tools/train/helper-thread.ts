@@ -14,6 +14,7 @@
 // back, and a request starts it again with a tokenizer built afresh, without the corpus.
 import { Worker } from "node:worker_threads";
 import type { BPEFiles, BPEFilesText } from "../../lib/bpe.ts";
+import { collectGarbage } from "../../lib/memory.ts";
 import type { Chain } from "../runner/chain.ts";
 import type { Corpus, CorpusName } from "./corpus.ts";
 import type { LossHistory } from "./loss-curve.ts";
@@ -135,6 +136,10 @@ export class HelperThread {
    */
   wake(): void {
     if (this.worker) return;
+    // This thread's garbage goes first (a step's dropped gradients and activations, which V8 may
+    // not have collected yet): the new thread's memory must not come on top of it. Woken for a
+    // save alone, a GPT-2 124M fine-tune peaked ~80 MiB higher without this.
+    collectGarbage();
     this.worker = launch({ ...this.started, corpus: null });
     this.listen(this.worker);
   }
