@@ -138,7 +138,7 @@ export class HelperThread {
     if (this.worker) return;
     // This thread's garbage goes first (a step's dropped gradients and activations, which V8 may
     // not have collected yet): the new thread's memory must not come on top of it. Woken for a
-    // save alone, a GPT-2 124M fine-tune peaked ~80 MiB higher without this.
+    // save alone, a GPT-2 124M fine-tune peaked 60–90 MiB higher without this.
     collectGarbage();
     this.worker = launch({ ...this.started, corpus: null });
     this.listen(this.worker);
