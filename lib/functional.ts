@@ -173,6 +173,18 @@ export function softmax(x: Tensor): Tensor {
   return fromData(kernels().softmax(contiguousData(x), n), x.shape);
 }
 
+/**
+ * Log-softmax over the last axis: log softmax(x) = (x − m) − log Σ exp(x − m), m the row's maximum,
+ * so exp never overflows and no probability underflows to log 0 (a loss's −log p(target)). Rows of
+ * −∞ stay −∞.
+ */
+export function logSoftmax(x: Tensor): Tensor {
+  requireRank(x, 1, "logSoftmax");
+  const n = x.shape[x.shape.length - 1];
+  if (x.size === 0) return fromData(new Float32Array(0), x.shape);
+  return fromData(kernels().logSoftmax(contiguousData(x), n), x.shape);
+}
+
 /** Index of the largest value along the last axis: [..., n] → [...] (first index on ties). */
 export function argmax(x: Tensor): IntTensor {
   const reduced = reduceLast(x, "argmax", (row) => {

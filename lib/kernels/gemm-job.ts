@@ -40,6 +40,8 @@ export interface Kernels {
   gemm(job: GemmJob): Float32Array;
   /** Softmax of each row of n floats of x (rows of −∞ give zeros), as a new array. */
   softmax(x: Float32Array, n: number): Float32Array;
+  /** Log-softmax of each row of n floats of x, (x − m) − log Σ exp(x − m) with m the row's maximum (rows of −∞ stay −∞), as a new array. */
+  logSoftmax(x: Float32Array, n: number): Float32Array;
   /** tanh of every number of x, as a new array. */
   tanh(x: Float32Array): Float32Array;
   /** a[i] op b[i mod b.length] for every i, as a new array: b is one number, a row that repeats along a, or as long as a. */

@@ -28,6 +28,7 @@ export const jsKernels: Kernels = {
     return y;
   },
   softmax: softmaxRows,
+  logSoftmax: logSoftmaxRows,
   tanh: (x) => x.map(Math.tanh),
   binary: binaryRepeating,
 };
@@ -81,6 +82,27 @@ export function softmaxRows(src: Float32Array, n: number): Float32Array {
     let s = 0;
     for (let i = 0; i < n; i++) s += out[start + i] = Math.exp(src[start + i] - m);
     for (let i = 0; i < n; i++) out[start + i] /= s;
+  }
+  return out;
+}
+
+/**
+ * Log-softmax over each row of n floats: (x − m) − log Σ exp(x − m) with m the row's maximum, so
+ * that exp never overflows. A row of −∞ stays −∞ (the log of softmax's zeros).
+ */
+export function logSoftmaxRows(src: Float32Array, n: number): Float32Array {
+  const out = new Float32Array(src.length);
+  for (let start = 0; start < src.length; start += n) {
+    let m = -Infinity;
+    for (let i = 0; i < n; i++) m = Math.max(m, src[start + i]);
+    if (m === -Infinity) {
+      out.fill(-Infinity, start, start + n);
+      continue;
+    }
+    let s = 0;
+    for (let i = 0; i < n; i++) s += Math.exp(src[start + i] - m);
+    const L = Math.log(s);
+    for (let i = 0; i < n; i++) out[start + i] = src[start + i] - m - L;
   }
   return out;
 }

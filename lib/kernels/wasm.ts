@@ -23,7 +23,7 @@ import { availableParallelism } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import type { BinaryOp, GemmJob, Kernels } from "./gemm-job.ts";
-import { binaryRepeating, softmaxRows } from "./js.ts";
+import { binaryRepeating, logSoftmaxRows, softmaxRows } from "./js.ts";
 import { uninitialized } from "../memory.ts";
 
 const PAGE = 65536;
@@ -62,7 +62,17 @@ const K_SLICE = 2048;
 /** Words of a job's header (see assembly/gemm.ts). */
 const JOB_WORDS = 15;
 /** The job's kind word (see assembly/gemm.ts). */
-const KIND_CODE = { nt: 0, nn: 1, tn: 2, softmax: 3, tanh: 4, binary: 5, ceiling: 6 } as const;
+const KIND_CODE = {
+  nt: 0,
+  nn: 1,
+  tn: 2,
+  softmax: 3,
+  tanh: 4,
+  binary: 5,
+  ceiling: 6,
+  rowSums: 7,
+  shiftRows: 8,
+} as const;
 /** An elementwise job's operation, in its K word (OP_ADD … in assembly/gemm.ts). */
 const OP_CODE = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 
@@ -382,6 +392,33 @@ class WasmKernels implements Kernels {
   softmax(x: Float32Array, n: number): Float32Array {
     if (x.length < this.softmaxMinSize) return softmaxRows(x, n);
     return this.inPlace(x, KIND_CODE.softmax, x.length / n, n, this.helpers.length > 0);
+  }
+
+  logSoftmax(x: Float32Array, n: number): Float32Array {
+    if (x.length < this.softmaxMinSize) return logSoftmaxRows(x, n);
+    // A band of whole rows at a time, in place in scratch: one job finds each row's maximum m and
+    // Σ exp(x − m), a strip after the band holds them, the sum becomes its log here, and a second
+    // job writes (x − m) − log of the sum over the band.
+    const arena = this.arenas[0];
+    const rows = x.length / n;
+    const perBand = Math.min(rows, Math.max(1, Math.floor(this.scratchBytes / 4 / n)));
+    const xAt = align(arena.top, 64);
+    const pairsAt = align(xAt + perBand * n * 4, 64);
+    arena.ensure(pairsAt + perBand * 8);
+    const heap = arena.view();
+    const out = uninitialized(x.length);
+    const chunks = this.helpers.length > 0 ? this.chunks : 1;
+    for (let r0 = 0; r0 < rows; r0 += perBand) {
+      const count = Math.min(perBand, rows - r0);
+      heap.set(x.subarray(r0 * n, (r0 + count) * n), xAt / 4);
+      this.writeJob(arena, [KIND_CODE.rowSums, xAt, 0, pairsAt, count, 0, n, 0, 1]);
+      this.runJob(arena, chunks);
+      for (let r = 0, sum = pairsAt / 4 + 1; r < count; r++, sum += 2) heap[sum] = Math.log(heap[sum]);
+      this.writeJob(arena, [KIND_CODE.shiftRows, xAt, pairsAt, xAt, count, 0, n, 0, 1]);
+      this.runJob(arena, chunks);
+      out.set(heap.subarray(xAt / 4, xAt / 4 + count * n), r0 * n);
+    }
+    return out;
   }
 
   tanh(x: Float32Array): Float32Array {

@@ -135,6 +135,22 @@ describe("reductions over the last axis", () => {
     close(rows[1], [0.5, 0.5, 0]);
   });
 
+  it("logSoftmax is log of softmax, survives large inputs, and keeps a row of −Infinity at −Infinity", () => {
+    const x = tensor([
+      [1, 2, 3],
+      [1000, 1000, -Infinity],
+      [-Infinity, -Infinity, -Infinity],
+    ]);
+    const logp = F.logSoftmax(x);
+    expect(logp.shape).toEqual([3, 3]);
+    const rows = toNested(logp) as number[][];
+    close(rows[0], [0.09003057, 0.24472847, 0.66524096].map(Math.log));
+    close(rows[1].slice(0, 2), [-Math.LN2, -Math.LN2]);
+    expect(rows[1][2]).toBe(-Infinity);
+    expect(rows[2]).toEqual([-Infinity, -Infinity, -Infinity]);
+    expect(F.logSoftmax(zeros([2, 0])).shape).toEqual([2, 0]);
+  });
+
   it("argmax returns int ids and picks the first on ties", () => {
     const ids = F.argmax(
       tensor([

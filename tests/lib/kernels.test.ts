@@ -150,6 +150,45 @@ describe("WebAssembly kernels", () => {
   }
 
   for (const threads of [1, 2, 3]) {
+    it(`compute log-softmax like the JavaScript loop: odd widths, a vocabulary's row, ±1000, ±∞ and NaN (${threads} thread${threads > 1 ? "s" : ""})`, () => {
+      const wasm = createWasmKernels(threads, { threadedMinWork: 0, softmaxMinSize: 0 });
+      pools.push(wasm);
+      for (const [rows, n] of [
+        [1, 1],
+        [3, 5],
+        [7, 13],
+        [2, 64],
+        [5, 1001],
+        [3, 50257],
+      ]) {
+        const x = random(rows * n).map((v) => 20 * v);
+        const want = jsKernels.logSoftmax(x, n);
+        // The loop itself against log(e^x / Σ e^x) without the shift, in float64 (e^±100 fits).
+        for (let r = 0; r < rows; r++) {
+          let s = 0;
+          for (let i = r * n; i < (r + 1) * n; i++) s += Math.exp(x[i]);
+          const first = r * n;
+          expect(want[first], `row ${r} of ${rows}×${n}, unshifted`).toBeCloseTo(Math.log(Math.exp(x[first]) / s), 3);
+        }
+        expect(relativeError(wasm.logSoftmax(x, n), want), `${rows}×${n}`).toBeLessThan(1e-6);
+      }
+      // ±1000: exact where the shift makes it so (log 1/2 for two equal maxima), finite elsewhere.
+      const huge = Array.from(wasm.logSoftmax(Float32Array.of(1000, 1000, -1000, 0, -1000, -1001, -1002, -999), 4));
+      expect(huge[0]).toBeCloseTo(-Math.LN2, 6);
+      expect(huge[2]).toBeCloseTo(-2000 - Math.LN2, 3);
+      expect(huge[7]).toBeCloseTo(-Math.log(1 + Math.exp(-1) + Math.exp(-2) + Math.exp(-3)), 6);
+      // A row of −∞ stays −∞; a +∞ or a NaN makes its row NaN, as the JavaScript loop does.
+      const special = Float32Array.of(-Infinity, -Infinity, -Infinity, 1, 2, 3, 1, Infinity, 2, 1, Number.NaN, 2);
+      const got = wasm.logSoftmax(special, 3);
+      expect(Array.from(got.subarray(0, 3))).toEqual([-Infinity, -Infinity, -Infinity]);
+      expect(Array.from(got.subarray(6)).every(Number.isNaN), "a +∞ or a NaN spreads over its row").toBe(true);
+      expect(relativeError(got.subarray(3, 6), jsKernels.logSoftmax(special, 3).subarray(3, 6))).toBeLessThan(1e-6);
+      expect(Array.from(jsKernels.logSoftmax(special, 3).subarray(0, 3))).toEqual([-Infinity, -Infinity, -Infinity]);
+      expect(Array.from(jsKernels.logSoftmax(special, 3).subarray(6)).every(Number.isNaN)).toBe(true);
+    });
+  }
+
+  for (const threads of [1, 2, 3]) {
     it(`compute tanh like Math.tanh, number by number: near 0, large, ±∞, −0 and NaN (${threads} thread${threads > 1 ? "s" : ""})`, () => {
       const wasm = createWasmKernels(threads, { threadedMinWork: 0 });
       pools.push(wasm);
@@ -223,6 +262,10 @@ describe("WebAssembly kernels", () => {
     }
     const scores = random(23 * 50).map((v) => 10 * v);
     expect(Array.from(banded.softmax(scores, 50))).toEqual(Array.from(whole.softmax(scores, 50)));
+    expect(Array.from(banded.logSoftmax(scores, 50))).toEqual(Array.from(whole.logSoftmax(scores, 50)));
+    expect(Array.from(banded.logSoftmax(scores, 575)), "rows longer than the scratch").toEqual(
+      Array.from(whole.logSoftmax(scores, 575)),
+    );
     expect(Array.from(banded.tanh(scores))).toEqual(Array.from(whole.tanh(scores)));
     // Elementwise: bands of 256 numbers for one number, of 250 for a row of 50 (bands start on its
     // multiples), of 128 for a whole tensor (its numbers move with each band).
