@@ -3,15 +3,7 @@
 // next. The loss is the mean of −log of those probabilities: 0 when the model is sure and right,
 // ln(vocab_size) ≈ 10.8 when it guesses uniformly, large when it is sure and wrong.
 import * as F from "../lib/functional.ts";
-import {
-  ShapeError,
-  contiguousData,
-  fmtShape,
-  fromData,
-  intTensor,
-  type IntTensor,
-  type Tensor,
-} from "../lib/tensor.ts";
+import { ShapeError, fmtShape, fromData, intTensor, type IntTensor, type Tensor } from "../lib/tensor.ts";
 
 /** A [B, T + 1] window of the token stream → what the model reads (0 … T−1) and what it must predict (1 … T). */
 export function nextTokenTargets(window: IntTensor): { inputs: IntTensor; targets: IntTensor } {
@@ -26,18 +18,12 @@ export function nextTokenTargets(window: IntTensor): { inputs: IntTensor; target
 
 /** Mean over the B·T positions of −log softmax(logits[b, t])[targets[b, t]]. */
 export function crossEntropy(logits: Tensor, targets: IntTensor): number {
-  const [B, T, V] = checkShapes(logits, targets);
-  const z = contiguousData(logits); // position (b, t)'s logits are z[(b·T + t)·V …]
+  const [B, T] = checkShapes(logits, targets);
+  // log softmax of every row, (z − max) − log Σ exp(z − max) so that exp never overflows: the
+  // chapter's loop, which F.logSoftmax runs on every core.
+  const logp = F.logSoftmax(logits);
   let total = 0;
-  for (let row = 0; row < B * T; row++) {
-    const start = row * V;
-    // log softmax, shifted by the row's maximum so that exp never overflows
-    let max = -Infinity;
-    for (let v = 0; v < V; v++) max = Math.max(max, z[start + v]);
-    let sum = 0;
-    for (let v = 0; v < V; v++) sum += Math.exp(z[start + v] - max);
-    total += max + Math.log(sum) - z[start + targets.get(Math.floor(row / T), row % T)];
-  }
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) total -= logp.get(b, t, targets.get(b, t));
   return total / (B * T);
 }
 

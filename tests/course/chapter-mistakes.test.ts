@@ -63,10 +63,7 @@ const MISTAKES: Record<string, Mistake[]> = {
     {
       name: "probability instead of log",
       edits: [
-        [
-          "total += max + Math.log(sum) - z[start + targets.get(Math.floor(row / T), row % T)];",
-          "total += 1 - Math.exp(z[start + targets.get(Math.floor(row / T), row % T)] - max) / sum;",
-        ],
+        ["total -= logp.get(b, t, targets.get(b, t));", "total += 1 - Math.exp(logp.get(b, t, targets.get(b, t)));"],
       ],
     },
     { name: "targets not shifted", edits: [["targets: columns(1)", "targets: columns(0)"]] },
@@ -74,6 +71,7 @@ const MISTAKES: Record<string, Mistake[]> = {
     {
       name: "softmax without the max shift",
       edits: [
+        ["import { ShapeError,", "import { ShapeError, contiguousData,"],
         [
           "const grad = F.softmax(logits).data;",
           "const z = contiguousData(logits);\n  const grad = new Float32Array(z.length);\n  for (let row = 0; row < B * T; row++) {\n    let sum = 0;\n    for (let v = 0; v < V; v++) sum += Math.exp(z[row * V + v]);\n    for (let v = 0; v < V; v++) grad[row * V + v] = Math.exp(z[row * V + v]) / sum;\n  }",
@@ -82,7 +80,12 @@ const MISTAKES: Record<string, Mistake[]> = {
     },
     {
       name: "maximum starts at 0",
-      edits: [["let max = -Infinity;", "let max = 0;"]],
+      edits: [
+        [
+          "const logp = F.logSoftmax(logits);",
+          "const shift = F.map(F.max(logits), (m) => Math.max(m, 0)); // the maximum, starting at 0\n  const shifted = F.sub(logits, shift);\n  const logp = F.sub(shifted, F.map(F.sum(F.exp(shifted)), Math.log));",
+        ],
+      ],
       says: /✘ stays finite[\s\S]*−1000, −1001/,
     },
     {
