@@ -282,54 +282,59 @@ class WasmKernels implements Kernels {
   }
 
   gemm(job: GemmJob): Float32Array {
-    const { kind, x, M, K, N, batch } = job;
+    const { kind, M, K, N, batch } = job;
     if (kind === "nn" && batch === 1 && K > 4 * this.kSlice) return this.slicedK(job);
-    const rows = batch === 1 ? bandRows(this.scratchBytes, K, N) : M;
     const out = uninitialized(batch * M * N);
-    if (rows >= M) return this.product(job, out);
-    // A large product (the logits, the token table's gradient) runs a band of Y's rows at a time,
-    // each sum over K in the same order as in one piece. The last band takes up to 3 rows more: a
-    // band of fewer than 4 rows would take decoding's split-K path, which adds in another order.
+    if (batch > 1) return this.product(job, out);
+    // x's rows as the kernel reads them: K rows of M numbers for tn, M rows of K otherwise.
+    return this.inBands(job, out, 0, kind === "tn" ? M : K);
+  }
+
+  /**
+   * Y of a product of one batch into out, a band of Y's rows at a time when the product is large
+   * (the logits, the token table's gradient), each sum over K in the same order as in one piece.
+   * x's rows are `stride` numbers apart, and the job reads its part of each from `first` on.
+   */
+  private inBands(job: GemmJob, out: Float32Array, first: number, stride: number): Float32Array {
+    const { kind, M, K, N } = job;
+    const rows = bandRows(this.scratchBytes, K, N);
+    // The last band takes up to 3 rows more: a band of fewer than 4 rows would take decoding's
+    // split-K path, which adds in another order.
     for (let m0 = 0, m1 = 0; m0 < M; m0 = m1) {
       m1 = M - m0 < rows + 4 ? M : m0 + rows;
-      // A tn product's x is K rows of M: its band is columns m0 … m1 of each, gathered in place.
-      if (kind === "tn") this.product({ ...job, M: m1 - m0 }, out, m0 * N, { columns: M, first: m0 });
-      else this.product({ ...job, x: x.subarray(m0 * K, m1 * K), M: m1 - m0 }, out, m0 * N);
+      // A tn product's band is columns m0 … m1 of each of x's K rows; another's, rows m0 … m1.
+      this.product({ ...job, M: m1 - m0 }, out, m0 * N, { first: first + (kind === "tn" ? m0 : m0 * stride), stride });
     }
     return out;
   }
 
   /**
    * An nn product with a long K, as the sum of products over slices of K (see K_SLICE): each
-   * slice's columns of X gathered into rows of their own, its rows of W read in place. The bias,
-   * if any, comes with the first slice.
+   * slice's columns of X gathered from its rows into scratch, its rows of W read in place. The
+   * bias, if any, comes with the first slice.
    */
   private slicedK(job: GemmJob): Float32Array {
-    const { x, M, K } = job;
-    let sum: Float32Array | undefined;
+    const { M, K, N } = job;
+    const sum = uninitialized(M * N);
+    let part: Float32Array | undefined;
     for (let k0 = 0, k1 = 0; k0 < K; k0 = k1) {
       k1 = K - k0 < 2 * this.kSlice ? K : k0 + this.kSlice; // no slice shorter than kSlice
-      const width = k1 - k0;
-      const slice = uninitialized(M * width);
-      for (let m = 0; m < M; m++) slice.set(x.subarray(m * K + k0, m * K + k1), m * width);
-      const part = this.gemm({
-        ...job,
-        x: slice,
-        wOffset: job.wOffset + k0 * job.ldw,
-        K: width,
-        bias: k0 ? undefined : job.bias,
-      });
-      if (!sum) sum = part;
-      else for (let i = 0; i < sum.length; i++) sum[i] += part[i];
+      const slice = { ...job, wOffset: job.wOffset + k0 * job.ldw, K: k1 - k0, bias: k0 ? undefined : job.bias };
+      if (k0 === 0) this.inBands(slice, sum, 0, K);
+      else {
+        part = this.inBands(slice, part ?? uninitialized(M * N), k0, K);
+        for (let i = 0; i < sum.length; i++) sum[i] += part[i];
+      }
     }
-    return sum as Float32Array;
+    return sum;
   }
 
   /**
-   * Y of `job` (one band of rows, or all of them) into out[at …]. For a band of a tn product, x
-   * holds rows of `columns` numbers, and the band reads M of them from `first` on.
+   * Y of `job` (one band of rows, or all of them) into out[at …]. x's rows as the kernel reads them
+   * (K rows of M numbers for tn, M rows of K otherwise) are `gather.stride` numbers apart in x, from
+   * `gather.first` on, when the job is a band or a slice of a larger product; else x is just them.
    */
-  private product(job: GemmJob, out: Float32Array, at = 0, tn?: { columns: number; first: number }): Float32Array {
+  private product(job: GemmJob, out: Float32Array, at = 0, gather?: { first: number; stride: number }): Float32Array {
     const { kind, x, w, M, K, N, batch } = job;
     // A weight gradient's tn product reads X down its columns, one number from each of K rows.
     // Rows 8 KiB or 12 KiB apart (M = 2,048 or 3,072) all fall in one set of the L1 cache, which
@@ -358,10 +363,12 @@ class WasmKernels implements Kernels {
     const wAt = align(biasAt + (job.bias ? N * 4 : 0), 64);
     arena.ensure(wAt + (home ? 0 : wExtent * size));
     const heap = arena.view();
-    if (ldx === M && !tn) heap.set(x, xAt / 4);
+    const [rows, length, scratchStride] = kind === "tn" ? [batch * K, M, ldx] : [batch * M, K, K];
+    const { first, stride } = gather ?? { first: 0, stride: length };
+    if (stride === length && scratchStride === length) heap.set(x.subarray(first, first + rows * length), xAt / 4);
     else
-      for (let k = 0, from = tn?.first ?? 0; k < K; k++, from += tn?.columns ?? M)
-        heap.set(x.subarray(from, from + M), xAt / 4 + k * ldx);
+      for (let r = 0, from = first; r < rows; r++, from += stride)
+        heap.set(x.subarray(from, from + length), xAt / 4 + r * scratchStride);
     if (job.bias) heap.set(job.bias, biasAt / 4);
     if (!home)
       new Uint8Array(heap.buffer).set(new Uint8Array(w.buffer, w.byteOffset + job.wOffset * size, wExtent * size), wAt);

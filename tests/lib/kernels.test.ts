@@ -279,8 +279,10 @@ describe("WebAssembly kernels", () => {
 
   it("run an nn product with a long K in slices of K, bias and bfloat16 included, as the loops do", () => {
     // Slices of 16 rows of W: K = 100 runs as 16 × 5 + 20 (no slice shorter than 16), K = 64 in one piece.
+    // With 1 KiB of scratch, each slice runs in bands of 4 rows too, gathered from x's long rows.
     const sliced = createWasmKernels(2, { threadedMinWork: 0, kSlice: 16 });
-    pools.push(sliced);
+    const slicedBanded = createWasmKernels(2, { threadedMinWork: 0, kSlice: 16, scratchBytes: 1024 });
+    pools.push(sliced, slicedBanded);
     for (const [M, K, N] of [
       [37, 100, 50],
       [3, 129, 20],
@@ -289,6 +291,7 @@ describe("WebAssembly kernels", () => {
       for (const job of jobs(M, K, N, 1)) {
         const what = `${job.kind} ${M}×${K}×${N}${job.bias ? " + bias" : ""}${job.w instanceof Uint16Array ? " bf16" : ""}`;
         expect(relativeError(sliced.gemm(job), jsKernels.gemm(job)), what).toBeLessThan(1e-5);
+        expect(Array.from(slicedBanded.gemm(job)), `${what} in bands`).toEqual(Array.from(sliced.gemm(job)));
       }
     }
   });
