@@ -4,7 +4,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { idleBytes, uninitialized, zeroed } from "../../lib/memory.ts";
+import { idleBytes, preferLowPeak, uninitialized, zeroed } from "../../lib/memory.ts";
 
 const LARGE = 1 << 23; // 32 MiB of floats: large enough to recycle, and to collect for
 
@@ -41,6 +41,29 @@ describe("recycled memory", () => {
     const buffers = new Set<ArrayBufferLike>();
     for (let i = 0; i < 64; i++) buffers.add(dropped(i)); // 2 GiB in all, each dropped at once
     expect(buffers.size, "distinct buffers for 64 arrays made and dropped one after another").toBeLessThan(40);
+  });
+
+  it("collects whenever a size has two arrays out, with preferLowPeak (a large model's step)", async (context) => {
+    setFlagsFromString("--harmony-weak-refs-with-cleanup-some");
+    if (typeof runInNewContext("FinalizationRegistry.prototype.cleanupSome") !== "function") context.skip();
+    await nextTurn();
+    preferLowPeak(true);
+    try {
+      // The logits, held through the step; then, 6 times over, the loss's log-probabilities (dropped
+      // at once) and the logits' gradient (dropped by the next round), in one synchronous run. A
+      // size of its own, so that no buffer of it is free yet. Without preferLowPeak, 8 buffers.
+      const size = LARGE + 4096;
+      const logits = uninitialized(size).fill(1);
+      const buffers = new Set<ArrayBufferLike>([logits.buffer]);
+      for (let i = 0; i < 6; i++) {
+        buffers.add(uninitialized(size).fill(2).buffer);
+        buffers.add(uninitialized(size).fill(3).buffer);
+      }
+      expect(logits.every((v) => v === 1)).toBe(true);
+      expect(buffers.size, "distinct buffers for the logits and 12 arrays dropped in turn").toBeLessThanOrEqual(4);
+    } finally {
+      preferLowPeak(false);
+    }
   });
 
   it("lets idle buffers go when arrays of another size need the room", async () => {

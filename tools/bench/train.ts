@@ -12,7 +12,8 @@ import path from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { median } from "./median.ts";
-import { TRAIN_NODE_OPTIONS } from "../train/node-options.ts";
+import { LARGE_MODEL, TRAIN_NODE_OPTIONS } from "../train/node-options.ts";
+import { preferLowPeak } from "../../lib/memory.ts";
 import { Random } from "../../lib/random.ts";
 import { GPT2Config } from "../../solutions/solution_01.ts";
 import { GPT2LMHeadModel } from "../../solutions/solution_13.ts";
@@ -92,6 +93,7 @@ export function trainer(shape: TrainShape): { run: (steps: number) => Promise<nu
     n_positions: shape.nPositions,
   });
   const model = shape.fromCheckpoint ? throughCheckpoint(new GPT2LMHeadModel(config)) : new GPT2LMHeadModel(config);
+  preferLowPeak(model.numParameters() >= LARGE_MODEL); // as npm run train does
   const optimizer = new AdamW(model, { lr: 3e-3, betas: [0.9, 0.95], eps: 1e-8, weightDecay: 0.1 });
   const rng = new Random(0);
   const tokens = Int32Array.from({ length: 100_000 }, () => Math.floor(rng.uniform() * VOCAB));

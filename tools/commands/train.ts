@@ -10,6 +10,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { CheckpointError, useWeightDtype } from "../../lib/checkpoint.ts";
 import { kernels, useKernels } from "../../lib/kernels/index.ts";
+import { preferLowPeak } from "../../lib/memory.ts";
 import { Random } from "../../lib/random.ts";
 import { UsageError, chosenChain, numberOption, parseCommand } from "../cli/options.ts";
 import { StatusLine, bar } from "../cli/progress.ts";
@@ -19,6 +20,7 @@ import { downloadHint, resolveModelDir } from "../hub/models.ts";
 import { type Chain, exitOnUnfinishedStep, runOnChain } from "../runner/chain.ts";
 import { CORPORA, bitsPerByte, corpusTexts, type Corpus, type CorpusName } from "../train/corpus.ts";
 import { HelperThread, type TokenizerSource } from "../train/helper-thread.ts";
+import { LARGE_MODEL } from "../train/node-options.ts";
 import { RunFolder, RunFolderError } from "../train/run-folder.ts";
 
 const COMMAND = {
@@ -362,19 +364,15 @@ function optimizerFor({ model, steps, state: { options } }: Run) {
   return { optimizer, schedule: { maxLr: options.lr, minLr: options.lr / 10, warmup, total: options.steps } };
 }
 
-/**
- * Models from this many parameters train with the helper thread resting between its jobs: at GPT-2
- * 124M its ~55 MB are 2% of the run's peak and it wakes in ~1 s, against minutes between looks.
- * A small model's steps are fast (a wake at every look would slow them) and its peak is small.
- */
-const HELPER_RESTS_FROM = 25_000_000;
-
 /** Trains until the last step or until `stop()` says so; evaluates and saves on the way and at the end. Whether all steps ran. */
 async function trainUntil(stop: () => boolean, run: Run, alreadySaved: boolean): Promise<boolean> {
   const { model, steps, state, folder, helper } = run;
   const { options } = state;
   const { optimizer, schedule } = optimizerFor(run);
-  const rests = model.numParameters() >= HELPER_RESTS_FROM;
+  // A large model's helper thread rests between its jobs: at GPT-2 124M its ~55 MB are 2% of the
+  // run's peak and it wakes in ~1 s, against minutes between looks.
+  const large = model.numParameters() >= LARGE_MODEL;
+  preferLowPeak(large);
   const rng = new Random(options.seed + state.step); // a resumed run draws new windows, not the first ones again
   const status = new StatusLine();
   const meter = { start: performance.now(), tokens: 0, smoothed: Number.NaN };
@@ -417,7 +415,7 @@ async function trainUntil(stop: () => boolean, run: Run, alreadySaved: boolean):
     }
   };
   while (state.step < options.steps && !stop()) {
-    if (rests) helper.rest(); // after the corpus, and after each look or save
+    if (large) helper.rest(); // after the corpus, and after each look or save
     const started = performance.now();
     const lr = steps.learningRate(state.step, schedule);
     const batch = steps.randomBatch(run.corpus.train, options.batch, options.context, rng);
