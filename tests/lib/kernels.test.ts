@@ -68,6 +68,16 @@ afterAll(() => {
   for (const k of pools) k.close();
 });
 
+// Rows × width for the row-wise kernels (softmax, log-softmax): a single number, tails past the
+// last whole vector, whole vectors, a long row.
+const ROWS: [number, number][] = [
+  [1, 1],
+  [3, 5],
+  [7, 13],
+  [2, 64],
+  [5, 1001],
+];
+
 describe("WebAssembly kernels", () => {
   it("run relaxed SIMD's fused multiply-add where the runtime has it (Node 20 behind a flag it sets)", () => {
     expect(hasRelaxedSimd()).toBe(true);
@@ -113,13 +123,7 @@ describe("WebAssembly kernels", () => {
     it(`compute softmax like the JavaScript loop: odd widths, −∞, large and NaN scores (${threads} thread${threads > 1 ? "s" : ""})`, () => {
       const wasm = createWasmKernels(threads, { threadedMinWork: 0, softmaxMinSize: 0 });
       pools.push(wasm);
-      for (const [rows, n] of [
-        [1, 1],
-        [3, 5],
-        [7, 13],
-        [2, 64],
-        [5, 1001],
-      ]) {
+      for (const [rows, n] of ROWS) {
         const x = random(rows * n).map((v) => 20 * v);
         const got = wasm.softmax(x, n);
         expect(relativeError(got, jsKernels.softmax(x, n)), `${rows}×${n}`).toBeLessThan(1e-6);
@@ -153,14 +157,7 @@ describe("WebAssembly kernels", () => {
     it(`compute log-softmax like the JavaScript loop: odd widths, a vocabulary's row, ±1000, ±∞ and NaN (${threads} thread${threads > 1 ? "s" : ""})`, () => {
       const wasm = createWasmKernels(threads, { threadedMinWork: 0, softmaxMinSize: 0 });
       pools.push(wasm);
-      for (const [rows, n] of [
-        [1, 1],
-        [3, 5],
-        [7, 13],
-        [2, 64],
-        [5, 1001],
-        [3, 50257],
-      ]) {
+      for (const [rows, n] of [...ROWS, [3, 50257]]) {
         const x = random(rows * n).map((v) => 20 * v);
         const want = jsKernels.logSoftmax(x, n);
         // The loop itself against log(e^x / Σ e^x) without the shift, in float64 (e^±100 fits).
