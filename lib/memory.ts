@@ -74,7 +74,7 @@ let lowPeak = false;
  * recycle while two arrays of its size are out then collects at once, rather than after
  * COLLECT_AFTER more bytes. Fine-tuning GPT-2 124M, the loss's log-probabilities, dropped just
  * before the logits' gradient is made, otherwise stay uncollected and keep a third buffer of the
- * logits' size: peak 4.59× → 4.42× the checkpoint file. At `npm run train`'s shape the same
+ * logits' size: peak 4.59× → 4.43× the checkpoint file. At `npm run train`'s shape the same
  * collections cost 2–9% of the speed, and memory is plentiful.
  */
 export function preferLowPeak(on: boolean): void {
