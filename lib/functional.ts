@@ -176,7 +176,7 @@ export function softmax(x: Tensor): Tensor {
 /**
  * Log-softmax over the last axis: log softmax(x) = (x − m) − log Σ exp(x − m), m the row's maximum,
  * so exp never overflows and no probability underflows to log 0 (a loss's −log p(target)). Rows of
- * −∞ stay −∞.
+ * −∞ stay −∞; a +∞ or a NaN makes its row NaN.
  */
 export function logSoftmax(x: Tensor): Tensor {
   requireRank(x, 1, "logSoftmax");

@@ -59,7 +59,7 @@ check(
   "stays finite for huge logits (±1000): log-softmax subtracts the row's maximum first",
   {
     section: "Numerical stability",
-    hint: "exp(1000) is Infinity in floating point. Compute max + log Σ exp(x − max) instead of log Σ exp(x).",
+    hint: "exp(1000) is Infinity in floating point. Compute max + log Σ exp(x − max) instead of log Σ exp(x), with max starting at −Infinity, not 0: a row far below 0 sums to exp(−1000…) = 0 otherwise.",
   },
   () => {
     const logits = fx.f32("big_logits");
@@ -75,6 +75,30 @@ check(
       scalar(crossEntropy(fx.f32("neg_logits"), intTensor([[0]]))),
       fx.f32("neg_loss"),
       fx.tolerance,
+    );
+  },
+);
+
+check(
+  "a target far below its row's maximum costs what it should: log-softmax, not the log of a softmax",
+  {
+    section: "Numerical stability",
+    hint: "A float32 probability underflows: exp(−200) is 0 in float32, and −log 0 is Infinity. Subtract instead: (z − max) − log Σ exp(z − max), as F.logSoftmax does.",
+  },
+  () => {
+    const loss = crossEntropy(fromData(Float32Array.of(0, -200), [1, 1, 2]), intTensor([[1]]));
+    if (loss === Number.POSITIVE_INFINITY)
+      throw new Diagnosis(
+        "crossEntropy([[0, −200]], target 1) is ∞ — log of softmax: exp(−200) is 0 in float32, and −log 0 is ∞",
+        "Numerical stability",
+      );
+    // −log softmax = log(e⁰ + e⁻²⁰⁰) + 200, which is 200 to far more digits than float32 has.
+    expectClose(
+      "crossEntropy([[0, −200]], target 1)",
+      scalar(loss),
+      scalar(200),
+      fx.tolerance,
+      "200 + log(1 + e⁻²⁰⁰) = 200",
     );
   },
 );

@@ -69,6 +69,10 @@ const MISTAKES: Record<string, Mistake[]> = {
     { name: "targets not shifted", edits: [["targets: columns(1)", "targets: columns(0)"]] },
     { name: "mean over T only", edits: [["return total / (B * T);", "return total / T;"]] },
     {
+      name: "log of softmax",
+      edits: [["const logp = F.logSoftmax(logits);", "const logp = F.map(F.softmax(logits), Math.log);"]],
+    },
+    {
       name: "softmax without the max shift",
       edits: [
         ["import { ShapeError,", "import { ShapeError, contiguousData,"],
