@@ -403,29 +403,23 @@ class WasmKernels implements Kernels {
 
   logSoftmax(x: Float32Array, n: number): Float32Array {
     if (x.length < this.softmaxMinSize) return logSoftmaxRows(x, n);
-    // A band of whole rows at a time, in place in scratch: one job finds each row's maximum m and
-    // Σ exp(x − m), a strip after the band holds them, the sum becomes its log here, and a second
-    // job writes (x − m) − log of the sum over the band.
+    // Bands of whole rows, in place in scratch, in two jobs: the first finds each row's maximum m
+    // and Σ exp(x − m) into a strip after the band, the sum becomes its log here, and the second
+    // (the band's own job) writes (x − m) − log of the sum.
     const arena = this.arenas[0];
-    const rows = x.length / n;
-    const perBand = Math.min(rows, Math.max(1, Math.floor(this.scratchBytes / 4 / n)));
+    const rows = Math.min(x.length / n, Math.max(1, Math.floor(this.scratchBytes / 4 / n)));
     const xAt = align(arena.top, 64);
-    const pairsAt = align(xAt + perBand * n * 4, 64);
-    arena.ensure(pairsAt + perBand * 8);
-    const heap = arena.view();
-    const out = uninitialized(x.length);
-    const chunks = this.helpers.length > 0 ? this.chunks : 1;
-    for (let r0 = 0; r0 < rows; r0 += perBand) {
-      const count = Math.min(perBand, rows - r0);
-      heap.set(x.subarray(r0 * n, (r0 + count) * n), xAt / 4);
-      this.writeJob(arena, [KIND_CODE.rowSums, xAt, 0, pairsAt, count, 0, n, 0, 1]);
-      this.runJob(arena, chunks);
-      for (let r = 0, sum = pairsAt / 4 + 1; r < count; r++, sum += 2) heap[sum] = Math.log(heap[sum]);
-      this.writeJob(arena, [KIND_CODE.shiftRows, xAt, pairsAt, xAt, count, 0, n, 0, 1]);
-      this.runJob(arena, chunks);
-      out.set(heap.subarray(xAt / 4, xAt / 4 + count * n), r0 * n);
-    }
-    return out;
+    const pairsAt = align(xAt + rows * n * 4, 64);
+    arena.ensure(pairsAt + rows * 8);
+    const threaded = this.helpers.length > 0;
+    return this.banded(x, xAt, rows * n, threaded, (_, count) => {
+      const inBand = count / n;
+      this.writeJob(arena, [KIND_CODE.rowSums, xAt, 0, pairsAt, inBand, 0, n, 0, 1]);
+      this.runJob(arena, threaded ? this.chunks : 1);
+      const heap = arena.view();
+      for (let r = 0, sum = pairsAt / 4 + 1; r < inBand; r++, sum += 2) heap[sum] = Math.log(heap[sum]);
+      return [KIND_CODE.shiftRows, xAt, pairsAt, xAt, inBand, 0, n, 0, 1];
+    });
   }
 
   tanh(x: Float32Array): Float32Array {
@@ -486,7 +480,8 @@ class WasmKernels implements Kernels {
   /**
    * Runs a job that works in place in arena 0's scratch at `at` (made large enough by the caller),
    * `band` numbers of x at a time: each band goes in, `words(from, count)` places anything else
-   * the band needs and gives the job's first fourteen words, and the result comes out where it was.
+   * the band needs (or computes it, as log-softmax's first pass) and gives the job's first fourteen
+   * words, and the result comes out where it was.
    */
   private banded(
     x: Float32Array,
